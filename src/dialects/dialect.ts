@@ -1,0 +1,136 @@
+import type { IndexColumn, IndexDefinition } from '../catalogue/index-definition.js';
+import type { ErrorClass } from '../errors.js';
+
+export type DialectName = 'postgresql' | 'sqlite';
+
+/** What a dialect can do. Code asks these, never `dialect.name === ...`. */
+export interface DialectCapabilities {
+  /** Builds without blocking writes (PostgreSQL CREATE INDEX CONCURRENTLY). */
+  readonly supportsConcurrentBuild: boolean;
+  /** INCLUDE (covering) columns. */
+  readonly supportsInclude: boolean;
+  /** DDL can run inside a transaction and be rolled back. */
+  readonly supportsTransactionalDdl: boolean;
+  /** Partial indexes (WHERE). */
+  readonly supportsPartialIndex: boolean;
+  /** Live build progress (pg_stat_progress_create_index). */
+  readonly supportsBuildProgress: boolean;
+  /** Index usage statistics (scans, size). */
+  readonly supportsIndexStatistics: boolean;
+  /** How many index builds may run at once against one database. */
+  readonly maxConcurrentBuilds: number;
+}
+
+export interface TableInfo {
+  readonly name: string;
+  readonly columns: readonly string[];
+  /** Estimated row count (PostgreSQL reltuples, SQLite sqlite_stat1 or count). -1 when unknown. */
+  readonly estimatedRows: number;
+}
+
+export interface ExistingIndex {
+  readonly name: string;
+  readonly table: string;
+  /** Key columns in order; an expression column has name `null`. */
+  readonly columns: readonly (IndexColumn | { readonly name: null; readonly order: 'ASC' | 'DESC' })[];
+  readonly include: readonly string[];
+  readonly unique: boolean;
+  readonly primary: boolean;
+  /** Predicate in canonical form (see canonicalPredicate), or '' for a full index. */
+  readonly predicate: string;
+  /** PostgreSQL indisvalid; always true on SQLite. */
+  readonly valid: boolean;
+  /** PostgreSQL indisready; always true on SQLite. */
+  readonly ready: boolean;
+  /** The index's DDL as the database reports it (for messages). */
+  readonly definition: string;
+}
+
+export interface ForeignKeyInfo {
+  readonly name: string;
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly refTable: string;
+  readonly refColumns: readonly string[];
+}
+
+export interface SchemaSnapshot {
+  readonly tables: ReadonlyMap<string, TableInfo>;
+  readonly indexes: readonly ExistingIndex[];
+  readonly foreignKeys: readonly ForeignKeyInfo[];
+}
+
+export interface BuildOptions {
+  /** PostgreSQL lock_timeout for the build's session, ms. */
+  readonly lockTimeoutMs: number;
+  /** PostgreSQL statement_timeout for the build's session, ms (0 = none). */
+  readonly statementTimeoutMs: number;
+  /** PostgreSQL maintenance_work_mem, e.g. '256MB'; undefined leaves the server's setting. */
+  readonly maintenanceWorkMem?: string;
+  /** SQLite busy_timeout, ms. */
+  readonly busyTimeoutMs: number;
+}
+
+/** Classification of a driver error: kind, SQLSTATE (or SQLite code) and a bounded reason label. */
+export interface ClassifiedDbError {
+  readonly errorClass: ErrorClass;
+  readonly code: string | undefined;
+  /** Bounded label for metrics: lock_timeout, statement_timeout, deadlock, serialization, connection,
+   *  unique_violation, permission_denied, undefined_object, duplicate_object, busy, other. */
+  readonly reason: string;
+}
+
+/** A held lock; release is idempotent. */
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+export interface ExplainResult {
+  /** Index names the plan uses. */
+  readonly indexesUsed: readonly string[];
+  /** Tables the plan reads sequentially (full scan). */
+  readonly seqScans: readonly string[];
+  /** One-line summary of the plan, for reports. */
+  readonly summary: string;
+}
+
+/**
+ * One interface for every database. Identifiers are quoted by the dialect; values are bind parameters.
+ * SQL passed to `query`/`execute` uses `$1..$n` placeholders on every dialect.
+ */
+export interface Dialect {
+  readonly name: DialectName;
+  readonly capabilities: DialectCapabilities;
+  /** Host:port/database or file path, never a password: safe for messages and logs. */
+  readonly target: string;
+
+  /** Plain query on the shared connection/pool. */
+  query<T extends Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Statement with no result rows; returns affected row count. */
+  execute(sql: string, params?: readonly unknown[]): Promise<number>;
+  /** Runs fn in one transaction on one connection (BEGIN/COMMIT, ROLLBACK on throw). */
+  transaction<T>(fn: (tx: Pick<Dialect, 'query' | 'execute'>) => Promise<T>): Promise<T>;
+
+  introspect(): Promise<SchemaSnapshot>;
+
+  quoteIdentifier(name: string): string;
+  /** CREATE [UNIQUE] INDEX [CONCURRENTLY] ... as this dialect would run it. */
+  renderCreateIndex(def: IndexDefinition): string;
+  renderDropIndex(name: string): string;
+
+  /** Builds one index on its own session with the timeouts set; never inside a transaction on PostgreSQL. */
+  createIndex(def: IndexDefinition, options: BuildOptions): Promise<void>;
+  /** Drops one index (PostgreSQL DROP INDEX CONCURRENTLY IF EXISTS). */
+  dropIndex(name: string, options: BuildOptions): Promise<void>;
+  /** Refreshes planner statistics of the given tables. */
+  analyze(tables: readonly string[]): Promise<void>;
+
+  /** One runner per database: waits up to waitMs, then throws a UsageError-free TransientError naming the holder. */
+  acquireRunnerLock(owner: string, waitMs: number): Promise<HeldLock>;
+
+  explain(sql: string, params: readonly unknown[]): Promise<ExplainResult>;
+
+  classifyError(e: unknown): ClassifiedDbError;
+
+  close(): Promise<void>;
+}
