@@ -51,10 +51,7 @@ export function column(spec: string): IndexColumn {
 
 /** Renders a predicate canonically (dialect-neutral) for comparison and display. */
 export function canonicalPredicate(where: readonly Condition[]): string {
-  return [...where]
-    .map(renderCondition)
-    .sort()
-    .join(' AND ');
+  return [...where].map(renderCondition).sort().join(' AND ');
 }
 
 function renderLiteral(v: PredicateLiteral): string {

@@ -13,7 +13,11 @@ export type PhaseResult = 'succeeded' | 'failed' | 'rolled_back';
 export interface RunObserver {
   runStarted?(e: { readonly phases: readonly string[]; readonly indexesTotal: number }): void;
   phaseStarted?(e: { readonly phase: string; readonly indexesTotal: number }): void;
-  indexStarted?(e: { readonly phase: string; readonly index: IndexDefinition; readonly attempt: number }): void;
+  indexStarted?(e: {
+    readonly phase: string;
+    readonly index: IndexDefinition;
+    readonly attempt: number;
+  }): void;
   indexFinished?(e: {
     readonly phase: string;
     readonly index: IndexDefinition;
