@@ -1,0 +1,264 @@
+/**
+ * The engine's public API: plan, apply, roll back and report on a catalogue's phases against one
+ * database. The CLI and the operator's Jobs call only these four functions and read only these types.
+ *
+ * Failure contract:
+ * - bad input (invalid catalogue, unknown phase name, bad option) → throws UsageError, nothing changed;
+ * - another runner holds the database's runner lock past `lockWaitMs` → throws the dialect's error
+ *   (TransientError naming the holder), nothing changed;
+ * - a phase fails (permanent error, retries exhausted, conflict) → resolves with `ok: false` and the
+ *   failure in `error` and in the phase's report; the bookkeeping matches the database.
+ */
+import type { Logger } from 'pino';
+import type { Catalogue } from '../catalogue/catalogue.js';
+import type { IndexDefinition } from '../catalogue/index-definition.js';
+import type { Dialect, DialectName } from '../dialects/dialect.js';
+import type { ErrorClass } from '../errors.js';
+import type { IndexAction, RunObserver } from './run-observer.js';
+import type { BuildRow, MigrationStatus } from './bookkeeping-store.js';
+import type { Clock } from './clock.js';
+import { planRunImpl } from './plan-run.js';
+import { applyPhasesImpl, rollbackPhasesImpl } from './runner.js';
+import { readStatusImpl } from './status.js';
+
+export type { Clock } from './clock.js';
+export type { BuildRow, MigrationRow, MigrationStatus, BuildStatus } from './bookkeeping-store.js';
+
+/** What the engine needs, built once by the caller (CLI entry or operator Job). */
+export interface EngineDeps {
+  readonly dialect: Dialect;
+  /** Root or command logger; the engine adds child loggers `{ phase, index }`. */
+  readonly log: Logger;
+  readonly observer?: RunObserver;
+  /** Defaults to the system clock. */
+  readonly clock?: Clock;
+  /** Aborted: no new builds start; running ones finish; bookkeeping is left consistent. */
+  readonly signal?: AbortSignal;
+  /** Source of randomness for retry jitter (0 ≤ x < 1); defaults to Math.random. */
+  readonly random?: () => number;
+}
+
+// ---------------------------------------------------------------------------------------------- plan
+
+export interface PlanOptions {
+  /** Phase names to plan, in any order (planned in catalogue order). Default: all. */
+  readonly phases?: readonly string[];
+}
+
+/**
+ * - create: will be built;
+ * - exists: an equivalent valid index is already there (`existingName` is its name, which may differ);
+ * - rebuild: an INVALID leftover with this name will be dropped and rebuilt;
+ * - conflict: an index with this name but a different definition exists (an error; `reason` says both);
+ * - skip: table or column missing (`reason` says which), never an error.
+ */
+export type PlannedAction = 'create' | 'exists' | 'rebuild' | 'conflict' | 'skip';
+
+/** A part of a definition left out because the dialect lacks the capability. */
+export type DroppedFeature = 'include' | 'where';
+
+export interface PlannedIndex {
+  /** The definition as it will be built on this dialect (INCLUDE/WHERE removed where unsupported). */
+  readonly index: IndexDefinition;
+  readonly action: PlannedAction;
+  /** For `exists`/`rebuild`/`conflict`: the name of the index found in the database. */
+  readonly existingName?: string;
+  /** Human-readable reason for skip, conflict, rebuild, or an `exists` under another name. */
+  readonly reason?: string;
+  /** Features dropped by capability (recorded so `plan` can show them). */
+  readonly dropped: readonly DroppedFeature[];
+  /** True when the bookkeeping says the engine created this index (so `down` would drop it). */
+  readonly owned: boolean;
+}
+
+export interface PlannedPhase {
+  readonly name: string;
+  readonly description: string;
+  /** Checksum of the phase's definitions in the catalogue (sha256 hex). */
+  readonly checksum: string;
+  /** Bookkeeping status, or 'pending' when the phase was never run. */
+  readonly status: MigrationStatus | 'pending';
+  /** True when the phase's last run succeeded. */
+  readonly applied: boolean;
+  /** Checksum recorded when the phase was last run, if any. */
+  readonly appliedChecksum?: string;
+  /** Applied with a different checksum: the catalogue changed since. `up` builds what is new. */
+  readonly drift: boolean;
+  readonly indexes: readonly PlannedIndex[];
+}
+
+export type ActionCounts = Readonly<Record<PlannedAction, number>>;
+
+export interface Plan {
+  readonly catalogue: string;
+  readonly dialect: DialectName;
+  /** Host:port/database or file path: never a password. */
+  readonly target: string;
+  readonly phases: readonly PlannedPhase[];
+  readonly counts: ActionCounts;
+}
+
+/** Introspects the database and reads the bookkeeping; changes nothing. */
+export function planRun(deps: EngineDeps, catalogue: Catalogue, options: PlanOptions = {}): Promise<Plan> {
+  return planRunImpl(deps, catalogue, options);
+}
+
+// ------------------------------------------------------------------------------------------- up/down
+
+export type OnFailure = 'rollback-phase' | 'rollback-all' | 'halt';
+
+export interface RetryOptions {
+  /** Retries after the first attempt (0 = no retry). */
+  readonly limit: number;
+  /** First backoff; doubles each retry, with up to 50% jitter added. */
+  readonly backoffMs: number;
+}
+
+/** Options shared by up and down. */
+export interface RunOptions {
+  /** Phase names (any order; run in catalogue order for up, reverse for down). Default: all. */
+  readonly phases?: readonly string[];
+  readonly lockTimeoutMs?: number;
+  /** 0 = none. */
+  readonly statementTimeoutMs?: number;
+  /** PostgreSQL maintenance_work_mem for builds, e.g. '256MB'. */
+  readonly maintenanceWorkMem?: string;
+  /** SQLite busy_timeout. */
+  readonly busyTimeoutMs?: number;
+  /** How long to wait for another runner's lock before failing. */
+  readonly lockWaitMs?: number;
+  /** Who is running (shown to a second runner that waits for the lock), e.g. `cli pid 123 on host`. */
+  readonly owner?: string;
+}
+
+export interface UpOptions extends RunOptions {
+  /** Index builds at once (never two on one table); capped by the dialect's maxConcurrentBuilds. */
+  readonly concurrency?: number;
+  readonly retries?: RetryOptions;
+  readonly onFailure?: OnFailure;
+}
+
+export interface DownOptions extends RunOptions {
+  /** Roll back every applied phase from the newest down to and including this one. */
+  readonly to?: string;
+}
+
+export const DEFAULT_RUN_OPTIONS = {
+  concurrency: 1,
+  lockTimeoutMs: 5_000,
+  statementTimeoutMs: 0,
+  busyTimeoutMs: 5_000,
+  lockWaitMs: 0,
+  retries: { limit: 3, backoffMs: 1_000 },
+  onFailure: 'rollback-phase',
+  owner: 'index-operator',
+} as const satisfies Required<Omit<UpOptions, 'phases' | 'maintenanceWorkMem'>>;
+
+/** What happened to one index in a run. */
+export interface IndexReport {
+  readonly name: string;
+  readonly table: string;
+  /** create/rebuild/exists/skip for up; drop for down and rollback; 'conflict' when it could not run. */
+  readonly action: IndexAction | 'conflict';
+  readonly status: 'succeeded' | 'failed' | 'skipped' | 'not_run';
+  readonly attempts: number;
+  readonly durationMs: number;
+  readonly message?: string;
+  readonly errorCode?: string;
+}
+
+/**
+ * - succeeded / failed / rolled_back: this run ran (or rolled back) the phase;
+ * - unchanged: already applied with the same checksum (up) or not applied (down): nothing to do;
+ * - not_run: an earlier phase failed, or the run was aborted, before this one started.
+ */
+export type PhaseOutcome = 'succeeded' | 'failed' | 'rolled_back' | 'unchanged' | 'not_run';
+
+export interface PhaseReport {
+  readonly name: string;
+  readonly outcome: PhaseOutcome;
+  readonly checksum: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly durationMs: number;
+  readonly indexesCreated: number;
+  readonly indexesSkipped: number;
+  readonly indexesDropped: number;
+  readonly message?: string;
+  readonly indexes: readonly IndexReport[];
+}
+
+export interface RunError {
+  readonly message: string;
+  readonly errorClass: ErrorClass | 'bug';
+  readonly code?: string;
+  /** Bounded label (lock_timeout, unique_violation, conflict, aborted, ...). */
+  readonly reason: string;
+  readonly phase?: string;
+  readonly index?: string;
+}
+
+export interface RunReport {
+  readonly command: 'up' | 'down';
+  readonly ok: boolean;
+  readonly runId: string;
+  readonly catalogue: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly phases: readonly PhaseReport[];
+  /** Set when ok is false. */
+  readonly error?: RunError;
+}
+
+/** Applies phases in catalogue order as Umzug migrations under the runner lock. */
+export function applyPhases(
+  deps: EngineDeps,
+  catalogue: Catalogue,
+  options: UpOptions = {},
+): Promise<RunReport> {
+  return applyPhasesImpl(deps, catalogue, options);
+}
+
+/** Rolls applied phases back, newest first, dropping only the indexes the engine owns. */
+export function rollbackPhases(
+  deps: EngineDeps,
+  catalogue: Catalogue,
+  options: DownOptions = {},
+): Promise<RunReport> {
+  return rollbackPhasesImpl(deps, catalogue, options);
+}
+
+// -------------------------------------------------------------------------------------------- status
+
+export interface PhaseStatusReport {
+  readonly name: string;
+  readonly catalogue?: string;
+  readonly status: MigrationStatus | 'pending';
+  readonly checksum?: string;
+  /** Only known when a catalogue was given: recorded checksum differs from the catalogue's. */
+  readonly drift?: boolean;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly durationMs?: number;
+  readonly indexesCreated: number;
+  readonly indexesSkipped: number;
+  readonly message?: string;
+  /** Every build row of the phase, oldest first (all runs). */
+  readonly builds: readonly BuildRow[];
+}
+
+export interface StatusReport {
+  readonly dialect: DialectName;
+  readonly target: string;
+  readonly catalogue?: string;
+  /** Catalogue order when a catalogue was given (pending phases included), else order of first start. */
+  readonly phases: readonly PhaseStatusReport[];
+  /** Index names the engine currently owns (would be dropped by `down` of their phase). */
+  readonly ownedIndexes: readonly string[];
+}
+
+/** Reads the bookkeeping tables (creating nothing); with a catalogue, adds pending phases and drift. */
+export function readStatus(deps: EngineDeps, catalogue?: Catalogue): Promise<StatusReport> {
+  return readStatusImpl(deps, catalogue);
+}
