@@ -1,0 +1,183 @@
+/**
+ * `runCli(argv, io)`: finds the command, parses global + command flags (every problem reported at once),
+ * handles `--help`, builds the logger and runs the command. Returns the exit code: 0 success, 1 the run
+ * failed, 2 bad usage or input. Never exits the process; main.ts does that.
+ */
+import { parseArgs } from 'node:util';
+import type { Command, CommandOptions, OptionValues } from './command.js';
+import { GLOBAL_OPTIONS } from './command.js';
+import { COMMANDS } from './commands/index.js';
+import type { CliIo } from './cli-io.js';
+import { commandHelp, overallHelp } from './help.js';
+import { parseGlobalConfig, type GlobalConfig, type OutputFormat } from '../config.js';
+import { UsageError, errorMessage, exitCodeFor, isAppError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import { redactUrl } from '../redact.js';
+
+const BIN = 'index-operator';
+
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  commands: readonly Command[] = COMMANDS,
+): Promise<number> {
+  let output: OutputFormat = wantsJson(argv) ? 'json' : 'text';
+  let log: Logger | undefined;
+  try {
+    const { command, rest } = findCommand(argv, commands);
+    if (command === undefined) return topLevel(rest, io, commands);
+    const parsed = parseCommandArgs(command, rest);
+    if (parsed.values['help'] === true) {
+      io.stdout.write(commandHelp(command));
+      return 0;
+    }
+    const global = parseGlobalConfig(parsed.values, io.env);
+    output = global.output;
+    log = createLogger({ level: global.logLevel, destination: io.stderr }).child({ command: command.name });
+    return await command.run({
+      values: parsed.values,
+      positionals: parsed.positionals,
+      global,
+      io,
+      log,
+      signal: io.signal ?? new AbortController().signal,
+    });
+  } catch (e) {
+    return reportFailure(e, io, output, log);
+  }
+}
+
+/** No command word: `--help`/`help [command]` print help (exit 0); anything else is a usage error. */
+function topLevel(rest: readonly string[], io: CliIo, commands: readonly Command[]): number {
+  const words = rest.filter((a) => !a.startsWith('-'));
+  if (words[0] === 'help') {
+    const target = commands.find((c) => c.name === words[1]);
+    if (words[1] !== undefined && target === undefined) throw unknownCommand(words[1], commands);
+    io.stdout.write(target ? commandHelp(target) : overallHelp(commands));
+    return 0;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(overallHelp(commands));
+    return 0;
+  }
+  if (words[0] !== undefined) throw unknownCommand(words[0], commands);
+  io.stderr.write(overallHelp(commands));
+  return 2;
+}
+
+function unknownCommand(word: string, commands: readonly Command[]): UsageError {
+  return new UsageError(
+    `unknown command '${word}'; commands: ${commands.map((c) => c.name).join(', ')} (see '${BIN} --help')`,
+    { reason: 'bad_input' },
+  );
+}
+
+/**
+ * The command is the first word that is not a flag or a global flag's value, so global flags may come
+ * before it (`--database sqlite:x.db up`) or after it.
+ */
+function findCommand(
+  argv: readonly string[],
+  commands: readonly Command[],
+): { command: Command | undefined; rest: readonly string[] } {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: parseArgsOptions(GLOBAL_OPTIONS),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const first = tokens.find((t) => t.kind === 'positional' || t.kind === 'option-terminator');
+  if (first?.kind !== 'positional') return { command: undefined, rest: argv };
+  const command = commands.find((c) => c.name === first.value);
+  if (command === undefined) return { command: undefined, rest: argv };
+  return { command, rest: argv.filter((_, i) => i !== first.index) };
+}
+
+interface ParsedArgs {
+  readonly values: OptionValues;
+  readonly positionals: readonly string[];
+}
+
+/** Parses global + command flags leniently, then reports every problem in one UsageError. */
+function parseCommandArgs(command: Command, args: readonly string[]): ParsedArgs {
+  const options: CommandOptions = { ...GLOBAL_OPTIONS, ...command.options };
+  const { values, positionals, tokens } = parseArgs({
+    args: [...args],
+    options: parseArgsOptions(options),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const problems: string[] = [];
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    const spec = options[t.name];
+    if (spec === undefined) problems.push(`unknown flag '${t.rawName}'`);
+    else if (spec.type === 'string' && t.value === undefined)
+      problems.push(`${t.rawName} needs a value${spec.valueName ? ` (${spec.valueName})` : ''}`);
+    else if (spec.type === 'boolean' && t.value !== undefined) problems.push(`${t.rawName} takes no value`);
+  }
+  if (!command.allowPositionals && positionals.length > 0) {
+    problems.push(
+      `unexpected argument${positionals.length > 1 ? 's' : ''} ${positionals.map((p) => `'${p}'`).join(' ')}`,
+    );
+  }
+  if (problems.length > 0) {
+    const accepted = Object.keys(options)
+      .map((n) => `--${n}`)
+      .join(', ');
+    throw new UsageError(
+      `${problems.map((p) => redactUrl(p)).join('; ')}. ${BIN} ${command.name} accepts: ${accepted} ` +
+        `(see '${BIN} ${command.name} --help')`,
+      { reason: 'bad_input' },
+    );
+  }
+  return { values, positionals };
+}
+
+function parseArgsOptions(
+  options: CommandOptions,
+): Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> {
+  return Object.fromEntries(
+    Object.entries(options).map(([name, o]) => [
+      name,
+      {
+        type: o.type,
+        ...(o.short === undefined ? {} : { short: o.short }),
+        ...(o.multiple === undefined ? {} : { multiple: o.multiple }),
+      },
+    ]),
+  );
+}
+
+/** Best guess of the output format before flags are validated, so early errors match it. */
+function wantsJson(argv: readonly string[]): boolean {
+  const i = argv.lastIndexOf('--output');
+  return argv.includes('--output=json') || (i >= 0 && argv[i + 1] === 'json');
+}
+
+/** One message for the user (stderr, or a JSON document on stdout) and one log line. Never a password. */
+function reportFailure(e: unknown, io: CliIo, output: OutputFormat, log: Logger | undefined): number {
+  const code = exitCodeFor(e);
+  const message = redactUrl(errorMessage(e));
+  if (log !== undefined) {
+    if (code === 2) log.info({ err: e }, 'bad usage or input');
+    else log.error({ err: e }, 'command failed');
+  }
+  if (output === 'json') {
+    const error = {
+      class: isAppError(e) ? e.errorClass : 'bug',
+      reason: isAppError(e) ? e.reason : 'other',
+      code: isAppError(e) ? (e.code ?? null) : null,
+      message,
+    };
+    io.stdout.write(`${JSON.stringify({ ok: false, exitCode: code, error }, null, 2)}\n`);
+  } else {
+    io.stderr.write(`${BIN}: ${message}\n`);
+    if (!isAppError(e) && e instanceof Error && e.stack) io.stderr.write(`${redactUrl(e.stack)}\n`);
+  }
+  return code;
+}
+
+export type { GlobalConfig };
