@@ -1,0 +1,252 @@
+/**
+ * The pure heart of the reconcile loop: given what was observed (the resource, the Jobs it owns, what
+ * the database's bookkeeping says is applied), decide the ONE next action and the status to write.
+ * No I/O, no clock: table-driven tests cover every branch.
+ */
+import type { IndexMigrationSpec, MigrationPhase, PhaseName, PhaseState, PhaseStatus } from './types.js';
+import type { JobKind, OwnedJob } from './owned-job.js';
+
+/** What the bookkeeping tables say about one phase (engine readStatus). */
+export interface AppliedPhase {
+  readonly applied: boolean;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly durationMs?: number;
+  readonly indexesCreated: number;
+  readonly indexesSkipped: number;
+  readonly message?: string;
+  /** Indexes of the phase finished so far (live progress of a running phase). */
+  readonly indexesDone: number;
+  /** The index being built now, if any. */
+  readonly current?: string;
+}
+
+export interface RunObservation {
+  readonly generation: number;
+  readonly spec: Pick<IndexMigrationSpec, 'phases' | 'onFailure' | 'suspend' | 'verify'>;
+  /** The catalogue's phases in apply order with their index counts. */
+  readonly cataloguePhases: readonly { readonly name: string; readonly indexes: number }[];
+  readonly jobs: readonly OwnedJob[];
+  /** Bookkeeping by phase; undefined when the operator cannot read the database (SQLite not mounted). */
+  readonly applied: ReadonlyMap<string, AppliedPhase> | undefined;
+  /** The status as last written (memory for what the Jobs no longer show once TTL removed them). */
+  readonly previous: {
+    readonly phase?: MigrationPhase;
+    readonly observedGeneration?: number;
+    readonly phases?: readonly PhaseStatus[];
+    readonly degradedReason?: string;
+    readonly degradedMessage?: string;
+  };
+}
+
+export interface JobRequest {
+  readonly kind: JobKind;
+  /** apply: the phase; rollback: the failed phase. */
+  readonly phase?: string;
+  /** Phases for the command's `--phases` (rollback: newest first). */
+  readonly phases: readonly string[];
+}
+
+export type RunAction = { readonly type: 'none' } | { readonly type: 'createJob'; readonly job: JobRequest };
+
+/** Condition inputs; reason/message of Degraded and Progressing come from here. */
+export interface StatusSummary {
+  readonly phase: MigrationPhase;
+  readonly reason: string;
+  readonly message: string;
+  readonly degraded: boolean;
+  readonly phases: readonly PhaseStatus[];
+  readonly progress: { readonly indexesDone: number; readonly indexesTotal: number; readonly current: string };
+}
+
+export interface RunDecision {
+  readonly action: RunAction;
+  readonly status: StatusSummary;
+  /** A Job is running: look again soon for progress. */
+  readonly poll: boolean;
+}
+
+const NONE: RunAction = { type: 'none' };
+
+/** Enabled phases in catalogue order (the spec's order does not matter). */
+export function orderedPhases(o: Pick<RunObservation, 'spec' | 'cataloguePhases'>): PhaseName[] {
+  const enabled = new Set<string>(o.spec.phases);
+  return o.cataloguePhases.map((p) => p.name).filter((n): n is PhaseName => enabled.has(n));
+}
+
+export function decideRun(o: RunObservation): RunDecision {
+  const active = o.jobs.find((j) => j.state === 'active' && !j.deleting);
+  if (active) return waitFor(o, active);
+  const failed = o.jobs.find((j) => j.state === 'failed' && j.generation === o.generation && j.kind !== 'cleanup');
+  if (failed) return afterFailure(o, failed);
+  if (isTerminalFailure(o)) return keepTerminal(o);
+  const next = orderedPhases(o).find((p) => !isApplied(o, p));
+  if (next !== undefined) return startPhase(o, next);
+  if (o.spec.verify && !succeededJob(o, 'verify')) return startVerify(o);
+  return decision(o, NONE, 'Succeeded', 'Succeeded', 'all phases applied', false);
+}
+
+function waitFor(o: RunObservation, job: OwnedJob): RunDecision {
+  switch (job.kind) {
+    case 'apply':
+      return decision(o, NONE, 'Running', 'PhaseRunning', `phase ${job.phase ?? '?'} running (job ${job.name})`, false, true);
+    case 'verify':
+      return decision(o, NONE, 'Running', 'Verifying', `running the hot-query suite (job ${job.name})`, false, true);
+    case 'rollback':
+    case 'cleanup':
+      return decision(o, NONE, 'RollingBack', 'RollingBack', `rolling back ${job.phases.join(', ')} (job ${job.name})`, true, true);
+  }
+}
+
+function afterFailure(o: RunObservation, failed: OwnedJob): RunDecision {
+  const why = failureMessage(o, failed);
+  if (failed.kind === 'verify') return decision(o, NONE, 'Failed', 'VerifyFailed', why, true);
+  if (failed.kind === 'rollback') {
+    return decision(o, NONE, 'Failed', 'RollbackFailed', `rollback job ${failed.name} failed: ${why}; indexes may be left behind, see the job's log`, true);
+  }
+  const phase = failed.phase ?? '?';
+  if (o.spec.onFailure === 'Halt') {
+    return decision(o, NONE, 'Failed', 'PhaseFailed', `phase ${phase} failed (onFailure Halt, nothing rolled back): ${why}`, true);
+  }
+  const rollback = o.jobs.find((j) => j.kind === 'rollback' && j.generation === o.generation);
+  if (rollback?.state === 'succeeded') {
+    return decision(o, NONE, 'RolledBack', 'PhaseFailed', `phase ${phase} failed and was rolled back: ${why}`, true);
+  }
+  const job: JobRequest = { kind: 'rollback', phase, phases: rollbackPhases(o, phase) };
+  return decision(o, { type: 'createJob', job }, 'RollingBack', 'PhaseFailed', `phase ${phase} failed, rolling back: ${why}`, true);
+}
+
+/** RollbackPhase: the failed phase; RollbackAll: it and every enabled phase applied, newest first. */
+export function rollbackPhases(o: RunObservation, failedPhase: string): string[] {
+  const ordered = orderedPhases(o);
+  if (o.spec.onFailure !== 'RollbackAll') return [failedPhase];
+  return ordered.filter((p) => p === failedPhase || isApplied(o, p)).reverse();
+}
+
+function failureMessage(o: RunObservation, job: OwnedJob): string {
+  const fromDb = job.phase === undefined ? undefined : o.applied?.get(job.phase)?.message;
+  return fromDb ?? job.message ?? `job ${job.name} failed`;
+}
+
+/** Failed/RolledBack at this generation, but the Jobs that said so are gone (TTL): stay put. */
+function isTerminalFailure(o: RunObservation): boolean {
+  const p = o.previous;
+  return (p.phase === 'Failed' || p.phase === 'RolledBack') && p.observedGeneration === o.generation;
+}
+
+function keepTerminal(o: RunObservation): RunDecision {
+  const p = o.previous;
+  return decision(o, NONE, p.phase ?? 'Failed', p.degradedReason ?? 'PhaseFailed', p.degradedMessage ?? 'the run failed', true);
+}
+
+function startPhase(o: RunObservation, phase: PhaseName): RunDecision {
+  if (o.spec.suspend) return decision(o, NONE, 'Suspended', 'Suspended', `suspended before phase ${phase}`, false);
+  const job: JobRequest = { kind: 'apply', phase, phases: [phase] };
+  return decision(o, { type: 'createJob', job }, 'Running', 'PhaseStarting', `starting phase ${phase}`, false, true);
+}
+
+function startVerify(o: RunObservation): RunDecision {
+  if (o.spec.suspend) return decision(o, NONE, 'Suspended', 'Suspended', 'suspended before verify', false);
+  const job: JobRequest = { kind: 'verify', phases: [] };
+  return decision(o, { type: 'createJob', job }, 'Running', 'Verifying', 'starting the hot-query suite', false, true);
+}
+
+function succeededJob(o: RunObservation, kind: JobKind, phase?: string): OwnedJob | undefined {
+  return o.jobs.find((j) => j.kind === kind && j.state === 'succeeded' && j.generation === o.generation && (phase === undefined || j.phase === phase));
+}
+
+/**
+ * Applied per the database when it can be read; otherwise per the newest finished Job touching the
+ * phase (apply vs. rollback), falling back to the last written status.
+ */
+export function isApplied(o: RunObservation, phase: string): boolean {
+  if (o.applied) return o.applied.get(phase)?.applied ?? false;
+  const touching = o.jobs.filter((j) => j.state === 'succeeded' && j.phases.includes(phase) && j.kind !== 'verify');
+  const newest = touching.sort((a, b) => (a.completedAt ?? '').localeCompare(b.completedAt ?? '')).at(-1);
+  if (newest) return newest.kind === 'apply';
+  return o.previous.phases?.some((p) => p.name === phase && p.state === 'Succeeded') ?? false;
+}
+
+function decision(
+  o: RunObservation,
+  action: RunAction,
+  phase: MigrationPhase,
+  reason: string,
+  message: string,
+  degraded: boolean,
+  poll = false,
+): RunDecision {
+  const phases = phaseStatuses(o);
+  return { action, poll, status: { phase, reason, message, degraded, phases, progress: progressOf(o, phases) } };
+}
+
+/** One entry per enabled phase, in catalogue order. */
+export function phaseStatuses(o: RunObservation): PhaseStatus[] {
+  return orderedPhases(o).map((name) => phaseStatus(o, name));
+}
+
+function phaseStatus(o: RunObservation, name: PhaseName): PhaseStatus {
+  const db = o.applied?.get(name);
+  const prev = o.previous.phases?.find((p) => p.name === name);
+  const job = newestJobFor(o, name);
+  const state = phaseState(o, name, job);
+  const timings = db?.startedAt !== undefined ? dbTimings(db) : prevOrJobTimings(prev, job, state);
+  const message = state === 'Failed' || state === 'RolledBack' ? (db?.message ?? job?.message ?? prev?.message) : undefined;
+  return compact({ name, state, ...timings, message, jobName: job?.name ?? prev?.jobName });
+}
+
+function newestJobFor(o: RunObservation, phase: string): OwnedJob | undefined {
+  return o.jobs.filter((j) => j.kind !== 'verify' && j.phases.includes(phase)).at(-1);
+}
+
+function phaseState(o: RunObservation, name: string, job: OwnedJob | undefined): PhaseState {
+  if (job?.state === 'active') return job.kind === 'apply' ? 'Running' : 'RollingBack';
+  if (isApplied(o, name)) return 'Succeeded';
+  if (job?.kind === 'apply' && job.state === 'failed') return 'Failed';
+  if ((job?.kind === 'rollback' || job?.kind === 'cleanup') && job.state === 'succeeded') return 'RolledBack';
+  const prev = o.previous.phases?.find((p) => p.name === name)?.state;
+  return prev === 'Failed' || prev === 'RolledBack' ? prev : 'Pending';
+}
+
+function dbTimings(db: AppliedPhase): Partial<PhaseStatus> {
+  return {
+    startedAt: db.startedAt,
+    completedAt: db.finishedAt,
+    durationSeconds: db.durationMs === undefined ? undefined : db.durationMs / 1000,
+    indexesCreated: db.indexesCreated,
+    indexesSkipped: db.indexesSkipped,
+  };
+}
+
+function prevOrJobTimings(prev: PhaseStatus | undefined, job: OwnedJob | undefined, state: PhaseState): Partial<PhaseStatus> {
+  if (job?.kind === 'apply') {
+    const done = state === 'Succeeded' || state === 'Failed';
+    const completedAt = done ? job.completedAt : undefined;
+    const seconds = completedAt && job.startedAt ? (Date.parse(completedAt) - Date.parse(job.startedAt)) / 1000 : undefined;
+    return { startedAt: job.startedAt, completedAt, durationSeconds: seconds };
+  }
+  if (!prev) return {};
+  const { startedAt, completedAt, durationSeconds, indexesCreated, indexesSkipped } = prev;
+  return { startedAt, completedAt, durationSeconds, indexesCreated, indexesSkipped };
+}
+
+function progressOf(o: RunObservation, phases: readonly PhaseStatus[]): StatusSummary['progress'] {
+  let done = 0;
+  let total = 0;
+  let current = '';
+  for (const p of phases) {
+    const indexes = o.cataloguePhases.find((c) => c.name === p.name)?.indexes ?? 0;
+    total += indexes;
+    if (p.state === 'Succeeded') done += indexes;
+    if (p.state === 'Running') {
+      const db = o.applied?.get(p.name);
+      done += Math.min(db?.indexesDone ?? 0, indexes);
+      current = db?.current ?? current;
+    }
+  }
+  return { indexesDone: done, indexesTotal: total, current };
+}
+
+function compact<T extends object>(obj: T): T {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+}

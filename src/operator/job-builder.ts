@@ -1,0 +1,154 @@
+/**
+ * Builds the Job for one step of a migration (apply one phase, roll back, verify, clean up on delete).
+ * Pure. Deterministic names (`<migration>-<phase>-g<generation>`) let a restarted operator find the Job
+ * it created instead of creating a second one.
+ */
+import { createHash } from 'node:crypto';
+import type { Container, KubeJob } from '../kube/kube-client.js';
+import { API_VERSION, KIND, type IndexMigration, type IndexMigrationSpec } from './types.js';
+import type { JobRequest } from './decide-run.js';
+import { databaseEnv, sqliteMountPath } from './database-target.js';
+import {
+  LABEL_GENERATION,
+  LABEL_JOB_KIND,
+  LABEL_MANAGED_BY,
+  LABEL_MIGRATION,
+  LABEL_PHASE,
+  MANAGED_BY,
+} from './owned-job.js';
+
+/** Operator-wide settings for the Jobs it creates (flags/env of the `operator` command). */
+export interface JobSettings {
+  /** The operator's own image: the Job runs the same binary. */
+  readonly image: string;
+  readonly imagePullPolicy?: string;
+  /** Numeric non-root user the Job's pod runs as. */
+  readonly runAsUser: number;
+  readonly resources: {
+    readonly requests: Readonly<Record<string, string>>;
+    readonly limits: Readonly<Record<string, string>>;
+  };
+  /** Used when the spec does not say. */
+  readonly ttlSecondsAfterFinished: number;
+  /** Service account of the Job's pod (it needs no API access). */
+  readonly serviceAccountName?: string;
+  readonly logLevel: string;
+}
+
+export const DEFAULT_JOB_SETTINGS: JobSettings = {
+  image: 'index-operator:latest',
+  runAsUser: 10001,
+  resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+  ttlSecondsAfterFinished: 86_400,
+  logLevel: 'info',
+};
+
+const MAX_NAME = 63;
+
+export function jobName(migration: string, request: Pick<JobRequest, 'kind' | 'phase'>, generation: number): string {
+  const suffix = request.kind === 'apply' ? `${request.phase ?? 'phase'}-g${generation}` : request.kind === 'cleanup' ? 'cleanup' : `${request.kind}-g${generation}`;
+  const full = `${migration}-${suffix}`;
+  if (full.length <= MAX_NAME) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);
+  const room = MAX_NAME - suffix.length - hash.length - 2;
+  return `${migration.slice(0, room).replace(/-+$/, '')}-${hash}-${suffix}`;
+}
+
+/** The `index-operator` command line for a Job. */
+export function jobArgs(spec: IndexMigrationSpec, request: JobRequest, logLevel: string): string[] {
+  const common = ['--catalogue', spec.catalogue, '--log-level', logLevel];
+  switch (request.kind) {
+    case 'apply':
+      return ['up', '--phases', request.phases.join(','), ...common, ...upFlags(spec)];
+    case 'rollback':
+    case 'cleanup':
+      return ['down', '--phases', request.phases.join(','), ...common, '--lock-timeout', spec.lockTimeout];
+    case 'verify':
+      return ['verify', ...common];
+  }
+}
+
+const ON_FAILURE_FLAG = { RollbackPhase: 'rollback-phase', RollbackAll: 'rollback-all', Halt: 'halt' } as const;
+
+function upFlags(spec: IndexMigrationSpec): string[] {
+  const flags = [
+    '--concurrency',
+    String(spec.concurrency),
+    '--lock-timeout',
+    spec.lockTimeout,
+    '--retries',
+    String(spec.retries.limit),
+    '--retry-backoff',
+    spec.retries.backoff,
+    '--on-failure',
+    ON_FAILURE_FLAG[spec.onFailure],
+  ];
+  if (spec.statementTimeout !== undefined) flags.push('--statement-timeout', spec.statementTimeout);
+  return flags;
+}
+
+export function buildJob(migration: IndexMigration, request: JobRequest, settings: JobSettings): KubeJob {
+  const meta = migration.metadata;
+  const name = meta.name ?? '';
+  const generation = meta.generation ?? 0;
+  const labels = {
+    [LABEL_MANAGED_BY]: MANAGED_BY,
+    [LABEL_MIGRATION]: name,
+    [LABEL_JOB_KIND]: request.kind,
+    [LABEL_GENERATION]: String(generation),
+    ...(request.phase === undefined ? {} : { [LABEL_PHASE]: request.phase }),
+  };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: jobName(name, request, generation),
+      namespace: meta.namespace,
+      labels,
+      ownerReferences: [
+        { apiVersion: API_VERSION, kind: KIND, name, uid: meta.uid ?? '', controller: true, blockOwnerDeletion: true },
+      ],
+    },
+    spec: {
+      backoffLimit: 0,
+      ...(migration.spec.activeDeadlineSeconds === undefined ? {} : { activeDeadlineSeconds: migration.spec.activeDeadlineSeconds }),
+      ttlSecondsAfterFinished: migration.spec.ttlSecondsAfterFinished ?? settings.ttlSecondsAfterFinished,
+      template: { metadata: { labels }, spec: podSpec(migration.spec, request, settings) },
+    },
+  };
+}
+
+type PodSpec = NonNullable<NonNullable<KubeJob['spec']>['template']['spec']>;
+
+function podSpec(spec: IndexMigrationSpec, request: JobRequest, settings: JobSettings): PodSpec {
+  const sqlite = spec.database.sqlite;
+  const container: Container = {
+    name: 'index-operator',
+    image: settings.image,
+    ...(settings.imagePullPolicy === undefined ? {} : { imagePullPolicy: settings.imagePullPolicy }),
+    args: jobArgs(spec, request, settings.logLevel),
+    env: [...databaseEnv(spec.database), { name: 'LOG_LEVEL', value: settings.logLevel }],
+    resources: settings.resources,
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    },
+    ...(sqlite ? { volumeMounts: [{ name: 'database', mountPath: sqliteMountPath(sqlite.path) }] } : {}),
+  };
+  return {
+    restartPolicy: 'Never',
+    automountServiceAccountToken: false,
+    ...(settings.serviceAccountName === undefined ? {} : { serviceAccountName: settings.serviceAccountName }),
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: settings.runAsUser,
+      runAsGroup: settings.runAsUser,
+      fsGroup: settings.runAsUser,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    containers: [container],
+    ...(sqlite ? { volumes: [{ name: 'database', persistentVolumeClaim: { claimName: sqlite.claimName } }] } : {}),
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * The operator's view of a Job it owns, read from the Job's labels and status. Pure: the reconciler
+ * feeds it the Jobs from the informer cache; the decision logic never sees a raw Kubernetes object.
+ */
+import type { KubeJob } from '../kube/kube-client.js';
+
+export const LABEL_MIGRATION = 'index-operator.io/migration';
+export const LABEL_PHASE = 'index-operator.io/phase';
+export const LABEL_JOB_KIND = 'index-operator.io/job-kind';
+export const LABEL_GENERATION = 'index-operator.io/generation';
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'index-operator';
+
+/** Selector for every Job the operator creates (the Job informer's label selector). */
+export const JOB_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+
+/** apply: `up` of one phase; rollback: `down` after a failed phase; verify: the hot-query suite;
+ *  cleanup: `down` of everything on deletion with deletionPolicy RollBack. */
+export const JOB_KINDS = ['apply', 'rollback', 'verify', 'cleanup'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+export type JobState = 'active' | 'succeeded' | 'failed';
+
+export interface OwnedJob {
+  readonly name: string;
+  readonly kind: JobKind;
+  /** apply: its phase; rollback: the phase whose failure it answers. */
+  readonly phase: string | undefined;
+  /** Phases the Job's command covers (from its `--phases` argument). */
+  readonly phases: readonly string[];
+  readonly generation: number;
+  readonly state: JobState;
+  readonly startedAt: string | undefined;
+  readonly completedAt: string | undefined;
+  /** The Failed condition's message, when failed. */
+  readonly message: string | undefined;
+  /** deletionTimestamp set: being removed. */
+  readonly deleting: boolean;
+}
+
+/** Jobs of this migration (by controller owner uid), as OwnedJob, oldest first. */
+export function ownedJobs(jobs: readonly KubeJob[], ownerUid: string): OwnedJob[] {
+  return jobs
+    .filter((j) => j.metadata.ownerReferences?.some((o) => o.uid === ownerUid && o.controller === true))
+    .map(toOwnedJob)
+    .filter((j): j is OwnedJob => j !== undefined)
+    .sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.name.localeCompare(b.name));
+}
+
+export function toOwnedJob(job: KubeJob): OwnedJob | undefined {
+  const labels = job.metadata.labels ?? {};
+  const kind = JOB_KINDS.find((k) => k === labels[LABEL_JOB_KIND]);
+  const name = job.metadata.name;
+  if (kind === undefined || name === undefined) return undefined;
+  const failed = conditionTrue(job, 'Failed');
+  return {
+    name,
+    kind,
+    phase: labels[LABEL_PHASE],
+    phases: phasesArgument(job),
+    generation: Number(labels[LABEL_GENERATION] ?? 0),
+    state: jobState(job),
+    startedAt: job.status?.startTime ?? job.metadata.creationTimestamp,
+    completedAt: job.status?.completionTime ?? failed?.lastTransitionTime,
+    message: failed?.message,
+    deleting: job.metadata.deletionTimestamp !== undefined,
+  };
+}
+
+function conditionTrue(job: KubeJob, type: string): { message?: string; lastTransitionTime?: string } | undefined {
+  return job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
+}
+
+export function jobState(job: KubeJob): JobState {
+  if (conditionTrue(job, 'Complete')) return 'succeeded';
+  if (conditionTrue(job, 'Failed')) return 'failed';
+  return 'active';
+}
+
+function phasesArgument(job: KubeJob): string[] {
+  const args = job.spec?.template.spec?.containers[0]?.args ?? [];
+  const at = args.indexOf('--phases');
+  const value = at >= 0 ? args[at + 1] : undefined;
+  return value === undefined ? [] : value.split(',').filter((p) => p.length > 0);
+}
