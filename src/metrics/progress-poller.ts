@@ -1,0 +1,190 @@
+/**
+ * Live build progress. While at least one index build runs on a dialect that reports build progress
+ * (PostgreSQL `pg_stat_progress_create_index`), polls every few seconds and exports, per running index,
+ * the progress ratio within its build phase, the sessions it waits for, and when it last moved. Stops
+ * polling as soon as nothing runs. On other dialects it exports nothing: progress there is
+ * `indexes_done / indexes_planned`, kept by the metrics observer.
+ */
+import type { Dialect } from '../dialects/dialect.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from './metrics.js';
+
+const PROGRESS_SQL = `
+SELECT p.phase,
+       i.relname AS index_name,
+       t.relname AS table_name,
+       p.lockers_total, p.lockers_done,
+       p.blocks_total, p.blocks_done,
+       p.tuples_total, p.tuples_done
+  FROM pg_stat_progress_create_index p
+  JOIN pg_class t ON t.oid = p.relid
+  LEFT JOIN pg_class i ON i.oid = p.index_relid AND p.index_relid <> 0
+ WHERE p.datid = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+
+export const DEFAULT_PROGRESS_INTERVAL_MS = 3_000;
+
+export interface ProgressRow {
+  readonly phase: string;
+  readonly indexName: string | null;
+  readonly tableName: string;
+  readonly lockersTotal: number;
+  readonly lockersDone: number;
+  readonly blocksTotal: number;
+  readonly blocksDone: number;
+  readonly tuplesTotal: number;
+  readonly tuplesDone: number;
+}
+
+/** Progress within the build's phase: blocks for scans, tuples for sort/load, lockers for waits. */
+export function progressRatio(row: ProgressRow): number {
+  const ratio = (done: number, total: number): number => (total > 0 ? Math.min(1, done / total) : 0);
+  if (row.phase.startsWith('waiting')) return ratio(row.lockersDone, row.lockersTotal);
+  if (row.phase.includes('scanning')) return ratio(row.blocksDone, row.blocksTotal);
+  if (row.phase.includes('tuples')) return ratio(row.tuplesDone, row.tuplesTotal);
+  return 0;
+}
+
+/** Sessions the build waits for; 0 outside the `waiting for ...` phases. */
+export function lockersWaiting(row: ProgressRow): number {
+  return row.phase.startsWith('waiting') ? Math.max(0, row.lockersTotal - row.lockersDone) : 0;
+}
+
+interface Running {
+  readonly phase: string;
+  readonly table: string;
+  /** Last exported progress phase and a fingerprint of the counters, to see whether it moved. */
+  progressPhase?: string;
+  fingerprint?: string;
+}
+
+export interface ProgressPollerOptions {
+  readonly dialect: Pick<Dialect, 'query' | 'capabilities'>;
+  readonly metrics: Metrics;
+  readonly migration: string;
+  readonly intervalMs?: number;
+  readonly log?: Logger;
+  /** Unix time in ms; defaults to Date.now. */
+  readonly now?: () => number;
+}
+
+export class ProgressPoller {
+  private readonly running = new Map<string, Running>();
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private readonly intervalMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: ProgressPollerOptions) {
+    this.intervalMs = options.intervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Whether a poll is scheduled (true only while some build is tracked). */
+  get active(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /** An index build started; polling starts if it was idle. */
+  track(phase: string, index: { readonly name: string; readonly table: string }): void {
+    if (!this.options.dialect.capabilities.supportsBuildProgress) return;
+    this.running.set(index.name, { phase, table: index.table });
+    if (this.timer === undefined) this.schedule(0);
+  }
+
+  /** An index build ended (any outcome): its series go; polling stops when nothing runs. */
+  untrack(indexName: string): void {
+    const entry = this.running.get(indexName);
+    if (!entry) return;
+    this.running.delete(indexName);
+    this.removeSeries(indexName, entry);
+    if (this.running.size === 0) this.cancel();
+  }
+
+  /** Forgets every build and stops polling. */
+  stop(): void {
+    for (const name of [...this.running.keys()]) this.untrack(name);
+    this.cancel();
+  }
+
+  /** One poll now (also what the timer runs). Errors are logged, never thrown. */
+  async pollOnce(): Promise<void> {
+    if (this.running.size === 0) return;
+    try {
+      const rows = await this.options.dialect.query<Record<string, unknown>>(PROGRESS_SQL);
+      for (const row of rows) this.export(toProgressRow(row));
+    } catch (e) {
+      this.options.log?.warn({ err: e }, 'could not read index build progress');
+    }
+  }
+
+  private export(row: ProgressRow): void {
+    const name = this.match(row);
+    const entry = name === undefined ? undefined : this.running.get(name);
+    if (name === undefined || !entry) return;
+    const { metrics, migration } = this.options;
+    const labels = { migration, phase: entry.phase, index: name };
+    if (entry.progressPhase !== undefined && entry.progressPhase !== row.phase) {
+      metrics.buildProgress.remove({ ...labels, progress_phase: entry.progressPhase });
+    }
+    metrics.buildProgress.set({ ...labels, progress_phase: row.phase }, progressRatio(row));
+    metrics.buildLockersWaiting.set(labels, lockersWaiting(row));
+    const fingerprint = JSON.stringify(row);
+    if (fingerprint !== entry.fingerprint) metrics.buildProgressChanged.set(labels, this.now() / 1000);
+    entry.progressPhase = row.phase;
+    entry.fingerprint = fingerprint;
+  }
+
+  /** The tracked build a progress row belongs to: by index name, else by table (one build per table). */
+  private match(row: ProgressRow): string | undefined {
+    if (row.indexName !== null && this.running.has(row.indexName)) return row.indexName;
+    for (const [name, entry] of this.running) if (entry.table === row.tableName) return name;
+    return undefined;
+  }
+
+  private removeSeries(name: string, entry: Running): void {
+    const { metrics, migration } = this.options;
+    const labels = { migration, phase: entry.phase, index: name };
+    if (entry.progressPhase !== undefined) {
+      metrics.buildProgress.remove({ ...labels, progress_phase: entry.progressPhase });
+    }
+    metrics.buildLockersWaiting.remove(labels);
+    metrics.buildProgressChanged.remove(labels);
+  }
+
+  private schedule(delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.polling = this.pollOnce().finally(() => {
+        this.polling = undefined;
+        // Reschedule only if this chain was not cancelled (or replaced) meanwhile.
+        if (this.timer === timer && this.running.size > 0) this.schedule(this.intervalMs);
+      });
+    }, delayMs);
+    timer.unref();
+    this.timer = timer;
+  }
+
+  private cancel(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Resolves when a poll in flight (if any) has finished. */
+  async idle(): Promise<void> {
+    await this.polling;
+  }
+}
+
+function toProgressRow(r: Record<string, unknown>): ProgressRow {
+  const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+  return {
+    phase: String(r['phase']),
+    indexName: typeof r['index_name'] === 'string' ? r['index_name'] : null,
+    tableName: String(r['table_name']),
+    lockersTotal: n(r['lockers_total']),
+    lockersDone: n(r['lockers_done']),
+    blocksTotal: n(r['blocks_total']),
+    blocksDone: n(r['blocks_done']),
+    tuplesTotal: n(r['tuples_total']),
+    tuplesDone: n(r['tuples_done']),
+  };
+}
