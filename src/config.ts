@@ -3,7 +3,6 @@
  * together in one UsageError, so the user fixes them all in one go.
  */
 import { UsageError } from './errors.js';
-import { redactUrl } from './redact.js';
 
 export const OUTPUT_FORMATS = ['text', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -69,32 +68,6 @@ export function requireDatabaseUrl(global: GlobalConfig): string {
       '(postgres://user@host:5432/db, postgresql://…, or sqlite:<path>)',
     { reason: 'bad_input' },
   );
-}
-
-/**
- * Checks a database URL's shape before anything connects (the dialect checks the rest).
- * Returns a problem message (password redacted) or undefined.
- */
-export function checkDatabaseUrl(url: string): string | undefined {
-  const shown = redactUrl(url);
-  if (/^sqlite:/i.test(url)) {
-    return url.slice('sqlite:'.length).replace(/^\/\//, '').length === 0
-      ? `database URL '${shown}' has no file path: use sqlite:<path>, e.g. sqlite:./data/app.db`
-      : undefined;
-  }
-  if (!/^postgres(ql)?:\/\//i.test(url)) {
-    return `database URL '${shown}' is not supported: use postgres://user@host:5432/db, postgresql://…, or sqlite:<path>`;
-  }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return `database URL '${shown}' is malformed: expected postgres://user[:password]@host[:port]/database`;
-  }
-  if (parsed.hostname === '')
-    return `database URL '${shown}' has no host: expected postgres://user@host:5432/db`;
-  if (parsed.port !== '' && !/^\d+$/.test(parsed.port)) return `database URL '${shown}' has a bad port`;
-  return undefined;
 }
 
 const DURATION_UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -182,4 +155,140 @@ export function str(value: unknown): string | undefined {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
+}
+
+// ------------------------------------------------------------------------------ per-command options
+
+/** PostgreSQL memory setting: a number with an optional unit (kB, MB, GB, TB). */
+const MEMORY_PATTERN = /^\d{1,9}(kB|MB|GB|TB)?$/;
+
+export interface PlanConfig {
+  readonly phases: readonly string[] | undefined;
+}
+
+export interface RunConfig {
+  readonly phases: readonly string[] | undefined;
+  readonly lockTimeoutMs: number | undefined;
+  readonly statementTimeoutMs: number | undefined;
+  readonly maintenanceWorkMem: string | undefined;
+  readonly lockWaitMs: number | undefined;
+}
+
+export interface UpConfig extends RunConfig {
+  readonly concurrency: number | undefined;
+  readonly retries: { readonly limit: number; readonly backoffMs: number } | undefined;
+  readonly onFailure: OnFailure | undefined;
+}
+
+export interface DownConfig extends RunConfig {
+  /** Roll back the phases newer than this one (it stays applied). */
+  readonly to: string | undefined;
+}
+
+export interface StatusConfig {
+  readonly indexes: boolean;
+}
+
+/** Defaults the engine applies when a flag is absent (shown in help; the engine owns the values). */
+export interface RunDefaults {
+  readonly concurrency: number;
+  readonly lockTimeoutMs: number;
+  readonly statementTimeoutMs: number;
+  readonly lockWaitMs: number;
+  readonly retries: { readonly limit: number; readonly backoffMs: number };
+}
+
+export function parsePlanConfig(values: RawValues, knownPhases: readonly string[]): PlanConfig {
+  const problems = new Problems();
+  const phases = phasesFlag(values, knownPhases, problems);
+  problems.done();
+  return { phases };
+}
+
+export function parseUpConfig(
+  values: RawValues,
+  knownPhases: readonly string[],
+  defaults: RunDefaults,
+): UpConfig {
+  const problems = new Problems();
+  const run = runFlags(values, knownPhases, problems);
+  const concurrency = optional(values['concurrency'], () =>
+    integerFlag('--concurrency', values['concurrency'], defaults.concurrency, { min: 1, max: 64 }, problems),
+  );
+  const limit = optional(values['retries'], () =>
+    integerFlag('--retries', values['retries'], defaults.retries.limit, { min: 0, max: 100 }, problems),
+  );
+  const backoffMs = optional(values['retry-backoff'], () =>
+    durationFlag('--retry-backoff', values['retry-backoff'], defaults.retries.backoffMs, problems),
+  );
+  const retries =
+    limit === undefined && backoffMs === undefined
+      ? undefined
+      : { limit: limit ?? defaults.retries.limit, backoffMs: backoffMs ?? defaults.retries.backoffMs };
+  const onFailureText = str(values['on-failure']);
+  const onFailure =
+    onFailureText === undefined
+      ? undefined
+      : oneOf('--on-failure', onFailureText, ON_FAILURE_MODES, problems);
+  problems.done();
+  return { ...run, concurrency, retries, onFailure };
+}
+
+export function parseDownConfig(values: RawValues, knownPhases: readonly string[]): DownConfig {
+  const problems = new Problems();
+  const run = runFlags(values, knownPhases, problems);
+  const toText = str(values['to']);
+  const to = toText === undefined ? undefined : checkPhases('--to', [toText], knownPhases, problems)[0];
+  if (toText !== undefined && run.phases !== undefined) {
+    problems.add(
+      '--to and --phases cannot be used together: --to rolls back every phase newer than the one named',
+    );
+  }
+  problems.done();
+  return { ...run, to };
+}
+
+export function parseStatusConfig(values: RawValues): StatusConfig {
+  return { indexes: values['indexes'] === true };
+}
+
+/** Phases newer than `to` in catalogue order, i.e. what `down --to <to>` rolls back. */
+export function phasesAfter(to: string, phaseOrder: readonly string[]): string[] {
+  const i = phaseOrder.indexOf(to);
+  return i < 0 ? [] : phaseOrder.slice(i + 1);
+}
+
+function runFlags(values: RawValues, knownPhases: readonly string[], problems: Problems): RunConfig {
+  const phases = phasesFlag(values, knownPhases, problems);
+  const ms = (flag: string): number | undefined =>
+    optional(values[flag], () => durationFlag(`--${flag}`, values[flag], 0, problems));
+  const memory = str(values['maintenance-work-mem']);
+  if (memory !== undefined && !MEMORY_PATTERN.test(memory)) {
+    problems.add(`--maintenance-work-mem '${memory}' is not a size: use e.g. 64MB, 1GB, 512000kB`);
+  }
+  return {
+    phases,
+    lockTimeoutMs: ms('lock-timeout'),
+    statementTimeoutMs: ms('statement-timeout'),
+    maintenanceWorkMem: memory !== undefined && MEMORY_PATTERN.test(memory) ? memory : undefined,
+    lockWaitMs: ms('lock-wait'),
+  };
+}
+
+function phasesFlag(
+  values: RawValues,
+  knownPhases: readonly string[],
+  problems: Problems,
+): string[] | undefined {
+  const names = parseList(values['phases']);
+  if (names === undefined) return undefined;
+  if (names.length === 0) {
+    problems.add(`--phases is empty: name one or more of ${knownPhases.join(', ')} (comma-separated)`);
+    return undefined;
+  }
+  return checkPhases('--phases', names, knownPhases, problems);
+}
+
+function optional<T>(raw: unknown, parse: () => T): T | undefined {
+  return raw === undefined ? undefined : parse();
 }

@@ -1,0 +1,46 @@
+/** Flags shared by `up` and `down` (and `plan`'s --phases), with help text naming the defaults. */
+import type { CommandOptions } from './command.js';
+import { DEFAULT_RUN_OPTIONS } from '../engine/engine.js';
+import { formatDuration } from './output.js';
+
+export const PHASES_FLAG: CommandOptions = {
+  phases: {
+    type: 'string',
+    valueName: '<a,b,…>',
+    description: 'comma-separated phase names (default: all, in catalogue order)',
+  },
+};
+
+export const RUN_FLAGS: CommandOptions = {
+  ...PHASES_FLAG,
+  'lock-timeout': {
+    type: 'string',
+    valueName: '<duration>',
+    description: `PostgreSQL lock_timeout per statement, e.g. 5s (default ${formatDuration(DEFAULT_RUN_OPTIONS.lockTimeoutMs)})`,
+  },
+  'statement-timeout': {
+    type: 'string',
+    valueName: '<duration>',
+    description: 'PostgreSQL statement_timeout per statement, e.g. 30m (default 0 = none)',
+  },
+  'maintenance-work-mem': {
+    type: 'string',
+    valueName: '<size>',
+    description: "PostgreSQL maintenance_work_mem for builds, e.g. 256MB (default: the server's)",
+  },
+  'lock-wait': {
+    type: 'string',
+    valueName: '<duration>',
+    description: `how long to wait for another runner on this database, e.g. 2m (default ${DEFAULT_RUN_OPTIONS.lockWaitMs} = fail at once)`,
+  },
+};
+
+/** `cli pid 123 on host`: shown to a second runner waiting for the runner lock. */
+export function runnerOwner(pid: number, host: string): string {
+  return `index-operator cli pid ${pid} on ${host}`;
+}
+
+/** Drops undefined fields so the engine's defaults apply. */
+export function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
