@@ -1,0 +1,89 @@
+import { UsageError } from '../errors.js';
+import { redactUrl } from '../redact.js';
+
+/** A parsed `--database` URL. `password` is kept only to connect; never print this object. */
+export type DatabaseUrl =
+  | {
+      readonly dialect: 'postgresql';
+      readonly host: string;
+      readonly port: number;
+      readonly database: string;
+      readonly user: string | undefined;
+      readonly password: string | undefined;
+      /** The URL as given (with its password): only for the driver. */
+      readonly connectionString: string;
+    }
+  | { readonly dialect: 'sqlite'; readonly path: string };
+
+export const VALID_URL_HINT =
+  'expected postgresql://user[:password]@host[:port]/database (or postgres://...), ' +
+  'sqlite:<path>, sqlite://<path> or sqlite::memory:';
+
+/** Parses a database URL; anything malformed is a UsageError that says what a valid URL looks like. */
+export function parseDatabaseUrl(url: string): DatabaseUrl {
+  const text = url.trim();
+  if (text === '') throw badUrl(url, 'it is empty');
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
+  if (scheme === 'sqlite') return parseSqlite(url, text.slice('sqlite:'.length));
+  if (scheme === 'postgres' || scheme === 'postgresql') return parsePostgres(url, text);
+  throw badUrl(url, scheme === undefined ? 'it has no scheme' : `unknown scheme '${scheme}:'`);
+}
+
+/** `postgresql://user@host:port/database` or the file path: safe for messages and logs. */
+export function describeTarget(u: DatabaseUrl): string {
+  if (u.dialect === 'sqlite') return u.path;
+  const user = u.user === undefined ? '' : `${encodeURIComponent(u.user)}@`;
+  return `postgresql://${user}${formatHost(u.host)}:${u.port}/${u.database}`;
+}
+
+function parseSqlite(url: string, rest: string): DatabaseUrl {
+  const path = rest.startsWith('//') ? rest.slice(2) : rest;
+  if (path === '') throw badUrl(url, 'the SQLite file path is empty');
+  if (path.includes('\0')) throw badUrl(url, 'the SQLite file path contains a NUL byte');
+  return { dialect: 'sqlite', path };
+}
+
+function parsePostgres(url: string, text: string): DatabaseUrl {
+  if (!/^[a-z]+:\/\//i.test(text)) throw badUrl(url, "a PostgreSQL URL starts with 'postgresql://'");
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch {
+    throw badUrl(url, 'it is not a valid URL');
+  }
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (host === '') throw badUrl(url, 'the host is missing');
+  const port = parsed.port === '' ? 5432 : Number(parsed.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw badUrl(url, 'the port is invalid');
+  const database = decode(url, parsed.pathname.replace(/^\//, ''));
+  if (database === '' || database.includes('/')) {
+    throw badUrl(url, 'the database name is missing or contains a slash');
+  }
+  return {
+    dialect: 'postgresql',
+    host,
+    port,
+    database,
+    user: parsed.username === '' ? undefined : decode(url, parsed.username),
+    password: parsed.password === '' ? undefined : decode(url, parsed.password),
+    connectionString: text,
+  };
+}
+
+function decode(url: string, part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw badUrl(url, 'it contains a malformed %-escape');
+  }
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function badUrl(url: string, why: string): UsageError {
+  return new UsageError(`invalid database URL '${redactUrl(url)}': ${why}; ${VALID_URL_HINT}`, {
+    reason: 'bad_url',
+  });
+}

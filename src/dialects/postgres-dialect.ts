@@ -1,0 +1,313 @@
+/**
+ * PostgreSQL through `pg` (the only file that imports it). Queries go through a small pool; every
+ * index build or drop runs on its own dedicated session with lock_timeout / statement_timeout (and an
+ * optional maintenance_work_mem) set, one statement per round trip, never inside a transaction.
+ */
+import pg from 'pg';
+import type { IndexDefinition } from '../catalogue/index-definition.js';
+import { TransientError, UsageError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { wrapDbError } from './classify.js';
+import type { DatabaseUrl } from './database-url.js';
+import { describeTarget } from './database-url.js';
+import type {
+  BuildOptions,
+  ClassifiedDbError,
+  Dialect,
+  DialectCapabilities,
+  ExplainResult,
+  HeldLock,
+  SchemaSnapshot,
+} from './dialect.js';
+import { classifyPostgresError } from './postgres-errors.js';
+import { summarizePostgresPlan } from './postgres-explain.js';
+import { introspectPostgres } from './postgres-introspection.js';
+import { quoteIdentifier, renderCreateIndex, renderDropIndex } from './render-sql.js';
+import { postgresConnectError, withDeadline } from './postgres-connect.js';
+
+export type PostgresUrl = Extract<DatabaseUrl, { dialect: 'postgresql' }>;
+
+export interface PostgresDialectOptions {
+  readonly connectTimeoutMs: number;
+  readonly poolSize: number;
+  readonly log?: Logger;
+}
+
+export const APPLICATION_NAME = 'index-operator';
+
+/** The runner lock's advisory key (bigint `0x494F_5052_4C4B`, "IOPRLK"): pg_locks classid / objid. */
+const LOCK_CLASSID = 0x494f;
+const LOCK_OBJID = 0x50524c4b;
+const LOCK_KEY = String(LOCK_CLASSID * 2 ** 32 + LOCK_OBJID);
+const LOCK_POLL_MS = 200;
+
+const HOLDER_SQL = `
+SELECT a.pid, a.application_name, host(a.client_addr) AS client_addr, a.state_change
+FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+  AND l.classid = $1::oid AND l.objid = $2::oid
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+
+export class PostgresDialect implements Dialect {
+  readonly name = 'postgresql';
+  readonly capabilities: DialectCapabilities = {
+    supportsConcurrentBuild: true,
+    supportsInclude: true,
+    supportsTransactionalDdl: true,
+    supportsPartialIndex: true,
+    supportsBuildProgress: true,
+    supportsIndexStatistics: true,
+    maxConcurrentBuilds: 16,
+  };
+  readonly target: string;
+  private readonly config: pg.ClientConfig;
+  private readonly pool: pg.Pool;
+  private closed = false;
+
+  private constructor(
+    url: PostgresUrl,
+    private readonly options: PostgresDialectOptions,
+  ) {
+    this.target = describeTarget(url);
+    this.config = {
+      connectionString: url.connectionString,
+      application_name: APPLICATION_NAME,
+      // The deadline in open() fires first; this one makes sure the abandoned attempt is cleaned up.
+      connectionTimeoutMillis: options.connectTimeoutMs + 1000,
+    };
+    this.pool = new pg.Pool({ ...this.config, max: options.poolSize });
+    this.pool.on('error', (err) => {
+      // An idle pooled connection died (server restart, terminated backend); the next query reconnects.
+      options.log?.warn({ err, target: this.target }, 'idle PostgreSQL connection lost');
+    });
+  }
+
+  /** Connects and checks the server answers; connection problems become a UsageError naming the target. */
+  static async open(url: PostgresUrl, options: PostgresDialectOptions): Promise<PostgresDialect> {
+    const dialect = new PostgresDialect(url, options);
+    try {
+      await withDeadline(dialect.pool.query('SELECT 1'), options.connectTimeoutMs);
+    } catch (e) {
+      dialect.pool.end().catch(() => undefined);
+      throw postgresConnectError(url, e, options.connectTimeoutMs);
+    }
+    return dialect;
+  }
+
+  async query<T extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    const result = await this.pool.query<T>(sql, [...params]);
+    return result.rows;
+  }
+
+  async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
+    const result = await this.pool.query(sql, [...params]);
+    return result.rowCount ?? 0;
+  }
+
+  async transaction<T>(fn: (tx: Pick<Dialect, 'query' | 'execute'>) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const tx: Pick<Dialect, 'query' | 'execute'> = {
+      query: async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) =>
+        (await client.query<R>(sql, [...params])).rows,
+      execute: async (sql: string, params: readonly unknown[] = []) =>
+        (await client.query(sql, [...params])).rowCount ?? 0,
+    };
+    let broken: unknown;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(tx);
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        broken = rollbackError;
+      });
+      throw e;
+    } finally {
+      // A connection whose ROLLBACK failed is in an unknown state: destroy it instead of reusing it.
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+  }
+
+  introspect(): Promise<SchemaSnapshot> {
+    return introspectPostgres((sql, params) => this.query(sql, params));
+  }
+
+  quoteIdentifier(name: string): string {
+    return quoteIdentifier(name);
+  }
+
+  renderCreateIndex(def: IndexDefinition): string {
+    return renderCreateIndex(def, { concurrently: true, include: true, booleans: 'keyword' });
+  }
+
+  renderDropIndex(name: string): string {
+    return renderDropIndex(name, true);
+  }
+
+  async createIndex(def: IndexDefinition, options: BuildOptions): Promise<void> {
+    const sql = this.renderCreateIndex(def);
+    await this.withSession(`create index ${def.name} on ${def.table}`, async (client) => {
+      await applyBuildSettings(client, options);
+      await client.query(sql);
+    });
+  }
+
+  async dropIndex(name: string, options: BuildOptions): Promise<void> {
+    const sql = this.renderDropIndex(name);
+    await this.withSession(`drop index ${name}`, async (client) => {
+      await applyBuildSettings(client, options);
+      await client.query(sql);
+    });
+  }
+
+  async analyze(tables: readonly string[]): Promise<void> {
+    if (tables.length === 0) return;
+    await this.pool.query(`ANALYZE ${tables.map(quoteIdentifier).join(', ')}`);
+  }
+
+  async acquireRunnerLock(owner: string, waitMs: number): Promise<HeldLock> {
+    const client = this.newClient();
+    try {
+      await client.connect();
+      await client.query(`SELECT set_config('application_name', $1, false)`, [
+        `${APPLICATION_NAME} runner: ${owner}`,
+      ]);
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const { rows } = await client.query<{ ok: boolean }>(
+          'SELECT pg_try_advisory_lock($1::bigint) AS ok',
+          [LOCK_KEY],
+        );
+        if (rows[0]?.ok === true) return heldAdvisoryLock(client);
+        const left = deadline - Date.now();
+        if (left <= 0)
+          throw new TransientError(await this.lockHeldMessage(client, waitMs), { reason: 'runner_lock' });
+        await delay(Math.min(LOCK_POLL_MS, left));
+      }
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      throw e instanceof TransientError ? e : this.wrap('acquire runner lock', e, false);
+    }
+  }
+
+  async explain(sql: string, params: readonly unknown[]): Promise<ExplainResult> {
+    const rows = await this.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+    return summarizePostgresPlan(rows[0]?.['QUERY PLAN']);
+  }
+
+  classifyError(e: unknown): ClassifiedDbError {
+    return classifyPostgresError(e);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  private newClient(): pg.Client {
+    const client = new pg.Client(this.config);
+    client.on('error', (err) => {
+      // The pending query (if any) rejects with the same failure; this only keeps the process alive.
+      this.options.log?.warn({ err, target: this.target }, 'PostgreSQL session lost');
+    });
+    return client;
+  }
+
+  /** Runs fn on a new dedicated session, wrapping any failure with context and its classification. */
+  private async withSession(what: string, fn: (client: pg.Client) => Promise<void>): Promise<void> {
+    const client = this.newClient();
+    let lost = false;
+    client.on('end', () => {
+      lost = true;
+    });
+    try {
+      await client.connect();
+      await fn(client);
+    } catch (e) {
+      throw this.wrap(what, e, lost);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private wrap(what: string, e: unknown, sessionLost: boolean): Error {
+    let classified = this.classifyError(e);
+    // The driver reports a dropped socket without any code: the session's end event says what happened.
+    if (sessionLost && classified.code === undefined) {
+      classified = { errorClass: 'transient', code: undefined, reason: 'connection' };
+    }
+    const code =
+      classified.code === undefined ? classified.reason : `${classified.code} ${classified.reason}`;
+    return wrapDbError(`${what} on ${this.target} failed (${code}): ${describePgError(e)}`, classified, e);
+  }
+
+  private async lockHeldMessage(client: pg.Client, waitMs: number): Promise<string> {
+    const { rows } = await client.query<{
+      pid: number;
+      application_name: string;
+      client_addr: string | null;
+      state_change: Date | null;
+    }>(HOLDER_SQL, [LOCK_CLASSID, LOCK_OBJID]);
+    const h = rows[0];
+    const holder =
+      h === undefined
+        ? 'another runner (it released the lock just now)'
+        : `pid ${h.pid} (application '${h.application_name}', client ${h.client_addr ?? 'local socket'}` +
+          `${h.state_change ? `, since ${h.state_change.toISOString()}` : ''})`;
+    return (
+      `another index-operator runner holds the runner lock on ${this.target}: ${holder}; ` +
+      `waited ${Math.round(waitMs / 100) / 10}s. Wait for it to finish or stop it ` +
+      `(its lock is released when its session ends), then run again`
+    );
+  }
+}
+
+async function applyBuildSettings(client: pg.Client, o: BuildOptions): Promise<void> {
+  await client.query(`SET lock_timeout = ${nonNegativeInt(o.lockTimeoutMs, 'lock timeout')}`);
+  await client.query(`SET statement_timeout = ${nonNegativeInt(o.statementTimeoutMs, 'statement timeout')}`);
+  if (o.maintenanceWorkMem !== undefined) {
+    if (!/^\d+\s*(kB|MB|GB|TB)?$/.test(o.maintenanceWorkMem)) {
+      throw new UsageError(
+        `invalid maintenance_work_mem '${o.maintenanceWorkMem}': use a size such as 256MB or 1GB`,
+        { reason: 'bad_option' },
+      );
+    }
+    await client.query(`SET maintenance_work_mem = '${o.maintenanceWorkMem}'`);
+  }
+}
+
+function nonNegativeInt(ms: number, what: string): number {
+  if (!Number.isFinite(ms) || ms < 0) {
+    throw new UsageError(`invalid ${what} ${ms}ms: use a duration of 0 or more`, { reason: 'bad_option' });
+  }
+  return Math.round(ms);
+}
+
+function heldAdvisoryLock(client: pg.Client): HeldLock {
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      try {
+        await client.query('SELECT pg_advisory_unlock($1::bigint)', [LOCK_KEY]);
+      } finally {
+        // Ending the session releases the lock even if the unlock above failed.
+        await client.end().catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** The driver's message plus its detail (for 23505 it names the duplicate key). */
+function describePgError(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const detail = (e as { detail?: unknown }).detail;
+  return typeof detail === 'string' && detail !== '' ? `${e.message}; ${detail}` : e.message;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

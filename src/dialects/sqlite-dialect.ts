@@ -1,0 +1,301 @@
+/**
+ * SQLite through `better-sqlite3` (the only file that imports it). One connection in WAL mode with
+ * busy_timeout and foreign_keys=ON. The driver is synchronous: every operation takes its turn on a
+ * queue, so a transaction's statements never interleave with other callers'. Each index is built in
+ * its own BEGIN IMMEDIATE transaction. SQLite has no INCLUDE (covering) columns: they are left out of
+ * the rendered index (capability supportsInclude=false); partial indexes are kept, booleans as 1/0.
+ */
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { IndexDefinition } from '../catalogue/index-definition.js';
+import { TransientError, UsageError, errorMessage } from '../errors.js';
+import { wrapDbError } from './classify.js';
+import type {
+  BuildOptions,
+  ClassifiedDbError,
+  Dialect,
+  DialectCapabilities,
+  ExplainResult,
+  HeldLock,
+  SchemaSnapshot,
+} from './dialect.js';
+import { classifySqliteError } from './sqlite-errors.js';
+import { summarizeSqlitePlan } from './sqlite-explain.js';
+import { introspectSqlite } from './sqlite-introspection.js';
+import { quoteIdentifier, renderCreateIndex, renderDropIndex } from './render-sql.js';
+
+export interface SqliteDialectOptions {
+  /** busy_timeout of the connection, ms. */
+  readonly busyTimeoutMs: number;
+}
+
+type Sync = Pick<Dialect, 'query' | 'execute'>;
+
+const LOCK_POLL_MS = 200;
+const LOCK_TABLE_SQL = `CREATE TABLE IF NOT EXISTS index_operator_lock (
+  id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, token TEXT NOT NULL,
+  pid INTEGER NOT NULL, hostname TEXT NOT NULL, acquired_at TEXT NOT NULL)`;
+
+interface LockRow extends Record<string, unknown> {
+  owner: string;
+  token: string;
+  pid: number;
+  hostname: string;
+  acquired_at: string;
+}
+
+export class SqliteDialect implements Dialect {
+  readonly name = 'sqlite';
+  readonly capabilities: DialectCapabilities = {
+    supportsConcurrentBuild: false,
+    supportsInclude: false,
+    supportsTransactionalDdl: true,
+    supportsPartialIndex: true,
+    supportsBuildProgress: false,
+    supportsIndexStatistics: false,
+    maxConcurrentBuilds: 1,
+  };
+  readonly target: string;
+  private turn: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly db: Database.Database,
+    path: string,
+    private readonly busyTimeoutMs: number,
+  ) {
+    this.target = path;
+  }
+
+  /** Opens (creating if needed) the file; a path that cannot be opened is a UsageError naming it. */
+  static open(path: string, options: SqliteDialectOptions): SqliteDialect {
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path);
+      db.pragma('journal_mode = WAL');
+      db.pragma(`busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs))}`);
+      db.pragma('foreign_keys = ON');
+    } catch (e) {
+      db?.close();
+      throw new UsageError(
+        `cannot open SQLite database ${path}: ${errorMessage(e)}; check the path and its permissions`,
+        {
+          cause: e,
+          reason: 'connection',
+        },
+      );
+    }
+    return new SqliteDialect(db, path, options.busyTimeoutMs);
+  }
+
+  query<T extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return this.exclusive(() => this.sync.query<T>(sql, params));
+  }
+
+  execute(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return this.exclusive(() => this.sync.execute(sql, params));
+  }
+
+  /** BEGIN IMMEDIATE ... COMMIT; other callers wait their turn until it ends (do not nest). */
+  transaction<T>(fn: (tx: Sync) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.sync);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw e;
+      }
+    });
+  }
+
+  introspect(): Promise<SchemaSnapshot> {
+    return this.exclusive(() => introspectSqlite((sql, params) => this.sync.query(sql, params)));
+  }
+
+  quoteIdentifier(name: string): string {
+    return quoteIdentifier(name);
+  }
+
+  renderCreateIndex(def: IndexDefinition): string {
+    return renderCreateIndex(def, { concurrently: false, include: false, booleans: 'integer' });
+  }
+
+  renderDropIndex(name: string): string {
+    return renderDropIndex(name, false);
+  }
+
+  createIndex(def: IndexDefinition, options: BuildOptions): Promise<void> {
+    return this.ddl(`create index ${def.name} on ${def.table}`, this.renderCreateIndex(def), options);
+  }
+
+  dropIndex(name: string, options: BuildOptions): Promise<void> {
+    return this.ddl(`drop index ${name}`, this.renderDropIndex(name), options);
+  }
+
+  analyze(tables: readonly string[]): Promise<void> {
+    return this.exclusive(() => {
+      for (const t of tables) this.db.exec(`ANALYZE ${quoteIdentifier(t)}`);
+    });
+  }
+
+  async acquireRunnerLock(owner: string, waitMs: number): Promise<HeldLock> {
+    const me = { owner, token: randomUUID(), pid: process.pid, hostname: hostname() };
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const holder = await this.exclusive(() => this.tryTakeLock(me));
+      if (holder === undefined) return this.heldLock(me.token);
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new TransientError(
+          `another index-operator runner holds the runner lock on ${this.target}: owner '${holder.owner}', ` +
+            `pid ${holder.pid} on host ${holder.hostname}, since ${holder.acquired_at}; waited ` +
+            `${Math.round(waitMs / 100) / 10}s. Wait for it to finish; if that process is gone, delete ` +
+            'the row from index_operator_lock and run again',
+          { reason: 'runner_lock' },
+        );
+      }
+      await delay(Math.min(LOCK_POLL_MS, left));
+    }
+  }
+
+  async explain(sql: string, params: readonly unknown[]): Promise<ExplainResult> {
+    const rows = await this.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params);
+    return summarizeSqlitePlan(rows);
+  }
+
+  classifyError(e: unknown): ClassifiedDbError {
+    return classifySqliteError(e);
+  }
+
+  async close(): Promise<void> {
+    await this.exclusive(() => {
+      if (this.closed) return;
+      this.closed = true;
+      this.db.close();
+    });
+  }
+
+  /** Statements run directly on the connection: only inside a turn. */
+  private readonly sync: Sync = {
+    query: <T extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) => {
+      const stmt = this.db.prepare(sql);
+      const args = bindings(params);
+      if (!stmt.reader) {
+        stmt.run(...args);
+        return Promise.resolve([] as T[]);
+      }
+      return Promise.resolve(stmt.all(...args) as T[]);
+    },
+    execute: (sql: string, params: readonly unknown[] = []) =>
+      Promise.resolve(this.db.prepare(sql).run(...bindings(params)).changes),
+  };
+
+  /** Runs fn when every earlier operation has finished. */
+  private async exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    const previous = this.turn;
+    let done = (): void => undefined;
+    this.turn = new Promise((resolve) => {
+      done = resolve;
+    });
+    await previous;
+    try {
+      return await fn();
+    } finally {
+      done();
+    }
+  }
+
+  /** One DDL statement in its own BEGIN IMMEDIATE transaction, with the build's busy_timeout. */
+  private ddl(what: string, sql: string, options: BuildOptions): Promise<void> {
+    return this.exclusive(() => {
+      this.db.pragma(`busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs))}`);
+      try {
+        this.db.exec('BEGIN IMMEDIATE');
+        this.db.exec(sql);
+        this.db.exec('COMMIT');
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        const classified = this.classifyError(e);
+        throw wrapDbError(
+          `${what} on ${this.target} failed (${classified.code ?? classified.reason}): ${errorMessage(e)}`,
+          classified,
+          e,
+        );
+      } finally {
+        this.db.pragma(`busy_timeout = ${Math.max(0, Math.round(this.busyTimeoutMs))}`);
+      }
+    });
+  }
+
+  /** Takes the lock row if it is free or stale; returns the current holder otherwise. */
+  private tryTakeLock(me: Omit<LockRow, 'acquired_at'>): LockRow | undefined {
+    this.db.exec(LOCK_TABLE_SQL);
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const row = this.db
+        .prepare('SELECT owner, token, pid, hostname, acquired_at FROM index_operator_lock WHERE id = 1')
+        .get() as LockRow | undefined;
+      if (row !== undefined && !isStale(row)) {
+        this.db.exec('COMMIT');
+        return row;
+      }
+      this.db
+        .prepare(
+          'INSERT OR REPLACE INTO index_operator_lock (id, owner, token, pid, hostname, acquired_at) VALUES (1, ?, ?, ?, ?, ?)',
+        )
+        .run(me.owner, me.token, me.pid, me.hostname, new Date().toISOString());
+      this.db.exec('COMMIT');
+      return undefined;
+    } catch (e) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw wrapDbError(`acquire runner lock on ${this.target}`, this.classifyError(e), e);
+    }
+  }
+
+  private heldLock(token: string): HeldLock {
+    let released = false;
+    return {
+      release: async () => {
+        if (released || this.closed) return;
+        released = true;
+        await this.execute('DELETE FROM index_operator_lock WHERE token = $1', [token]);
+      },
+    };
+  }
+}
+
+/** A lock row left by a process that no longer exists on this host. */
+function isStale(row: LockRow): boolean {
+  if (row.hostname !== hostname()) return false;
+  try {
+    process.kill(row.pid, 0);
+    return false;
+  } catch (e) {
+    return (e as { code?: unknown }).code === 'ESRCH';
+  }
+}
+
+/** `$1..$n` are SQLite named parameters "1".."n": bind them by name; booleans as 1/0, dates as ISO text. */
+function bindings(params: readonly unknown[]): [] | [Record<string, unknown>] {
+  if (params.length === 0) return [];
+  const named: Record<string, unknown> = {};
+  params.forEach((v, i) => {
+    named[String(i + 1)] = toSqliteValue(v);
+  });
+  return [named];
+}
+
+function toSqliteValue(v: unknown): unknown {
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (v instanceof Date) return v.toISOString();
+  if (v === undefined) return null;
+  return v;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
