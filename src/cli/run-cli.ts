@@ -114,7 +114,7 @@ function parseCommandArgs(command: Command, args: readonly string[]): ParsedArgs
     if (t.kind !== 'option') continue;
     const spec = options[t.name];
     if (spec === undefined) problems.push(`unknown flag '${t.rawName}'`);
-    else if (spec.type === 'string' && t.value === undefined)
+    else if (spec.type === 'string' && (t.value === undefined || (!t.inlineValue && t.value.startsWith('-'))))
       problems.push(`${t.rawName} needs a value${spec.valueName ? ` (${spec.valueName})` : ''}`);
     else if (spec.type === 'boolean' && t.value !== undefined) problems.push(`${t.rawName} takes no value`);
   }

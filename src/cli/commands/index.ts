@@ -4,7 +4,15 @@
  * to the list (one line each).
  */
 import type { Command } from '../command.js';
+import { planCommand } from './plan.js';
+import { upCommand } from './up.js';
+import { downCommand } from './down.js';
+import { statusCommand } from './status.js';
 
+// prettier-ignore
 export const COMMANDS: readonly Command[] = [
-  // one command per line
+  planCommand,
+  upCommand,
+  downCommand,
+  statusCommand,
 ];

@@ -1,0 +1,56 @@
+/**
+ * Opening the target database for a command: the URL is checked first (UsageError, nothing touched),
+ * then one probe query proves the connection before any work starts. A database that cannot be reached
+ * is a usage error (exit 2) whose message names the target (host:port/database or file), never the
+ * password.
+ */
+import type { GlobalConfig } from '../config.js';
+import { requireDatabaseUrl } from '../config.js';
+import type { Dialect } from '../dialects/dialect.js';
+import { describeTarget, parseDatabaseUrl } from '../dialects/database-url.js';
+import { openDialect } from '../dialects/open-dialect.js';
+import { UsageError, errorMessage } from '../errors.js';
+import { redactUrl } from '../redact.js';
+import type { Logger } from '../log.js';
+
+/** Opens and probes the database named by --database / DATABASE_URL. The caller closes it. */
+export async function openDatabase(global: GlobalConfig, log?: Logger): Promise<Dialect> {
+  const url = requireDatabaseUrl(global);
+  const target = describeTarget(parseDatabaseUrl(url));
+  let dialect: Dialect;
+  try {
+    dialect = await openDialect(url, log === undefined ? {} : { log });
+  } catch (e) {
+    throw e instanceof UsageError ? e : cannotConnect(target, e);
+  }
+  try {
+    await dialect.query('SELECT 1 AS ok');
+  } catch (e) {
+    await dialect.close().catch(() => undefined);
+    throw cannotConnect(target, e);
+  }
+  return dialect;
+}
+
+/** Runs fn with an open database and always closes it. */
+export async function withDatabase<T>(
+  global: GlobalConfig,
+  log: Logger | undefined,
+  fn: (dialect: Dialect) => Promise<T>,
+): Promise<T> {
+  const dialect = await openDatabase(global, log);
+  try {
+    return await fn(dialect);
+  } finally {
+    await dialect.close();
+  }
+}
+
+function cannotConnect(target: string, cause: unknown): UsageError {
+  const code = (cause as { code?: unknown } | null)?.code;
+  return new UsageError(
+    `cannot connect to ${target}: ${redactUrl(errorMessage(cause))}; check the host, port, database name and ` +
+      'credentials in --database (or DATABASE_URL) and that the server is running',
+    { cause, reason: 'connection', ...(typeof code === 'string' ? { code } : {}) },
+  );
+}

@@ -1,0 +1,146 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  parseDownConfig,
+  parseDuration,
+  parseGlobalConfig,
+  parseList,
+  parsePlanConfig,
+  parseUpConfig,
+  phasesAfter,
+} from '../../src/config.js';
+import { UsageError } from '../../src/errors.js';
+
+const PHASES = ['core', 'rbac', 'teams'];
+const DEFAULTS = {
+  concurrency: 1,
+  lockTimeoutMs: 5000,
+  statementTimeoutMs: 0,
+  lockWaitMs: 0,
+  retries: { limit: 3, backoffMs: 1000 },
+};
+
+void test('durations: ms, s, m, h, decimals and bare milliseconds; malformed is undefined', () => {
+  const cases: [string, number | undefined][] = [
+    ['250ms', 250],
+    ['5s', 5000],
+    ['1.5s', 1500],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+    ['0', 0],
+    ['750', 750],
+    ['5 s', undefined],
+    ['-1s', undefined],
+    ['5d', undefined],
+    ['', undefined],
+    ['s', undefined],
+  ];
+  for (const [text, ms] of cases) assert.equal(parseDuration(text), ms, text);
+});
+
+void test('lists: comma-separated and repeated, trimmed, empties dropped', () => {
+  assert.deepEqual(parseList('core, rbac,,teams'), ['core', 'rbac', 'teams']);
+  assert.deepEqual(parseList(['core', 'rbac,teams']), ['core', 'rbac', 'teams']);
+  assert.equal(parseList(undefined), undefined);
+});
+
+void test('global config: flags win over env; defaults; bad values listed together', () => {
+  const g = parseGlobalConfig({ output: 'json' }, { DATABASE_URL: 'sqlite:x.db', LOG_LEVEL: 'debug' });
+  assert.deepEqual(g, {
+    databaseUrl: 'sqlite:x.db',
+    output: 'json',
+    catalogue: undefined,
+    catalogueFile: undefined,
+    logLevel: 'debug',
+  });
+  assert.equal(
+    parseGlobalConfig({ database: 'sqlite:y.db' }, { DATABASE_URL: 'sqlite:x.db' }).databaseUrl,
+    'sqlite:y.db',
+  );
+  assert.equal(parseGlobalConfig({}, {}).logLevel, 'warn');
+  assert.throws(
+    () => parseGlobalConfig({ output: 'yaml', 'log-level': 'loud' }, {}),
+    (e: unknown) =>
+      e instanceof UsageError &&
+      /2 problems/.test(e.message) &&
+      /--output 'yaml'.*text, json/.test(e.message) &&
+      /--log-level 'loud'.*fatal, error, warn/.test(e.message),
+  );
+});
+
+void test('up config: typed values; every problem reported at once, naming the known phases', () => {
+  const ok = parseUpConfig(
+    {
+      phases: 'teams,core',
+      concurrency: '2',
+      'lock-timeout': '5s',
+      'statement-timeout': '30m',
+      'maintenance-work-mem': '256MB',
+      retries: '4',
+      'retry-backoff': '250ms',
+      'on-failure': 'halt',
+      'lock-wait': '1m',
+    },
+    PHASES,
+    DEFAULTS,
+  );
+  assert.deepEqual(ok, {
+    phases: ['teams', 'core'],
+    lockTimeoutMs: 5000,
+    statementTimeoutMs: 1_800_000,
+    maintenanceWorkMem: '256MB',
+    lockWaitMs: 60_000,
+    concurrency: 2,
+    retries: { limit: 4, backoffMs: 250 },
+    onFailure: 'halt',
+  });
+  assert.throws(
+    () =>
+      parseUpConfig(
+        {
+          phases: 'core,nope',
+          concurrency: '0',
+          'lock-timeout': 'soon',
+          'maintenance-work-mem': "1GB'; DROP TABLE x; --",
+          'on-failure': 'panic',
+        },
+        PHASES,
+        DEFAULTS,
+      ),
+    (e: unknown) => {
+      assert.ok(e instanceof UsageError);
+      assert.match(e.message, /5 problems/);
+      assert.match(e.message, /unknown phase 'nope'; known phases: core, rbac, teams/);
+      assert.match(e.message, /--concurrency '0' must be a whole number from 1 to 64/);
+      assert.match(e.message, /--lock-timeout 'soon' is not a duration/);
+      assert.match(e.message, /--maintenance-work-mem .* is not a size/);
+      assert.match(
+        e.message,
+        /--on-failure 'panic' is not accepted: use one of rollback-phase, rollback-all, halt/,
+      );
+      return true;
+    },
+  );
+});
+
+void test('up config: absent flags stay undefined so the engine defaults apply; retries fill from defaults', () => {
+  const c = parseUpConfig({ 'retry-backoff': '2s' }, PHASES, DEFAULTS);
+  assert.equal(c.phases, undefined);
+  assert.equal(c.concurrency, undefined);
+  assert.deepEqual(c.retries, { limit: 3, backoffMs: 2000 });
+});
+
+void test('plan/down config: empty --phases, unknown --to, --to with --phases are usage errors', () => {
+  assert.throws(() => parsePlanConfig({ phases: ',' }, PHASES), /--phases is empty/);
+  assert.deepEqual(parseDownConfig({ to: 'core' }, PHASES).to, 'core');
+  assert.throws(
+    () => parseDownConfig({ to: 'zzz' }, PHASES),
+    /--to: unknown phase 'zzz'; known phases: core, rbac, teams/,
+  );
+  assert.throws(() => parseDownConfig({ to: 'core', phases: 'rbac' }, PHASES), /cannot be used together/);
+});
+
+void test('down --to keeps the named phase: only the newer ones are rolled back', () => {
+  assert.deepEqual(phasesAfter('core', PHASES), ['rbac', 'teams']);
+  assert.deepEqual(phasesAfter('teams', PHASES), []);
+});
