@@ -15,6 +15,7 @@ type PerSeriesGauge =
   | 'indexSize'
   | 'indexScans'
   | 'indexUnused'
+  | 'indexInvalid'
   | 'indexDuplicate'
   | 'unindexedForeignKey'
   | 'tableSeqScans'
@@ -24,6 +25,7 @@ const PER_SERIES: readonly PerSeriesGauge[] = [
   'indexSize',
   'indexScans',
   'indexUnused',
+  'indexInvalid',
   'indexDuplicate',
   'unindexedForeignKey',
   'tableSeqScans',
@@ -61,6 +63,9 @@ export async function exportHealthMetrics(
   }
   for (const i of report.findings.unused)
     metrics.indexUnused.set({ migration, table: i.table, index: i.name }, 1);
+  for (const i of report.findings.invalid) {
+    metrics.indexInvalid.set({ migration, table: i.table, index: i.name }, 1);
+  }
   for (const d of report.findings.duplicates) {
     const labels = { migration, table: d.table, index: d.index, duplicate_of: d.duplicateOf, kind: d.kind };
     metrics.indexDuplicate.set(labels, 1);

@@ -40,6 +40,11 @@ export const HEALTH_FINDING_KINDS = [
 ] as const;
 export type HealthFindingKind = (typeof HEALTH_FINDING_KINDS)[number];
 
+/** Results of a reconcile (`reconcile_total{result}`); all start at 0. */
+export const RECONCILE_RESULTS = ['success', 'error', 'requeue'] as const;
+/** Error classes of a failed reconcile (`reconcile_errors_total{reason}`); all start at 0. */
+export const RECONCILE_ERROR_REASONS = ['permanent', 'transient', 'bug'] as const;
+
 export const INDEX_STATES = ['valid', 'invalid', 'missing'] as const;
 export type IndexState = (typeof INDEX_STATES)[number];
 
@@ -70,6 +75,7 @@ export interface Metrics {
   readonly indexSize: G<'migration' | 'table' | 'index'>;
   readonly indexScans: G<'migration' | 'table' | 'index'>;
   readonly indexUnused: G<'migration' | 'table' | 'index'>;
+  readonly indexInvalid: G<'migration' | 'table' | 'index'>;
   readonly indexDuplicate: G<'migration' | 'table' | 'index' | 'duplicate_of' | 'kind'>;
   readonly unindexedForeignKey: G<'migration' | 'table' | 'constraint'>;
   readonly tableSeqScans: G<'migration' | 'table'>;
@@ -180,6 +186,11 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
       '1 for an index with no scans since the statistics reset (not unique, not primary).',
       ['migration', 'table', 'index'],
     ),
+    indexInvalid: gauge(
+      'index_invalid',
+      '1 for an INVALID index (a failed or interrupted concurrent build): it costs writes and serves no query.',
+      ['migration', 'table', 'index'],
+    ),
     indexDuplicate: gauge(
       'index_duplicate',
       '1 for an index that duplicates (same key) or overlaps (key is a prefix of) another index.',
@@ -224,6 +235,8 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
   };
   m.buildInfo.set({ version: options.version ?? 'unknown', node_version: process.version }, 1);
   m.leader.set(0);
+  for (const result of RECONCILE_RESULTS) m.reconciles.inc({ result }, 0);
+  for (const reason of RECONCILE_ERROR_REASONS) m.reconcileErrors.inc({ reason }, 0);
   return m;
 }
 
