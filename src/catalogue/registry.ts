@@ -3,10 +3,12 @@
  */
 import type { Catalogue } from './catalogue.js';
 import { exampleCatalogue } from './example/example-catalogue.js';
+import { contextforgeCatalogue } from '../../migrations/contextforge/index.js';
 import { validateCatalogue } from './validate-catalogue.js';
 import { UsageError } from '../errors.js';
 
 const BUILT_IN: Readonly<Record<string, () => Catalogue>> = {
+  contextforge: () => contextforgeCatalogue,
   example: () => exampleCatalogue,
 };
 

@@ -1,0 +1,56 @@
+/**
+ * Shorthand for the ContextForge phase files. `ix(table, columns, reason)` names an index the way
+ * upstream does: when the definition is one of the 102 indexes upstream's own migration for the plan
+ * creates (same table, columns, uniqueness, no predicate), it takes upstream's name, so a database that
+ * already ran upstream's migration is recognised by name; otherwise `idx_<table>_<columns>`. A partial
+ * index always passes its own `name` (its columns alone would collide with a full index's name).
+ */
+import type { IndexSpec } from '../../src/catalogue/define-phase.js';
+import type { Condition, PredicateLiteral } from '../../src/catalogue/index-definition.js';
+import { upstreamEpicIndexes } from '../../src/catalogue/contextforge/schema-facts.js';
+
+export interface IndexExtras {
+  readonly name?: string;
+  readonly unique?: boolean;
+  readonly where?: readonly Condition[];
+  readonly include?: readonly string[];
+}
+
+const UPSTREAM_NAMES = new Map(
+  upstreamEpicIndexes().map((u) => [
+    `${u.table}(${u.columns.join(',')})${u.unique ? ' UNIQUE' : ''}`,
+    u.name,
+  ]),
+);
+
+function bareName(spec: string): string {
+  return spec.split(/\s+/)[0] ?? spec;
+}
+
+/** Upstream's name for the same full ascending index, if it has one. */
+export function upstreamName(table: string, columns: readonly string[], unique: boolean): string | undefined {
+  if (columns.some((c) => /\s+DESC$/i.test(c))) return undefined;
+  return UPSTREAM_NAMES.get(`${table}(${columns.map(bareName).join(',')})${unique ? ' UNIQUE' : ''}`);
+}
+
+export function ix(
+  table: string,
+  columns: readonly string[],
+  reason: string,
+  extras: IndexExtras = {},
+): IndexSpec {
+  const unique = extras.unique ?? false;
+  const where = extras.where ?? [];
+  const fallback = `idx_${table}_${columns.map(bareName).join('_')}`;
+  const name =
+    extras.name ?? (where.length === 0 ? upstreamName(table, columns, unique) : undefined) ?? fallback;
+  return { name, table, columns, unique, where, include: extras.include ?? [], reason };
+}
+
+export function eq(column: string, value: PredicateLiteral): Condition {
+  return { column, op: '=', value };
+}
+
+export function isNotNull(column: string): Condition {
+  return { column, op: 'IS NOT NULL' };
+}

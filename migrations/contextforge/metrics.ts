@@ -1,0 +1,35 @@
+/**
+ * Phase 4 `metrics`: the per-entity metrics tables, the largest tables of a deployment. Each gets
+ * (entity id, timestamp) for per-entity aggregation and "latest metric", covering on PostgreSQL.
+ */
+import { definePhase, type IndexSpec } from '../../src/catalogue/define-phase.js';
+import { eq, ix } from './define.js';
+
+function metricsIndexes(table: string, entityColumn: string, entity: string): IndexSpec[] {
+  return [
+    ix(
+      table,
+      [entityColumn, 'timestamp'],
+      `${entity} stats over a time range and latest metric per ${entity}; leads with FK ${table}.${entityColumn}`,
+      { include: ['response_time', 'is_success'] },
+    ),
+    ix(table, ['timestamp'], `aggregation of all ${entity}s over the last 24 hours and retention cleanup`),
+    ix(table, ['timestamp'], `recent ${entity} failures dashboard (partial: is_success = false)`, {
+      name: `idx_${table}_failures`,
+      where: [eq('is_success', false)],
+    }),
+  ];
+}
+
+export const metrics = definePhase(
+  'metrics',
+  'the per-entity metrics tables (entity id + timestamp, aggregation)',
+  [
+    ...metricsIndexes('tool_metrics', 'tool_id', 'tool'),
+    ...metricsIndexes('resource_metrics', 'resource_id', 'resource'),
+    ...metricsIndexes('prompt_metrics', 'prompt_id', 'prompt'),
+    ...metricsIndexes('server_metrics', 'server_id', 'server'),
+    ...metricsIndexes('a2a_agent_metrics', 'a2a_agent_id', 'agent'),
+    ix('a2a_agent_metrics', ['interaction_type', 'timestamp'], 'agent interactions by type over time'),
+  ],
+);

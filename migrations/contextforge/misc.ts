@@ -1,0 +1,94 @@
+/**
+ * Phase 8 `misc`: resource subscriptions, gRPC services, and the rest: audit trails, observability,
+ * security events, structured logs, LLM models, tool test cases.
+ */
+import { definePhase } from '../../src/catalogue/define-phase.js';
+import { eq, isNotNull, ix } from './define.js';
+
+export const misc = definePhase('misc', 'resource subscriptions, gRPC services, the rest', [
+  ix(
+    'resource_subscriptions',
+    ['resource_id', 'subscriber_id'],
+    'subscribers to notify when a resource changes; leads with FK resource_subscriptions.resource_id',
+  ),
+  ix('resource_subscriptions', ['subscriber_id'], 'unsubscribe everything of a disconnected subscriber'),
+  ix(
+    'grpc_services',
+    ['team_id'],
+    'FK grpc_services.team_id → email_teams (ON DELETE SET NULL): team delete',
+  ),
+  ix(
+    'grpc_services',
+    ['visibility', 'enabled', 'created_at'],
+    'gRPC service catalogue listing by visibility',
+  ),
+  ix(
+    'grpc_services',
+    ['last_reflection'],
+    'reflection refresher picks the stalest enabled services (partial)',
+    {
+      name: 'idx_grpc_services_enabled_reflection',
+      where: [eq('enabled', true)],
+    },
+  ),
+  ix('audit_trails', ['user_email', 'timestamp'], 'audit trail of one user by email ordered by time'),
+  ix('audit_trails', ['team_id', 'timestamp'], 'audit trail of one team ordered by time'),
+  ix('audit_trails', ['timestamp'], 'failed actions review, newest first (partial: success = false)', {
+    name: 'idx_audit_trails_failures',
+    where: [eq('success', false)],
+  }),
+  ix(
+    'observability_traces',
+    ['user_email', 'status', 'start_time'],
+    'traces of a user by status over time (extends ix_observability_traces_user_email)',
+  ),
+  ix(
+    'observability_traces',
+    ['status', 'http_method', 'start_time'],
+    'error traces by HTTP method over time',
+  ),
+  ix('observability_traces', ['name', 'start_time'], 'traces of one operation name over time'),
+  ix(
+    'observability_spans',
+    ['trace_id', 'resource_type', 'start_time'],
+    'spans of a trace by resource type, in order',
+  ),
+  ix(
+    'observability_spans',
+    ['resource_type', 'status', 'start_time'],
+    'span errors by resource type over time',
+  ),
+  ix('observability_spans', ['resource_id', 'start_time'], 'spans of one tool/resource over time'),
+  ix(
+    'observability_events',
+    ['exception_type', 'timestamp'],
+    'exceptions grouped by type (partial: exceptions)',
+    {
+      name: 'idx_observability_events_exceptions',
+      where: [isNotNull('exception_type')],
+    },
+  ),
+  ix(
+    'observability_metrics',
+    ['resource_type', 'resource_id', 'timestamp'],
+    'metrics of one resource over time (extends ix_observability_metrics_resource_type)',
+  ),
+  ix(
+    'observability_saved_queries',
+    ['user_email', 'last_used_at DESC'],
+    "a user's saved queries, most recently used first",
+  ),
+  ix('observability_saved_queries', ['created_at'], 'shared saved queries listing (partial: is_shared)', {
+    name: 'idx_observability_saved_queries_shared',
+    where: [eq('is_shared', true)],
+  }),
+  ix('security_events', ['user_email', 'timestamp'], 'security events of a user by email over time'),
+  ix('security_events', ['category', 'timestamp'], 'security events of one category over time'),
+  ix('structured_log_entries', ['user_email', 'timestamp'], 'log entries of a user by email over time'),
+  ix('structured_log_entries', ['hostname', 'timestamp'], 'log entries of one host over time'),
+  ix('llm_models', ['provider_id', 'model_name'], 'model picker: available models of a provider (partial)', {
+    name: 'idx_llm_models_available',
+    where: [eq('enabled', true), eq('deprecated', false)],
+  }),
+  ix('toolops_test_cases', ['run_status'], 'test runner picks test cases by run status'),
+]);

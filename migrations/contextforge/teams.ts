@@ -1,0 +1,99 @@
+/**
+ * Phase 3 `teams`: teams, members, invitations, join requests and member history. Membership checks
+ * run on every request that touches a team resource, so they are served index-only.
+ */
+import { definePhase } from '../../src/catalogue/define-phase.js';
+import { eq, ix } from './define.js';
+
+export const teams = definePhase('teams', 'teams, team members, invitations, join requests, member history', [
+  ix(
+    'email_teams',
+    ['created_by', 'is_personal', 'is_active'],
+    "a user's personal team and teams they created; leads with FK email_teams.created_by",
+  ),
+  ix(
+    'email_teams',
+    ['visibility', 'is_active', 'created_at'],
+    'public team directory: visibility = :v AND is_active, ORDER BY created_at',
+  ),
+  ix('email_teams', ['name'], 'team directory sorted and searched by name (partial: active teams)', {
+    name: 'idx_email_teams_active_name',
+    where: [eq('is_active', true)],
+  }),
+  ix(
+    'email_team_members',
+    ['team_id', 'user_email', 'is_active'],
+    'membership check index-only: team_id = :t AND user_email = :u AND is_active (uq_team_member lacks is_active)',
+    { include: ['role'] },
+  ),
+  ix(
+    'email_team_members',
+    ['user_email', 'is_active'],
+    'the teams of a user ("my teams"): user_email = :u AND is_active; leads with FK user_email',
+    { include: ['team_id', 'role'] },
+  ),
+  ix(
+    'email_team_members',
+    ['team_id', 'role', 'is_active'],
+    'owners and admins of a team: team_id = :t AND role = :r AND is_active',
+  ),
+  ix('email_team_members', ['invited_by'], 'FK email_team_members.invited_by → email_users: user delete'),
+  ix(
+    'email_team_members',
+    ['team_id', 'joined_at'],
+    'member list of a team by join date and active member count (partial: active members)',
+    { name: 'idx_email_team_members_active_team_joined', where: [eq('is_active', true)] },
+  ),
+  ix(
+    'email_team_invitations',
+    ['team_id', 'is_active', 'invited_at'],
+    'invitations of a team, active or not, by date; leads with FK email_team_invitations.team_id',
+  ),
+  ix(
+    'email_team_invitations',
+    ['email', 'is_active', 'invited_at'],
+    'invitations waiting for an email address (shown at sign-in)',
+  ),
+  ix('email_team_invitations', ['invited_by'], 'FK email_team_invitations.invited_by → email_users'),
+  ix(
+    'email_team_invitations',
+    ['team_id', 'invited_at DESC'],
+    'pending invitations of a team, newest first (partial: active only, far smaller than the history)',
+    { name: 'idx_email_team_invitations_pending', where: [eq('is_active', true)] },
+  ),
+  ix('email_team_invitations', ['expires_at'], 'expiry sweeper of pending invitations (partial)', {
+    name: 'idx_email_team_invitations_pending_expiry',
+    where: [eq('is_active', true)],
+  }),
+  ix(
+    'email_team_join_requests',
+    ['team_id', 'status', 'requested_at'],
+    'join requests of a team by status, oldest first (uq_team_join_request lacks status)',
+  ),
+  ix(
+    'email_team_join_requests',
+    ['user_email', 'status', 'requested_at'],
+    "a user's join requests by status; leads with FK email_team_join_requests.user_email",
+  ),
+  ix('email_team_join_requests', ['reviewed_by'], 'FK email_team_join_requests.reviewed_by → email_users'),
+  ix('email_team_join_requests', ['expires_at'], 'expiry sweeper of pending join requests (partial)', {
+    name: 'idx_email_team_join_requests_pending_expiry',
+    where: [eq('status', 'pending')],
+  }),
+  ix(
+    'email_team_member_history',
+    ['team_member_id'],
+    'FK email_team_member_history.team_member_id → email_team_members: member delete',
+  ),
+  ix('email_team_member_history', ['action_by'], 'FK email_team_member_history.action_by → email_users'),
+  ix(
+    'email_team_member_history',
+    ['team_id', 'action_timestamp DESC'],
+    'membership history of a team, newest first; leads with FK team_id',
+  ),
+  ix(
+    'email_team_member_history',
+    ['user_email', 'action_timestamp DESC'],
+    'membership history of a user, newest first; leads with FK user_email',
+  ),
+]);
