@@ -29,20 +29,23 @@ export function helmTemplate(
   values: Record<string, unknown> = {},
   extraArgs: readonly string[] = [],
 ): ToolResult {
+  return helmWithValues(
+    ['template', RELEASE, CHART_DIR, '--namespace', RELEASE_NAMESPACE, ...extraArgs],
+    values,
+  );
+}
+
+/** `helm lint --strict` with the given values. */
+export function helmLint(values: Record<string, unknown> = {}): ToolResult {
+  return helmWithValues(['lint', '--strict', CHART_DIR, '--namespace', RELEASE_NAMESPACE], values);
+}
+
+function helmWithValues(args: readonly string[], values: Record<string, unknown>): ToolResult {
   const dir = mkdtempSync(join(tmpdir(), 'chart-values-'));
   try {
     const file = join(dir, 'values.yaml');
     writeFileSync(file, stringify(values));
-    return runTool(kubeTools().helm, [
-      'template',
-      RELEASE,
-      CHART_DIR,
-      '--namespace',
-      RELEASE_NAMESPACE,
-      '--values',
-      file,
-      ...extraArgs,
-    ]);
+    return runTool(kubeTools().helm, [...args, '--values', file]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

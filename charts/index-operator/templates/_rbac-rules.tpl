@@ -1,26 +1,31 @@
 {{/*
-The API calls the operator makes, as RBAC rules: exactly the list src/operator exports as
+The API calls the operator makes, as RBAC rules: exactly the list src/operator/api-calls.ts exports as
 OPERATOR_API_CALLS (test/chart/rbac.test.ts checks the rendered rules against it, both ways).
 */}}
 {{- define "index-operator.rbacRules" -}}
+# Read and watch the resources it reconciles; update adds and removes its finalizer.
 - apiGroups: [index-operator.io]
   resources: [indexmigrations]
-  verbs: [get, list, watch, update, patch]
+  verbs: [get, list, watch, update]
+# Write status (phase, conditions, per-phase timings, progress).
 - apiGroups: [index-operator.io]
   resources: [indexmigrations/status]
-  verbs: [get, update, patch]
+  verbs: [update]
+# One Job per phase, rollback and verify; follow them; delete them when the resource goes.
 - apiGroups: [batch]
   resources: [jobs]
-  verbs: [get, list, watch, create, delete]
+  verbs: [list, watch, create, delete]
+# Read the database Secret named in the resource, to read the bookkeeping tables.
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get]
+# Events on the resource: phase started/succeeded/failed/rolled back, problems to fix.
 - apiGroups: [""]
   resources: [events]
-  verbs: [create, patch]
+  verbs: [create]
 {{- end -}}
 
-{{/* Leader election (the Lease in the release namespace). */}}
+{{/* Leader election: the Lease in the release namespace. */}}
 {{- define "index-operator.leaseRules" -}}
 - apiGroups: [coordination.k8s.io]
   resources: [leases]
