@@ -75,6 +75,6 @@ export interface BookkeepingStore {
   listRunningBuilds(): Promise<BuildRow[]>;
   /** Index names (with phase) the engine currently owns. */
   listOwned(phase?: string): Promise<{ readonly indexName: string; readonly phase: string }[]>;
-  /** Ends ownership of an index (after it was dropped). */
+  /** Ends ownership of an index after it was dropped: its owning rows become `rolled_back`. */
   disown(indexName: string): Promise<void>;
 }

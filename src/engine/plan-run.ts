@@ -1,7 +1,37 @@
 import type { Catalogue } from '../catalogue/catalogue.js';
-import { PermanentError } from '../errors.js';
+import { validateCatalogue } from '../catalogue/validate-catalogue.js';
 import type { EngineDeps, Plan, PlanOptions } from './engine.js';
+import { countActions, planPhases } from './planner.js';
+import { selectPhases } from './select-phases.js';
+import { SqlBookkeepingStore } from './sql-bookkeeping-store.js';
 
-export function planRunImpl(_deps: EngineDeps, _catalogue: Catalogue, _options: PlanOptions): Promise<Plan> {
-  return Promise.reject(new PermanentError('planRun is not implemented yet'));
+/** Reads the database (schema + bookkeeping, never creating anything) and plans. */
+export async function planRunImpl(
+  deps: EngineDeps,
+  catalogue: Catalogue,
+  options: PlanOptions,
+): Promise<Plan> {
+  validateCatalogue(catalogue);
+  const phases = selectPhases(catalogue, options.phases);
+  const store = new SqlBookkeepingStore(deps.dialect);
+  const hasTables = await store.tablesExist();
+  const [snapshot, migrations, owned] = await Promise.all([
+    deps.dialect.introspect(),
+    hasTables ? store.listMigrations() : Promise.resolve([]),
+    hasTables ? store.listOwned() : Promise.resolve([]),
+  ]);
+  const planned = planPhases({
+    phases,
+    snapshot,
+    capabilities: deps.dialect.capabilities,
+    migrations,
+    owned: new Set(owned.map((o) => o.indexName)),
+  });
+  return {
+    catalogue: catalogue.name,
+    dialect: deps.dialect.name,
+    target: deps.dialect.target,
+    phases: planned,
+    counts: countActions(planned),
+  };
 }

@@ -1,19 +1,208 @@
-import type { Catalogue } from '../catalogue/catalogue.js';
-import { PermanentError } from '../errors.js';
-import type { DownOptions, EngineDeps, RunReport, UpOptions } from './engine.js';
+/**
+ * up and down: validate input, take the runner lock, settle what a dead runner left, then run the
+ * selected phases as Umzug migrations (one migration per phase) and report.
+ */
+import { Umzug } from 'umzug';
+import type { Catalogue, Phase } from '../catalogue/catalogue.js';
+import { phaseChecksum } from '../catalogue/phase-checksum.js';
+import { validateCatalogue } from '../catalogue/validate-catalogue.js';
+import { errorMessage } from '../errors.js';
+import type { DownOptions, EngineDeps, PhaseReport, RunError, RunReport, UpOptions } from './engine.js';
+import { runPhaseDown, runPhaseUp, type PhaseRunResult } from './phase-runner.js';
+import { reconcileInterrupted } from './reconcile.js';
+import { createRunContext, type RunContext } from './run-context.js';
+import { selectPhases } from './select-phases.js';
+import { BookkeepingUmzugStorage, executedPhases, type Direction } from './umzug-storage.js';
+import { validateRunOptions } from './validate-run-options.js';
 
-export function applyPhasesImpl(
-  _deps: EngineDeps,
-  _catalogue: Catalogue,
-  _options: UpOptions,
+export async function applyPhasesImpl(
+  deps: EngineDeps,
+  catalogue: Catalogue,
+  options: UpOptions,
 ): Promise<RunReport> {
-  return Promise.reject(new PermanentError('applyPhases is not implemented yet'));
+  validateCatalogue(catalogue);
+  const phases = selectPhases(catalogue, options.phases);
+  validateRunOptions(options, catalogue);
+  const ctx = createRunContext(deps, catalogue, options);
+  return withRunnerLock(ctx, async () => {
+    const started = ctx.clock.now();
+    const applied = new Set(await executed(ctx, 'up'));
+    ctx.notify('runStarted', { phases: phases.map((p) => p.name), indexesTotal: countIndexes(phases) });
+    const results = new Map<string, PhaseRunResult>();
+    let error = await runUmzug(ctx, 'up', results, phases, (p) => p.name);
+    if (error && ctx.options.onFailure === 'rollback-all') {
+      const earlier = phases.filter((p) => results.get(p.name)?.report.outcome === 'succeeded').reverse();
+      ctx.log.warn({ phases: earlier.map((p) => p.name) }, 'rolling back the earlier phases of this run');
+      const rollbackError = await runUmzug(ctx, 'down', results, earlier, (p) => p.name);
+      if (rollbackError)
+        error = { ...error, message: `${error.message}; rollback-all incomplete: ${rollbackError.message}` };
+    }
+    const reports = phases.map(
+      (p) => results.get(p.name)?.report ?? untouched(p, applied.has(p.name) ? 'unchanged' : 'not_run'),
+    );
+    return finishRun(ctx, 'up', started, reports, error);
+  });
 }
 
-export function rollbackPhasesImpl(
-  _deps: EngineDeps,
-  _catalogue: Catalogue,
-  _options: DownOptions,
+export async function rollbackPhasesImpl(
+  deps: EngineDeps,
+  catalogue: Catalogue,
+  options: DownOptions,
 ): Promise<RunReport> {
-  return Promise.reject(new PermanentError('rollbackPhases is not implemented yet'));
+  validateCatalogue(catalogue);
+  validateRunOptions(options, catalogue);
+  const phases = downSelection(catalogue, options);
+  const ctx = createRunContext(deps, catalogue, options);
+  return withRunnerLock(ctx, async () => {
+    const started = ctx.clock.now();
+    const applied = new Set(await executed(ctx, 'down'));
+    const newestFirst = [...phases].reverse();
+    ctx.notify('runStarted', { phases: newestFirst.map((p) => p.name), indexesTotal: countIndexes(phases) });
+    const results = new Map<string, PhaseRunResult>();
+    const error = await runUmzug(ctx, 'down', results, newestFirst, (p) => p.name);
+    const reports = newestFirst.map(
+      (p) =>
+        results.get(p.name)?.report ?? untouched(p, error && applied.has(p.name) ? 'not_run' : 'unchanged'),
+    );
+    return finishRun(ctx, 'down', started, reports, error);
+  });
+}
+
+/** down: `to` = every phase from it to the last (inclusive); `phases` narrows further. */
+function downSelection(catalogue: Catalogue, options: DownOptions): Phase[] {
+  const selected = selectPhases(catalogue, options.phases);
+  if (options.to === undefined) return selected;
+  const from = catalogue.phases.findIndex((p) => p.name === options.to);
+  const tail = new Set(catalogue.phases.slice(Math.max(0, from)).map((p) => p.name));
+  return selected.filter((p) => tail.has(p.name));
+}
+
+async function withRunnerLock(ctx: RunContext, fn: () => Promise<RunReport>): Promise<RunReport> {
+  const lock = await ctx.dialect.acquireRunnerLock(ctx.options.owner, ctx.options.lockWaitMs);
+  try {
+    await ctx.store.ensureTables();
+    await reconcileInterrupted(ctx);
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}
+
+async function executed(ctx: RunContext, direction: Direction): Promise<string[]> {
+  const checksums = new Map(ctx.catalogue.phases.map((p) => [p.name, phaseChecksum(p)]));
+  return executedPhases(ctx.store, ctx.catalogue, direction, checksums);
+}
+
+class PhaseFailed extends Error {
+  constructor(readonly error: RunError) {
+    super(error.message);
+  }
+}
+
+/** Runs the phases (already in run order) through Umzug; returns the first failure, if any. */
+async function runUmzug(
+  ctx: RunContext,
+  direction: Direction,
+  results: Map<string, PhaseRunResult>,
+  phases: readonly Phase[],
+  nameOf: (p: Phase) => string,
+): Promise<RunError | undefined> {
+  if (phases.length === 0) return undefined;
+  const umzug = new Umzug<object>({
+    migrations: ctx.catalogue.phases.map((phase) => ({
+      name: phase.name,
+      up: async () => {
+        stopIfAborted(ctx, phase);
+        settle(results, phase, await runPhaseUp(ctx, phase));
+      },
+      down: async () => {
+        stopIfAborted(ctx, phase);
+        const checksum = results.get(phase.name)?.report.checksum ?? phaseChecksum(phase);
+        const result = await runPhaseDown(ctx, phase, checksum);
+        if (result.error) await recordDownFailure(ctx, phase, result);
+        settle(results, phase, result);
+      },
+    })),
+    storage: new BookkeepingUmzugStorage(ctx, direction, results),
+    logger: undefined,
+    context: {},
+  });
+  const names = phases.map(nameOf);
+  try {
+    if (direction === 'up') await umzug.up({ migrations: names, rerun: 'SKIP' });
+    else await umzug.down({ migrations: names, rerun: 'SKIP' });
+    return undefined;
+  } catch (e) {
+    const failed = e instanceof Error && e.cause instanceof PhaseFailed ? e.cause : undefined;
+    if (failed) return failed.error;
+    ctx.log.error({ err: e }, `${direction} stopped by an unexpected error`);
+    const classified = ctx.dialect.classifyError(e instanceof Error && e.cause !== undefined ? e.cause : e);
+    return { message: errorMessage(e), errorClass: classified.errorClass, reason: classified.reason };
+  }
+}
+
+function settle(results: Map<string, PhaseRunResult>, phase: Phase, result: PhaseRunResult): void {
+  results.set(phase.name, result);
+  if (result.error) throw new PhaseFailed(result.error);
+}
+
+async function recordDownFailure(ctx: RunContext, phase: Phase, result: PhaseRunResult): Promise<void> {
+  const row = await ctx.store.getMigration(phase.name);
+  if (!row) return;
+  await ctx.store.upsertMigration({
+    ...row,
+    status: 'failed',
+    finishedAt: ctx.nowIso(),
+    message: `down incomplete: ${result.error?.message ?? 'unknown failure'}`,
+  });
+}
+
+/** An abort between phases: the next phase does not start (and leaves no bookkeeping row). */
+function stopIfAborted(ctx: RunContext, phase: Phase): void {
+  if (!ctx.signal?.aborted) return;
+  const message = `the run was aborted before phase ${phase.name} started`;
+  throw new PhaseFailed({ message, errorClass: 'transient', reason: 'aborted', phase: phase.name });
+}
+
+function untouched(phase: Phase, outcome: 'unchanged' | 'not_run'): PhaseReport {
+  return {
+    name: phase.name,
+    outcome,
+    checksum: phaseChecksum(phase),
+    durationMs: 0,
+    indexesCreated: 0,
+    indexesSkipped: 0,
+    indexesDropped: 0,
+    indexes: [],
+  };
+}
+
+function countIndexes(phases: readonly Phase[]): number {
+  return phases.reduce((n, p) => n + p.indexes.length, 0);
+}
+
+function finishRun(
+  ctx: RunContext,
+  command: 'up' | 'down',
+  started: number,
+  phases: readonly PhaseReport[],
+  error: RunError | undefined,
+): RunReport {
+  const durationMs = ctx.clock.now() - started;
+  ctx.notify('runFinished', { ok: !error, durationMs });
+  ctx.log.info(
+    { command, ok: !error, durationMs },
+    error ? `${command} failed: ${error.message}` : `${command} finished`,
+  );
+  return {
+    command,
+    ok: !error,
+    runId: ctx.runId,
+    catalogue: ctx.catalogue.name,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: ctx.nowIso(),
+    durationMs,
+    phases,
+    ...(error ? { error } : {}),
+  };
 }

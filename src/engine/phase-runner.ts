@@ -1,0 +1,257 @@
+/**
+ * One phase, up or down. Up: schedule the phase's builds (concurrency, one per table), then ANALYZE,
+ * or on failure apply the on-failure policy to this phase. Down: drop what the engine owns in it.
+ * Neither throws for a failed phase: the result carries the error; bookkeeping rows are written here
+ * except the final `succeeded`/`rolled_back` rows, which the Umzug storage writes.
+ */
+import type { Phase } from '../catalogue/catalogue.js';
+import type { IndexDefinition } from '../catalogue/index-definition.js';
+import { phaseChecksum } from '../catalogue/phase-checksum.js';
+import { errorMessage } from '../errors.js';
+import type { IndexReport, PhaseReport, RunError } from './engine.js';
+import { buildIndex, type BuildOutcome } from './index-builder.js';
+import { dropIndexes, type DropTarget } from './index-dropper.js';
+import type { RunContext } from './run-context.js';
+import { runScheduled } from './scheduler.js';
+
+export interface PhaseRunResult {
+  readonly report: PhaseReport;
+  readonly error?: RunError;
+}
+
+export async function runPhaseUp(ctx: RunContext, phase: Phase): Promise<PhaseRunResult> {
+  const started = ctx.clock.now();
+  const checksum = phaseChecksum(phase);
+  await ctx.store.upsertMigration({
+    phase: phase.name,
+    catalogue: ctx.catalogue.name,
+    checksum,
+    status: 'running',
+    startedAt: new Date(started).toISOString(),
+    finishedAt: null,
+    durationMs: null,
+    indexesCreated: 0,
+    indexesSkipped: 0,
+    message: null,
+  });
+  ctx.notify('phaseStarted', { phase: phase.name, indexesTotal: phase.indexes.length });
+  ctx.log.info({ phase: phase.name, indexes: phase.indexes.length }, 'phase started');
+  const { outcomes, notRun, error } = await buildAll(ctx, phase);
+  const created = outcomes.filter((o) => o.created).length;
+  const skipped = outcomes.filter((o) => o.report.status === 'skipped').length;
+  const indexes = [...outcomes.map((o) => o.report), ...notRun.map(notRunReport)];
+  const base = { name: phase.name, checksum, startedAt: new Date(started).toISOString(), indexes };
+  if (!error) {
+    await analyzeTouched(ctx, phase.name, outcomes);
+    const durationMs = ctx.clock.now() - started;
+    const report = { ...base, outcome: 'succeeded', finishedAt: ctx.nowIso(), durationMs } as const;
+    return { report: { ...report, indexesCreated: created, indexesSkipped: skipped, indexesDropped: 0 } };
+  }
+  const dropped = await cleanUpFailedPhase(ctx, phase, error);
+  const durationMs = ctx.clock.now() - started;
+  const message = failureMessage(error, dropped.dropped.length, dropped.error);
+  await ctx.store.upsertMigration({
+    phase: phase.name,
+    catalogue: ctx.catalogue.name,
+    checksum,
+    status: 'failed',
+    startedAt: base.startedAt,
+    finishedAt: ctx.nowIso(),
+    durationMs,
+    indexesCreated: created - dropped.dropped.length,
+    indexesSkipped: skipped,
+    message,
+  });
+  ctx.notify('phaseFinished', {
+    phase: phase.name,
+    result: 'failed',
+    durationMs,
+    indexesCreated: created - dropped.dropped.length,
+    indexesSkipped: skipped,
+  });
+  if (dropped.dropped.length > 0)
+    ctx.notify('rollback', { phase: phase.name, indexesDropped: dropped.dropped.length });
+  ctx.log.error({ phase: phase.name, reason: error.reason, durationMs }, message);
+  return {
+    report: {
+      ...base,
+      outcome: 'failed',
+      finishedAt: ctx.nowIso(),
+      durationMs,
+      indexesCreated: created - dropped.dropped.length,
+      indexesSkipped: skipped,
+      indexesDropped: dropped.dropped.length,
+      message,
+    },
+    error: { ...error, message },
+  };
+}
+
+interface BuildAllResult {
+  readonly outcomes: BuildOutcome[];
+  readonly notRun: IndexDefinition[];
+  readonly error?: RunError;
+}
+
+async function buildAll(ctx: RunContext, phase: Phase): Promise<BuildAllResult> {
+  const outcomes: BuildOutcome[] = [];
+  let error: RunError | undefined;
+  const notRun = await runScheduled(
+    phase.indexes,
+    ctx.options.concurrency,
+    async (def) => {
+      try {
+        const outcome = await buildIndex(ctx, phase.name, def);
+        outcomes.push(outcome);
+        error ??= outcome.error;
+      } catch (e) {
+        ctx.log.error({ err: e, phase: phase.name, index: def.name }, 'unexpected failure building an index');
+        error ??= {
+          message: errorMessage(e),
+          errorClass: 'bug',
+          reason: 'other',
+          phase: phase.name,
+          index: def.name,
+        };
+      }
+    },
+    () => error === undefined && !ctx.signal?.aborted,
+  );
+  const interrupted =
+    notRun.length > 0 ||
+    outcomes.some((o) => o.report.status === 'not_run' || (o.report.status === 'failed' && !o.error));
+  if (!error && ctx.signal?.aborted && interrupted) {
+    error = {
+      message: `phase ${phase.name} stopped: the run was aborted`,
+      errorClass: 'transient',
+      reason: 'aborted',
+      phase: phase.name,
+    };
+  }
+  return error ? { outcomes, notRun, error } : { outcomes, notRun };
+}
+
+/**
+ * rollback-phase / rollback-all: drop what this run built in the phase. halt keeps it. Either way, an
+ * INVALID leftover of the phase's indexes is dropped (it serves no query and slows every write).
+ * An aborted run drops nothing (it should stop quickly; the next run repairs what is left).
+ */
+async function cleanUpFailedPhase(ctx: RunContext, phase: Phase, error: RunError) {
+  if (error.reason === 'aborted') return { dropped: [] as string[] };
+  const targets: DropTarget[] = await invalidLeftovers(ctx, phase);
+  if (ctx.options.onFailure !== 'halt') {
+    const builtNow = (await ctx.store.listBuilds(phase.name)).filter((b) => b.runId === ctx.runId && b.owned);
+    for (const b of builtNow) {
+      if (!targets.some((t) => t.name === b.indexName))
+        targets.push({ name: b.indexName, table: b.tableName });
+    }
+  }
+  ctx.log.warn(
+    { phase: phase.name, onFailure: ctx.options.onFailure, drops: targets.map((t) => t.name) },
+    'rolling back the failed phase',
+  );
+  return dropIndexes(ctx, phase.name, targets);
+}
+
+async function invalidLeftovers(ctx: RunContext, phase: Phase): Promise<DropTarget[]> {
+  const names = new Set(phase.indexes.map((d) => d.name));
+  const snapshot = await ctx.dialect.introspect();
+  return snapshot.indexes
+    .filter((i) => names.has(i.name) && (!i.valid || !i.ready))
+    .map((i) => ({ name: i.name, table: i.table }));
+}
+
+function failureMessage(error: RunError, dropped: number, dropError: RunError | undefined): string {
+  const rolledBack = dropped > 0 ? `; rolled back: dropped ${dropped} index${dropped === 1 ? '' : 'es'}` : '';
+  const dropFailed = dropError ? `; rollback incomplete: ${dropError.message}` : '';
+  return `${error.message}${rolledBack}${dropFailed}`;
+}
+
+async function analyzeTouched(
+  ctx: RunContext,
+  phase: string,
+  outcomes: readonly BuildOutcome[],
+): Promise<void> {
+  const tables = [...new Set(outcomes.filter((o) => o.created).map((o) => o.report.table))].sort();
+  if (tables.length === 0) return;
+  try {
+    await ctx.dialect.analyze(tables);
+  } catch (e) {
+    // The indexes are built and valid; stale statistics are not a reason to fail the phase.
+    ctx.log.warn(
+      { err: e, phase, tables },
+      'ANALYZE after the phase failed; planner statistics may be stale',
+    );
+  }
+}
+
+function notRunReport(def: IndexDefinition): IndexReport {
+  return {
+    name: def.name,
+    table: def.table,
+    action: 'create',
+    status: 'not_run',
+    attempts: 0,
+    durationMs: 0,
+  };
+}
+
+/** Down: drops every index the engine owns in the phase (and INVALID leftovers of its indexes). */
+export async function runPhaseDown(ctx: RunContext, phase: Phase, checksum: string): Promise<PhaseRunResult> {
+  const started = ctx.clock.now();
+  ctx.notify('phaseStarted', { phase: phase.name, indexesTotal: phase.indexes.length });
+  const snapshot = await ctx.dialect.introspect();
+  const present = new Map(snapshot.indexes.map((i) => [i.name, i]));
+  const targets = await invalidLeftovers(ctx, phase);
+  for (const o of await ctx.store.listOwned(phase.name)) {
+    const existing = present.get(o.indexName);
+    if (!existing) {
+      ctx.log.warn(
+        { phase: phase.name, index: o.indexName },
+        'owned index is already gone; recording it as dropped',
+      );
+      await ctx.store.disown(o.indexName);
+    } else if (!targets.some((t) => t.name === o.indexName))
+      targets.push({ name: existing.name, table: existing.table });
+  }
+  const result = await dropIndexes(ctx, phase.name, targets);
+  const durationMs = ctx.clock.now() - started;
+  const indexes: IndexReport[] = targets.map((t) => ({
+    name: t.name,
+    table: t.table,
+    action: 'drop',
+    status: result.dropped.includes(t.name)
+      ? 'succeeded'
+      : result.error?.index === t.name
+        ? 'failed'
+        : 'not_run',
+    attempts: 1,
+    durationMs: 0,
+  }));
+  const report: PhaseReport = {
+    name: phase.name,
+    outcome: result.error ? 'failed' : 'rolled_back',
+    checksum,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: ctx.nowIso(),
+    durationMs,
+    indexesCreated: 0,
+    indexesSkipped: 0,
+    indexesDropped: result.dropped.length,
+    indexes,
+    ...(result.error ? { message: result.error.message } : {}),
+  };
+  if (result.dropped.length > 0)
+    ctx.notify('rollback', { phase: phase.name, indexesDropped: result.dropped.length });
+  if (result.error) {
+    ctx.notify('phaseFinished', {
+      phase: phase.name,
+      result: 'failed',
+      durationMs,
+      indexesCreated: 0,
+      indexesSkipped: 0,
+    });
+    return { report, error: result.error };
+  }
+  return { report };
+}

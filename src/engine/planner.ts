@@ -1,0 +1,147 @@
+/**
+ * The planner: pure. Catalogue phases + schema snapshot + bookkeeping rows → what to do per index.
+ * The runner re-checks each index right before building it (the database may have changed).
+ */
+import type { Phase } from '../catalogue/catalogue.js';
+import { phaseChecksum } from '../catalogue/phase-checksum.js';
+import { canonicalPredicate, indexShapeKey, type IndexDefinition } from '../catalogue/index-definition.js';
+import type { DialectCapabilities, ExistingIndex, SchemaSnapshot } from '../dialects/dialect.js';
+import type { MigrationRow } from './bookkeeping-store.js';
+import type { ActionCounts, DroppedFeature, PlannedIndex, PlannedPhase } from './engine.js';
+
+export interface PlannerInput {
+  readonly phases: readonly Phase[];
+  readonly snapshot: SchemaSnapshot;
+  readonly capabilities: Pick<DialectCapabilities, 'supportsInclude' | 'supportsPartialIndex'>;
+  readonly migrations: readonly MigrationRow[];
+  /** Index names the engine owns. */
+  readonly owned: ReadonlySet<string>;
+}
+
+export function planPhases(input: PlannerInput): PlannedPhase[] {
+  const rows = new Map(input.migrations.map((r) => [r.phase, r]));
+  return input.phases.map((phase) => {
+    const row = rows.get(phase.name);
+    const checksum = phaseChecksum(phase);
+    const applied = row?.status === 'succeeded';
+    return {
+      name: phase.name,
+      description: phase.description,
+      checksum,
+      status: row?.status ?? 'pending',
+      applied,
+      ...(row ? { appliedChecksum: row.checksum } : {}),
+      drift: applied && row.checksum !== checksum,
+      indexes: phase.indexes.map((def) => planIndex(def, input)),
+    };
+  });
+}
+
+export function countActions(phases: readonly PlannedPhase[]): ActionCounts {
+  const counts = { create: 0, exists: 0, rebuild: 0, conflict: 0, skip: 0 };
+  for (const p of phases) for (const i of p.indexes) counts[i.action] += 1;
+  return counts;
+}
+
+/** One index against the snapshot (also used by the runner's re-check right before a build). */
+export function planIndex(
+  def: IndexDefinition,
+  input: Omit<PlannerInput, 'phases' | 'migrations'>,
+): PlannedIndex {
+  const { index, dropped, unsupported } = adaptToDialect(def, input.capabilities);
+  const owned = input.owned.has(def.name);
+  const base = { index, dropped, owned };
+  if (unsupported) return { ...base, action: 'skip', reason: unsupported };
+  const missing = missingObjects(index, input.snapshot);
+  if (missing) return { ...base, action: 'skip', reason: missing };
+  const sameName = input.snapshot.indexes.find((e) => e.name === index.name);
+  if (sameName) return { ...base, ...compareSameName(index, sameName, input.capabilities.supportsInclude) };
+  const equivalent = input.snapshot.indexes.find((e) => e.valid && e.ready && sameShape(index, e));
+  if (equivalent) {
+    return {
+      ...base,
+      action: 'exists',
+      existingName: equivalent.name,
+      reason: `an equivalent index '${equivalent.name}' already exists`,
+    };
+  }
+  return { ...base, action: 'create' };
+}
+
+function adaptToDialect(
+  def: IndexDefinition,
+  caps: PlannerInput['capabilities'],
+): { index: IndexDefinition; dropped: DroppedFeature[]; unsupported?: string } {
+  const dropped: DroppedFeature[] = [];
+  let index = def;
+  if (!caps.supportsInclude && def.include.length > 0) {
+    index = { ...index, include: [] };
+    dropped.push('include');
+  }
+  if (!caps.supportsPartialIndex && def.where.length > 0) {
+    if (def.unique) {
+      return { index, dropped, unsupported: 'a partial unique index is not supported by this database' };
+    }
+    index = { ...index, where: [] };
+    dropped.push('where');
+  }
+  return { index, dropped };
+}
+
+function missingObjects(def: IndexDefinition, snapshot: SchemaSnapshot): string | undefined {
+  const table = snapshot.tables.get(def.table);
+  if (!table) return `table '${def.table}' does not exist`;
+  const needed = [...def.columns.map((c) => c.name), ...def.include, ...def.where.map((c) => c.column)];
+  const have = new Set(table.columns);
+  const missing = [...new Set(needed.filter((n) => !have.has(n)))];
+  if (missing.length === 0) return undefined;
+  return `table '${def.table}' has no column${missing.length === 1 ? '' : 's'} ${missing.map((m) => `'${m}'`).join(', ')}`;
+}
+
+function compareSameName(
+  def: IndexDefinition,
+  existing: ExistingIndex,
+  compareInclude: boolean,
+): Pick<PlannedIndex, 'action' | 'existingName' | 'reason'> {
+  if (!existing.valid || !existing.ready) {
+    return {
+      action: 'rebuild',
+      existingName: existing.name,
+      reason: 'INVALID leftover of an interrupted build',
+    };
+  }
+  if (sameShape(def, existing) && (!compareInclude || sameInclude(def, existing))) {
+    return { action: 'exists', existingName: existing.name };
+  }
+  return { action: 'conflict', existingName: existing.name, reason: conflictMessage(def, existing) };
+}
+
+export function conflictMessage(def: IndexDefinition, existing: ExistingIndex): string {
+  return (
+    `index '${def.name}' already exists with a different definition: the database has ` +
+    `[${existing.definition}], the catalogue wants [${describeDefinition(def)}]; ` +
+    `rename the catalogue's index or drop the existing one`
+  );
+}
+
+/** Dialect-neutral one-line description of a definition, for messages. */
+export function describeDefinition(def: IndexDefinition): string {
+  const include = def.include.length > 0 ? ` INCLUDE (${def.include.join(', ')})` : '';
+  return `${indexShapeKey(def)}${include}`;
+}
+
+/** Equivalence: table, key columns in order with direction, uniqueness, predicate. INCLUDE is ignored. */
+export function sameShape(def: IndexDefinition, e: ExistingIndex): boolean {
+  if (e.table !== def.table || e.unique !== def.unique) return false;
+  if (e.columns.length !== def.columns.length) return false;
+  const columnsMatch = def.columns.every(
+    (c, i) => e.columns[i]?.name === c.name && e.columns[i]?.order === c.order,
+  );
+  return columnsMatch && e.predicate === canonicalPredicate(def.where);
+}
+
+function sameInclude(def: IndexDefinition, e: ExistingIndex): boolean {
+  const a = [...def.include].sort();
+  const b = [...e.include].sort();
+  return a.length === b.length && a.every((n, i) => n === b[i]);
+}

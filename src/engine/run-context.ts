@@ -1,0 +1,93 @@
+/**
+ * Everything one up/down run needs, resolved once: dependencies with defaults, options with defaults,
+ * the bookkeeping store, a run id, and a notifier that never lets an observer's failure escape.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Catalogue } from '../catalogue/catalogue.js';
+import type { BuildOptions, Dialect } from '../dialects/dialect.js';
+import type { BookkeepingStore } from './bookkeeping-store.js';
+import { systemClock, type Clock } from './clock.js';
+import {
+  DEFAULT_RUN_OPTIONS,
+  type EngineDeps,
+  type OnFailure,
+  type RetryOptions,
+  type UpOptions,
+} from './engine.js';
+import type { RunObserver } from './run-observer.js';
+import { SqlBookkeepingStore } from './sql-bookkeeping-store.js';
+
+export interface ResolvedOptions {
+  readonly concurrency: number;
+  readonly retries: RetryOptions;
+  readonly onFailure: OnFailure;
+  readonly lockWaitMs: number;
+  readonly owner: string;
+  readonly build: BuildOptions;
+}
+
+export interface RunContext {
+  readonly dialect: Dialect;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly signal: AbortSignal | undefined;
+  readonly store: BookkeepingStore;
+  readonly catalogue: Catalogue;
+  readonly runId: string;
+  readonly options: ResolvedOptions;
+  /** Calls the observer's method; a throwing listener is logged and ignored. */
+  notify<K extends keyof RunObserver>(event: K, payload: Parameters<NonNullable<RunObserver[K]>>[0]): void;
+  /** A new bookkeeping row id, ordered within the run. */
+  nextId(): string;
+  /** ISO 8601 of the clock's now. */
+  nowIso(): string;
+}
+
+export function createRunContext(deps: EngineDeps, catalogue: Catalogue, options: UpOptions): RunContext {
+  const runId = randomUUID();
+  const clock = deps.clock ?? systemClock;
+  let seq = 0;
+  const log = deps.log.child({ catalogue: catalogue.name, runId });
+  return {
+    dialect: deps.dialect,
+    log,
+    clock,
+    random: deps.random ?? Math.random,
+    signal: deps.signal,
+    store: new SqlBookkeepingStore(deps.dialect),
+    catalogue,
+    runId,
+    options: resolveOptions(options, deps.dialect),
+    notify(event, payload) {
+      const fn = deps.observer?.[event] as ((p: typeof payload) => void) | undefined;
+      if (!fn) return;
+      try {
+        fn.call(deps.observer, payload);
+      } catch (e) {
+        log.warn({ err: e, event }, 'run observer threw; ignored');
+      }
+    },
+    nextId: () => `${runId}-${String(++seq).padStart(5, '0')}`,
+    nowIso: () => new Date(clock.now()).toISOString(),
+  };
+}
+
+function resolveOptions(o: UpOptions, dialect: Dialect): ResolvedOptions {
+  const d = DEFAULT_RUN_OPTIONS;
+  const wanted = o.concurrency ?? d.concurrency;
+  return {
+    concurrency: Math.max(1, Math.min(wanted, dialect.capabilities.maxConcurrentBuilds)),
+    retries: o.retries ?? d.retries,
+    onFailure: o.onFailure ?? d.onFailure,
+    lockWaitMs: o.lockWaitMs ?? d.lockWaitMs,
+    owner: o.owner ?? d.owner,
+    build: {
+      lockTimeoutMs: o.lockTimeoutMs ?? d.lockTimeoutMs,
+      statementTimeoutMs: o.statementTimeoutMs ?? d.statementTimeoutMs,
+      busyTimeoutMs: o.busyTimeoutMs ?? d.busyTimeoutMs,
+      ...(o.maintenanceWorkMem === undefined ? {} : { maintenanceWorkMem: o.maintenanceWorkMem }),
+    },
+  };
+}
