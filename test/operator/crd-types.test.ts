@@ -73,25 +73,25 @@ function statusOf(schema: SchemaNode): SchemaNode {
 
 const schema = crdSchema();
 
-describe('CRD schema and TypeScript types', () => {
-  it('have the same spec fields, types and optionality', () => {
+void describe('CRD schema and TypeScript types', () => {
+  void it('have the same spec fields, types and optionality', () => {
     assert.deepEqual(sorted(flatten(specOf(schema)).fields), sorted(SPEC_FIELDS));
   });
 
-  it('have the same status fields, types and optionality', () => {
+  void it('have the same status fields, types and optionality', () => {
     assert.deepEqual(sorted(flatten(statusOf(schema)).fields), sorted(STATUS_FIELDS));
   });
 
-  it('have the same enums', () => {
+  void it('have the same enums', () => {
     assert.deepEqual(sorted(flatten(specOf(schema)).enums), sorted(FIELD_ENUMS.spec));
     assert.deepEqual(sorted(flatten(statusOf(schema)).enums), sorted(FIELD_ENUMS.status));
   });
 
-  it('have the same defaults', () => {
+  void it('have the same defaults', () => {
     assert.deepEqual(sorted(flatten(specOf(schema)).defaults), sorted(SPEC_DEFAULTS));
   });
 
-  it('use the shared patterns for durations, names and keys', () => {
+  void it('use the shared patterns for durations, names and keys', () => {
     const patterns = flatten(specOf(schema)).patterns;
     for (const path of ['lockTimeout', 'statementTimeout', 'retries.backoff']) {
       assert.equal(patterns[path], DURATION_PATTERN, path);
@@ -105,7 +105,7 @@ describe('CRD schema and TypeScript types', () => {
     assert.equal(patterns['database.postgresql.hostKey'], SECRET_KEY_PATTERN);
   });
 
-  it('names the resource as the constants do', () => {
+  void it('names the resource as the constants do', () => {
     const crd = loadCrd();
     assert.equal(crd.metadata.name, CRD_NAME);
     assert.equal(crd.spec.group, GROUP);
@@ -122,7 +122,7 @@ describe('CRD schema and TypeScript types', () => {
     );
   });
 
-  it('points every printer column at a field the schema has', () => {
+  void it('points every printer column at a field the schema has', () => {
     const version = loadCrd().spec.versions[0] as unknown as {
       additionalPrinterColumns: { name: string; jsonPath: string }[];
       subresources: Record<string, unknown>;
@@ -139,7 +139,7 @@ describe('CRD schema and TypeScript types', () => {
     assert.deepEqual(version.subresources, { status: {} });
   });
 
-  it('notices drift: an added, retyped or newly required schema field makes the tables differ', () => {
+  void it('notices drift: an added, retyped or newly required schema field makes the tables differ', () => {
     const changed = structuredClone(specOf(schema)) as {
       properties: Record<string, SchemaNode>;
       required: string[];

@@ -49,8 +49,8 @@ function rejection(obj: unknown): string {
   return result.causes.map((c) => c.message).join('\n');
 }
 
-describe('CRD admission: valid resources', () => {
-  it('fills every default into a minimal PostgreSQL resource', () => {
+void describe('CRD admission: valid resources', () => {
+  void it('fills every default into a minimal PostgreSQL resource', () => {
     const im = admitted(resource({ database: POSTGRES_DB }));
     assert.deepEqual(im.spec, {
       database: { ...POSTGRES_DB, postgresql: { ...POSTGRES_DB.postgresql, port: 5432 } },
@@ -66,7 +66,7 @@ describe('CRD admission: valid resources', () => {
     });
   });
 
-  it('accepts a full resource and keeps what was given', () => {
+  void it('accepts a full resource and keeps what was given', () => {
     const spec = {
       database: {
         dialect: 'postgresql',
@@ -93,7 +93,7 @@ describe('CRD admission: valid resources', () => {
     assert.deepEqual(admitted(resource(spec)).spec, spec);
   });
 
-  it('accepts SQLite on a claim, and a status the controller writes', () => {
+  void it('accepts SQLite on a claim, and a status the controller writes', () => {
     const im = admitted(
       resource(
         { database: SQLITE_DB, phases: ['core'] },
@@ -131,13 +131,13 @@ describe('CRD admission: valid resources', () => {
     assert.equal(im.status?.progress?.summary, '40/152');
   });
 
-  it('drops unknown fields, as a structural schema prunes them', () => {
+  void it('drops unknown fields, as a structural schema prunes them', () => {
     const im = admitted(resource({ database: SQLITE_DB, parallelism: 4 }));
     assert.equal('parallelism' in im.spec, false);
   });
 });
 
-describe('CRD admission: the schema rejects', () => {
+void describe('CRD admission: the schema rejects', () => {
   const cases: readonly [string, Record<string, unknown>, RegExp][] = [
     ['a missing database', {}, /spec\.database: Required value/],
     [
@@ -223,17 +223,17 @@ describe('CRD admission: the schema rejects', () => {
     ],
   ];
   for (const [what, spec, message] of cases) {
-    it(what, () => assert.match(rejection(resource(spec)), message));
+    void it(what, () => assert.match(rejection(resource(spec)), message));
   }
 
-  it('a status phase outside the enum', () => {
+  void it('a status phase outside the enum', () => {
     assert.match(
       rejection(resource({ database: SQLITE_DB }, { phase: 'Done' })),
       /status\.phase: Unsupported value: "Done"/,
     );
   });
 
-  it('reports every problem at once', () => {
+  void it('reports every problem at once', () => {
     const message = rejection(
       resource({ database: SQLITE_DB, concurrency: 99, lockTimeout: 'soon', onFailure: 'x' }),
     );
@@ -241,15 +241,15 @@ describe('CRD admission: the schema rejects', () => {
   });
 });
 
-describe('CRD admission: the CEL rules reject', () => {
-  it('PostgreSQL without its block', () => {
+void describe('CRD admission: the CEL rules reject', () => {
+  void it('PostgreSQL without its block', () => {
     assert.match(
       rejection(resource({ database: { dialect: 'postgresql' } })),
       /spec\.database\.postgresql: Invalid value: "object": dialect postgresql needs database\.postgresql with a secretRef/,
     );
   });
 
-  it('a secretRef with only some of user, password and database keys', () => {
+  void it('a secretRef with only some of user, password and database keys', () => {
     const secretRef = { name: 'db', userKey: 'POSTGRES_USER', passwordKey: 'POSTGRES_PASSWORD' };
     assert.match(
       rejection(resource({ database: { dialect: 'postgresql', postgresql: { host: 'db', secretRef } } })),
@@ -257,7 +257,7 @@ describe('CRD admission: the CEL rules reject', () => {
     );
   });
 
-  it('PostgreSQL with neither host nor hostKey nor URL', () => {
+  void it('PostgreSQL with neither host nor hostKey nor URL', () => {
     const secretRef = { name: 'db', userKey: 'u', passwordKey: 'p', databaseKey: 'd' };
     assert.match(
       rejection(resource({ database: { dialect: 'postgresql', postgresql: { secretRef } } })),
@@ -265,20 +265,20 @@ describe('CRD admission: the CEL rules reject', () => {
     );
   });
 
-  it('SQLite without its block', () => {
+  void it('SQLite without its block', () => {
     assert.match(
       rejection(resource({ database: { dialect: 'sqlite', postgresql: POSTGRES_DB.postgresql } })),
       /spec\.database\.sqlite: .*dialect sqlite needs database\.sqlite with claimName and path/,
     );
   });
 
-  it('a repeated phase (list-type set and the uniqueness rule)', () => {
+  void it('a repeated phase (list-type set and the uniqueness rule)', () => {
     const message = rejection(resource({ database: SQLITE_DB, phases: ['core', 'rbac', 'core'] }));
     assert.match(message, /spec\.phases\[2\]: Duplicate value: "core"/);
     assert.match(message, /spec\.phases: .*phases must not repeat a phase/);
   });
 
-  it('accepts a URL-only secretRef without host', () => {
+  void it('accepts a URL-only secretRef without host', () => {
     admitted(
       resource({
         database: {
