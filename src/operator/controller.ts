@@ -90,8 +90,10 @@ export class Controller {
     } catch (e) {
       const delayMs = this.queue.addRateLimited(key);
       const log = { err: e, migration: name, namespace, retryInMs: delayMs };
-      if (isAppError(e) && e.errorClass === 'transient') this.deps.log.warn(log, 'reconcile failed; retrying');
+      const reason = isAppError(e) ? (e.errorClass === 'transient' ? 'transient' : 'permanent') : 'bug';
+      if (reason === 'transient') this.deps.log.warn(log, 'reconcile failed; retrying');
       else this.deps.log.error(log, 'reconcile failed unexpectedly; retrying');
+      this.deps.metrics?.reconcileError?.(reason);
       this.deps.metrics?.reconciled?.({ result: 'error', seconds: seconds() });
     }
   }

@@ -23,6 +23,7 @@ export const FINALIZER = 'index-operator.io/finalizer';
 /** Optional metric hooks (src/metrics wires them); every method must not throw. */
 export interface OperatorMetrics {
   reconciled?(e: { readonly result: 'ok' | 'requeue' | 'error'; readonly seconds: number }): void;
+  reconcileError?(reason: 'permanent' | 'transient' | 'bug'): void;
   leader?(isLeader: boolean): void;
   statusWritten?(e: { readonly namespace: string; readonly migration: string; readonly status: IndexMigrationStatus }): void;
   migrationDeleted?(e: { readonly namespace: string; readonly migration: string }): void;

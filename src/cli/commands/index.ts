@@ -8,6 +8,7 @@ import { planCommand } from './plan.js';
 import { upCommand } from './up.js';
 import { downCommand } from './down.js';
 import { statusCommand } from './status.js';
+import { operatorCommand } from './operator.js';
 
 // prettier-ignore
 export const COMMANDS: readonly Command[] = [
@@ -15,4 +16,5 @@ export const COMMANDS: readonly Command[] = [
   upCommand,
   downCommand,
   statusCommand,
+  operatorCommand,
 ];
