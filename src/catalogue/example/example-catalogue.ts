@@ -29,13 +29,6 @@ const core = definePhase('core', 'foreign keys of posts and comments', [
 
 const lookups = definePhase('lookups', 'unique and filtered lookups', [
   {
-    name: 'uq_authors_email',
-    table: 'authors',
-    columns: ['email'],
-    unique: true,
-    reason: 'login: SELECT ... FROM authors WHERE email = $1',
-  },
-  {
     name: 'idx_authors_team_id_active',
     table: 'authors',
     columns: ['team_id', 'active'],
@@ -47,6 +40,13 @@ const lookups = definePhase('lookups', 'unique and filtered lookups', [
     columns: ['author_id', 'published_at DESC'],
     where: [{ column: 'status', op: '=', value: 'published' }],
     reason: "author page: WHERE author_id = $1 AND status = 'published' ORDER BY published_at DESC",
+  },
+  {
+    name: 'uq_authors_email',
+    table: 'authors',
+    columns: ['email'],
+    unique: true,
+    reason: 'login: SELECT ... FROM authors WHERE email = $1',
   },
 ]);
 
