@@ -101,14 +101,15 @@ function waitFor(o: RunObservation, job: OwnedJob): RunDecision {
 function afterFailure(o: RunObservation, failed: OwnedJob): RunDecision {
   const why = failureMessage(o, failed);
   if (failed.kind === 'verify') return decision(o, NONE, 'Failed', 'VerifyFailed', why, true);
-  if (failed.kind === 'rollback') {
-    return decision(o, NONE, 'Failed', 'RollbackFailed', `rollback job ${failed.name} failed: ${why}; indexes may be left behind, see the job's log`, true);
+  const rollback = o.jobs.find((j) => j.kind === 'rollback' && j.generation === o.generation);
+  if (rollback?.state === 'failed') {
+    const detail = rollback.message ?? 'see the job log';
+    return decision(o, NONE, 'Failed', 'RollbackFailed', `rollback job ${rollback.name} failed (${detail}) after: ${why}; indexes may be left behind`, true);
   }
   const phase = failed.phase ?? '?';
   if (o.spec.onFailure === 'Halt') {
     return decision(o, NONE, 'Failed', 'PhaseFailed', `phase ${phase} failed (onFailure Halt, nothing rolled back): ${why}`, true);
   }
-  const rollback = o.jobs.find((j) => j.kind === 'rollback' && j.generation === o.generation);
   if (rollback?.state === 'succeeded') {
     return decision(o, NONE, 'RolledBack', 'PhaseFailed', `phase ${phase} failed and was rolled back: ${why}`, true);
   }

@@ -1,0 +1,176 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { decideRun, type AppliedPhase, type RunObservation } from '../../src/operator/decide-run.js';
+import type { OwnedJob } from '../../src/operator/owned-job.js';
+import type { PhaseName } from '../../src/operator/types.js';
+
+const CATALOGUE = [
+  { name: 'core', indexes: 3 },
+  { name: 'rbac', indexes: 2 },
+  { name: 'teams', indexes: 4 },
+];
+
+function obs(over: Partial<RunObservation> & { readonly phases?: readonly PhaseName[] } = {}): RunObservation {
+  return {
+    generation: 2,
+    spec: { phases: over.phases ?? ['teams', 'core'], onFailure: 'RollbackPhase', suspend: false, verify: false, ...over.spec },
+    cataloguePhases: CATALOGUE,
+    jobs: [],
+    applied: new Map(),
+    previous: {},
+    ...over,
+  };
+}
+
+function job(over: Partial<OwnedJob> & Pick<OwnedJob, 'kind' | 'state'>): OwnedJob {
+  const phase = over.phase ?? 'core';
+  return {
+    name: `m-${over.kind}-${phase}`,
+    phase,
+    phases: [phase],
+    generation: 2,
+    startedAt: '2026-01-01T00:00:00Z',
+    completedAt: over.state === 'active' ? undefined : '2026-01-01T00:00:05Z',
+    message: undefined,
+    deleting: false,
+    ...over,
+  };
+}
+
+const applied = (...names: string[]): Map<string, AppliedPhase> =>
+  new Map(names.map((n) => [n, { applied: true, indexesCreated: 1, indexesSkipped: 0, indexesDone: 1, startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:02Z', durationMs: 2000 }]));
+
+interface Row {
+  readonly name: string;
+  readonly o: RunObservation;
+  readonly action: string;
+  readonly phase: string;
+  readonly reason?: string;
+}
+
+const rows: Row[] = [
+  { name: 'nothing applied: first enabled phase in catalogue order', o: obs(), action: 'apply core', phase: 'Running' },
+  { name: 'core applied: next is teams (rbac not enabled)', o: obs({ applied: applied('core') }), action: 'apply teams', phase: 'Running' },
+  { name: 'all applied, no verify: Succeeded', o: obs({ applied: applied('core', 'teams') }), action: 'none', phase: 'Succeeded', reason: 'Succeeded' },
+  {
+    name: 'all applied, verify asked: verify Job',
+    o: obs({ applied: applied('core', 'teams'), spec: { phases: ['core'], onFailure: 'RollbackPhase', suspend: false, verify: true } }),
+    action: 'verify',
+    phase: 'Running',
+  },
+  {
+    name: 'verify succeeded: Succeeded',
+    o: obs({ applied: applied('core'), phases: ['core'], spec: { phases: ['core'], onFailure: 'Halt', suspend: false, verify: true }, jobs: [job({ kind: 'verify', state: 'succeeded', phases: [] })] }),
+    action: 'none',
+    phase: 'Succeeded',
+  },
+  { name: 'a Job running: wait', o: obs({ jobs: [job({ kind: 'apply', state: 'active' })] }), action: 'none', phase: 'Running', reason: 'PhaseRunning' },
+  {
+    name: 'a Job of an older generation running (spec changed): wait for it',
+    o: obs({ jobs: [job({ kind: 'apply', state: 'active', generation: 1 })] }),
+    action: 'none',
+    phase: 'Running',
+  },
+  {
+    name: 'suspended with work left: no Job',
+    o: obs({ spec: { phases: ['core'], onFailure: 'RollbackPhase', suspend: true, verify: false } }),
+    action: 'none',
+    phase: 'Suspended',
+  },
+  {
+    name: 'suspended while a Job runs: it finishes',
+    o: obs({ spec: { phases: ['core'], onFailure: 'RollbackPhase', suspend: true, verify: false }, jobs: [job({ kind: 'apply', state: 'active' })] }),
+    action: 'none',
+    phase: 'Running',
+  },
+  { name: 'phase failed, RollbackPhase: rollback Job of that phase', o: obs({ jobs: [job({ kind: 'apply', state: 'failed' })] }), action: 'rollback core', phase: 'RollingBack', reason: 'PhaseFailed' },
+  {
+    name: 'phase failed, RollbackAll: rollback of it and applied phases, newest first',
+    o: obs({ phases: ['core', 'rbac', 'teams'], spec: { phases: ['core', 'rbac', 'teams'], onFailure: 'RollbackAll', suspend: false, verify: false }, applied: applied('core', 'rbac'), jobs: [job({ kind: 'apply', state: 'failed', phase: 'teams', phases: ['teams'] })] }),
+    action: 'rollback teams,rbac,core',
+    phase: 'RollingBack',
+  },
+  {
+    name: 'phase failed, Halt: Failed, nothing rolled back',
+    o: obs({ spec: { phases: ['core'], onFailure: 'Halt', suspend: false, verify: false }, jobs: [job({ kind: 'apply', state: 'failed' })] }),
+    action: 'none',
+    phase: 'Failed',
+    reason: 'PhaseFailed',
+  },
+  {
+    name: 'rollback succeeded: RolledBack + Degraded',
+    o: obs({ jobs: [job({ kind: 'apply', state: 'failed' }), job({ kind: 'rollback', state: 'succeeded' })] }),
+    action: 'none',
+    phase: 'RolledBack',
+    reason: 'PhaseFailed',
+  },
+  {
+    name: 'rollback failed: Failed RollbackFailed',
+    o: obs({ jobs: [job({ kind: 'apply', state: 'failed' }), job({ kind: 'rollback', state: 'failed' })] }),
+    action: 'none',
+    phase: 'Failed',
+    reason: 'RollbackFailed',
+  },
+  {
+    name: 'failure of an older generation: re-plan (new attempt)',
+    o: obs({ jobs: [job({ kind: 'apply', state: 'failed', generation: 1 }), job({ kind: 'rollback', state: 'succeeded', generation: 1 })] }),
+    action: 'apply core',
+    phase: 'Running',
+  },
+  {
+    name: 'RolledBack at this generation, Jobs gone (TTL): stays RolledBack',
+    o: obs({ previous: { phase: 'RolledBack', observedGeneration: 2, degradedReason: 'PhaseFailed', degradedMessage: 'boom' } }),
+    action: 'none',
+    phase: 'RolledBack',
+    reason: 'PhaseFailed',
+  },
+  {
+    name: 'no database view: a succeeded apply Job counts as applied',
+    o: obs({ applied: undefined, phases: ['core'], spec: { phases: ['core'], onFailure: 'RollbackPhase', suspend: false, verify: false }, jobs: [job({ kind: 'apply', state: 'succeeded' })] }),
+    action: 'none',
+    phase: 'Succeeded',
+  },
+  {
+    name: 'no database view, Jobs gone: the last status is the record',
+    o: obs({ applied: undefined, phases: ['core'], spec: { phases: ['core'], onFailure: 'RollbackPhase', suspend: false, verify: false }, previous: { phases: [{ name: 'core', state: 'Succeeded' }] } }),
+    action: 'none',
+    phase: 'Succeeded',
+  },
+  { name: 'a Job being deleted is not waited on', o: obs({ jobs: [job({ kind: 'apply', state: 'active', deleting: true, generation: 1 })] }), action: 'apply core', phase: 'Running' },
+];
+
+function describeAction(d: ReturnType<typeof decideRun>): string {
+  if (d.action.type === 'none') return 'none';
+  const j = d.action.job;
+  return j.kind === 'verify' ? 'verify' : `${j.kind} ${j.phases.join(',')}`;
+}
+
+describe('decideRun', () => {
+  for (const row of rows) {
+    it(row.name, () => {
+      const d = decideRun(row.o);
+      assert.equal(describeAction(d), row.action);
+      assert.equal(d.status.phase, row.phase);
+      if (row.reason !== undefined) assert.equal(d.status.reason, row.reason);
+    });
+  }
+
+  it('reports per-phase entries in catalogue order with database timings and progress', () => {
+    const d = decideRun(obs({ applied: applied('core'), jobs: [job({ kind: 'apply', state: 'active', phase: 'teams', phases: ['teams'] })] }));
+    assert.deepEqual(
+      d.status.phases.map((p) => [p.name, p.state]),
+      [['core', 'Succeeded'], ['teams', 'Running']],
+    );
+    assert.equal(d.status.phases[0]?.durationSeconds, 2);
+    assert.equal(d.status.phases[0]?.indexesCreated, 1);
+    assert.deepEqual(d.status.progress, { indexesDone: 3, indexesTotal: 7, current: '' });
+    assert.equal(d.poll, true);
+  });
+
+  it('a failed phase carries the message from the bookkeeping', () => {
+    const db = new Map<string, AppliedPhase>([['core', { applied: false, indexesCreated: 0, indexesSkipped: 0, indexesDone: 0, message: 'unique violation on idx_x' }]]);
+    const d = decideRun(obs({ applied: db, jobs: [job({ kind: 'apply', state: 'failed', message: 'BackoffLimitExceeded' })] }));
+    assert.match(d.status.message, /unique violation on idx_x/);
+    assert.equal(d.status.phases.find((p) => p.name === 'core')?.state, 'Failed');
+  });
+});

@@ -1,0 +1,136 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildJob, jobName, DEFAULT_JOB_SETTINGS } from '../../src/operator/job-builder.js';
+import { databaseUrlFromSecret, databaseEnv } from '../../src/operator/database-target.js';
+import { toOwnedJob } from '../../src/operator/owned-job.js';
+import type { IndexMigration, IndexMigrationSpec } from '../../src/operator/types.js';
+
+const SPEC: IndexMigrationSpec = {
+  database: {
+    dialect: 'postgresql',
+    postgresql: { host: 'db', port: 5432, secretRef: { name: 'pg', userKey: 'U', passwordKey: 'P', databaseKey: 'D' } },
+  },
+  catalogue: 'contextforge',
+  phases: ['core', 'teams'],
+  concurrency: 2,
+  lockTimeout: '5s',
+  retries: { limit: 5, backoff: '10s' },
+  onFailure: 'RollbackPhase',
+  suspend: false,
+  verify: true,
+  deletionPolicy: 'Retain',
+  activeDeadlineSeconds: 600,
+};
+
+function migration(spec: IndexMigrationSpec = SPEC, name = 'mcp'): IndexMigration {
+  return {
+    apiVersion: 'index-operator.io/v1alpha1',
+    kind: 'IndexMigration',
+    metadata: { name, namespace: 'apps', uid: 'uid-1', generation: 3 },
+    spec,
+  };
+}
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+describe('buildJob', () => {
+  const job = buildJob(migration(), { kind: 'apply', phase: 'core', phases: ['core'] }, DEFAULT_JOB_SETTINGS);
+  const pod = job.spec?.template.spec;
+  const container = pod?.containers[0];
+
+  it('names the Job deterministically and labels and owns it', () => {
+    assert.equal(job.metadata.name, 'mcp-core-g3');
+    assert.equal(job.metadata.labels?.['index-operator.io/migration'], 'mcp');
+    assert.equal(job.metadata.labels?.['index-operator.io/phase'], 'core');
+    assert.deepEqual(job.metadata.ownerReferences?.[0], {
+      apiVersion: 'index-operator.io/v1alpha1',
+      kind: 'IndexMigration',
+      name: 'mcp',
+      uid: 'uid-1',
+      controller: true,
+      blockOwnerDeletion: true,
+    });
+  });
+
+  it('runs one phase with the spec as CLI flags, no retries by Kubernetes', () => {
+    assert.deepEqual(container?.args, [
+      'up', '--phases', 'core', '--catalogue', 'contextforge', '--log-level', 'info',
+      '--concurrency', '2', '--lock-timeout', '5s', '--retries', '5', '--retry-backoff', '10s', '--on-failure', 'rollback-phase',
+    ]);
+    assert.equal(job.spec?.backoffLimit, 0);
+    assert.equal(job.spec?.activeDeadlineSeconds, 600);
+    assert.equal(job.spec?.ttlSecondsAfterFinished, DEFAULT_JOB_SETTINGS.ttlSecondsAfterFinished);
+  });
+
+  it('is locked down: non-root numeric user, read-only root, no capabilities, RuntimeDefault seccomp', () => {
+    assert.equal(pod?.securityContext?.['runAsNonRoot'], true);
+    assert.equal(typeof pod?.securityContext?.['runAsUser'], 'number');
+    assert.deepEqual(pod?.securityContext?.['seccompProfile'], { type: 'RuntimeDefault' });
+    assert.equal(container?.securityContext?.['readOnlyRootFilesystem'], true);
+    assert.deepEqual(container?.securityContext?.['capabilities'], { drop: ['ALL'] });
+    assert.deepEqual(container?.resources, DEFAULT_JOB_SETTINGS.resources);
+  });
+
+  it('takes credentials from the Secret by reference, never by value', () => {
+    const env = container?.env ?? [];
+    assert.deepEqual(env.find((e) => e.name === 'PGPASSWORD'), { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'pg', key: 'P' } } });
+    assert.equal(env.find((e) => e.name === 'PGHOST')?.value, 'db');
+    assert.ok(!JSON.stringify(job).includes('hunter2'));
+  });
+
+  it('mounts the SQLite claim at the file\'s directory', () => {
+    const spec: IndexMigrationSpec = { ...SPEC, database: { dialect: 'sqlite', sqlite: { claimName: 'mcp-data', path: '/data/mcp.db' } } };
+    const j = buildJob(migration(spec), { kind: 'apply', phase: 'core', phases: ['core'] }, DEFAULT_JOB_SETTINGS);
+    assert.deepEqual(j.spec?.template.spec?.volumes, [{ name: 'database', persistentVolumeClaim: { claimName: 'mcp-data' } }]);
+    assert.deepEqual(j.spec?.template.spec?.containers[0]?.volumeMounts, [{ name: 'database', mountPath: '/data' }]);
+    assert.deepEqual(databaseEnv(spec.database), [{ name: 'DATABASE_URL', value: 'sqlite:/data/mcp.db' }]);
+  });
+
+  it('rollback and verify Jobs run down and verify', () => {
+    const rb = buildJob(migration(), { kind: 'rollback', phase: 'teams', phases: ['teams', 'core'] }, DEFAULT_JOB_SETTINGS);
+    assert.equal(rb.metadata.name, 'mcp-rollback-g3');
+    assert.deepEqual(rb.spec?.template.spec?.containers[0]?.args?.slice(0, 3), ['down', '--phases', 'teams,core']);
+    const v = buildJob(migration(), { kind: 'verify', phases: [] }, DEFAULT_JOB_SETTINGS);
+    assert.equal(v.spec?.template.spec?.containers[0]?.args?.[0], 'verify');
+  });
+
+  it('reads back what it built', () => {
+    const owned = toOwnedJob(job);
+    assert.equal(owned?.kind, 'apply');
+    assert.equal(owned?.generation, 3);
+    assert.deepEqual(owned?.phases, ['core']);
+    assert.equal(owned?.state, 'active');
+  });
+
+  it('keeps long names within 63 characters and distinct', () => {
+    const long = 'a'.repeat(70);
+    const a = jobName(long, { kind: 'apply', phase: 'associations' }, 12);
+    const b = jobName(`${long}b`, { kind: 'apply', phase: 'associations' }, 12);
+    assert.ok(a.length <= 63 && b.length <= 63, `${a} / ${b}`);
+    assert.notEqual(a, b);
+    assert.ok(a.endsWith('-associations-g12'));
+  });
+});
+
+describe('databaseUrlFromSecret', () => {
+  const db = SPEC.database;
+  it('names the Secret and the keys when the Secret is missing', () => {
+    const r = databaseUrlFromSecret(db, 'apps', undefined);
+    assert.equal(r.ok, false);
+    if (!r.ok) {
+      assert.equal(r.problem.reason, 'SecretNotFound');
+      assert.match(r.problem.message, /Secret apps\/pg not found.*U, P, D/);
+    }
+  });
+
+  it('names the missing key', () => {
+    const r = databaseUrlFromSecret(db, 'apps', { metadata: {}, data: { U: b64('app'), D: b64('mcp') } });
+    assert.ok(!r.ok && r.problem.reason === 'SecretKeyMissing' && /no key P/.test(r.problem.message));
+  });
+
+  it('composes a URL with encoded credentials', () => {
+    const r = databaseUrlFromSecret(db, 'apps', { metadata: {}, data: { U: b64('app'), P: b64('p@ss/w:rd'), D: b64('mcp') } });
+    assert.ok(r.ok);
+    if (r.ok) assert.equal(r.url, 'postgres://app:p%40ss%2Fw%3Ard@db:5432/mcp');
+  });
+});
