@@ -46,7 +46,7 @@ export class Problems {
 
 export function parseGlobalConfig(values: RawValues, env: Env): GlobalConfig {
   const problems = new Problems();
-  const databaseUrl = str(values['database']) ?? nonEmpty(env['DATABASE_URL']);
+  const databaseUrl = str(values['database']) ?? nonEmpty(env['DATABASE_URL']) ?? urlFromLibpqEnv(env);
   const output = oneOf('--output', str(values['output']) ?? 'text', OUTPUT_FORMATS, problems);
   const logLevel = oneOf(
     '--log-level',
@@ -58,6 +58,21 @@ export function parseGlobalConfig(values: RawValues, env: Env): GlobalConfig {
   const catalogueFile = str(values['catalogue-file']);
   problems.done();
   return { databaseUrl, output: output ?? 'text', catalogue, catalogueFile, logLevel: logLevel ?? 'warn' };
+}
+
+/**
+ * A PostgreSQL URL from libpq's PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE/PGSSLMODE when DATABASE_URL is
+ * absent (the operator's Jobs get these from the database Secret's keys). Undefined without PGHOST.
+ */
+export function urlFromLibpqEnv(env: Env): string | undefined {
+  const host = nonEmpty(env['PGHOST']);
+  if (host === undefined) return undefined;
+  const enc = (v: string | undefined): string => encodeURIComponent(v ?? '');
+  const password = nonEmpty(env['PGPASSWORD']);
+  const auth = `${enc(env['PGUSER'])}${password === undefined ? '' : `:${enc(password)}`}`;
+  const port = nonEmpty(env['PGPORT']) ?? '5432';
+  const ssl = nonEmpty(env['PGSSLMODE']);
+  return `postgres://${auth}${auth === '' ? '' : '@'}${host}:${port}/${enc(env['PGDATABASE'])}${ssl === undefined ? '' : `?sslmode=${enc(ssl)}`}`;
 }
 
 /** The database URL, or a UsageError saying how to give one. */
