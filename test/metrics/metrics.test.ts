@@ -40,9 +40,9 @@ void test('every metric of ours has the prefix, a help text, and a unit or _tota
   assert.ok(ours.length >= 30, `found ${ours.length}`);
   for (const metric of ours) {
     assert.ok(metric.help.length > 10, `${metric.name} has help`);
-    if (metric.type === 'counter') assert.match(metric.name, /_total$/);
+    if (String(metric.type) === 'counter') assert.match(metric.name, /_total$/);
     else assert.doesNotMatch(metric.name, /_total$/, `${metric.name} is not a counter`);
-    if (metric.type === 'histogram') assert.match(metric.name, /_seconds$/);
+    if (String(metric.type) === 'histogram') assert.match(metric.name, /_seconds$/);
   }
   assert.ok((await m.registry.getMetricsAsJSON()).some((x) => x.name === 'process_cpu_seconds_total'));
   assert.equal(await value(m, 'index_operator_build_info', { version: '1.2.3' }), 1);
