@@ -89,6 +89,8 @@ export class FakeApiServer {
   /** Every API request received, in order (discovery requests are not recorded). */
   readonly requests: RecordedRequest[] = [];
   private readonly watches = new Set<WatchStream>();
+  /** Watch requests held back while watches are paused (started on resume). */
+  private heldWatches: (() => void)[] | undefined;
   private readonly failures: { match: RequestMatch; failure: InjectedFailure; remaining: number }[] = [];
   private readonly server: Server;
   private port = 0;
@@ -183,6 +185,25 @@ export class FakeApiServer {
     const open = [...this.watches];
     for (const w of open) w.end();
     return open.length;
+  }
+
+  /**
+   * Holds new watch requests unanswered until resumeWatches(): with cutWatches() first, this is a
+   * client that is disconnected while the server changes (and maybe compacts) underneath it.
+   */
+  pauseWatches(): void {
+    this.heldWatches ??= [];
+  }
+
+  resumeWatches(): void {
+    const held = this.heldWatches ?? [];
+    this.heldWatches = undefined;
+    for (const start of held) start();
+  }
+
+  /** Watch requests waiting for resumeWatches(). */
+  get heldWatchCount(): number {
+    return this.heldWatches?.length ?? 0;
   }
 
   get openWatchCount(): number {
@@ -368,8 +389,13 @@ export class FakeApiServer {
       res,
       (w) => this.watches.delete(w),
     );
-    this.watches.add(stream);
-    stream.start(this.store, this.options.goneAs ?? 'event');
+    const start = (): void => {
+      if (res.destroyed) return;
+      this.watches.add(stream);
+      stream.start(this.store, this.options.goneAs ?? 'event');
+    };
+    if (this.heldWatches) this.heldWatches.push(start);
+    else start();
   }
 
   private injectFailure(record: RecordedRequest): void {
