@@ -3,7 +3,8 @@
  * node:util `parseArgs` terms, plus a description for `--help`) and `run(ctx)` returning the exit code.
  *
  * To add a command: write `src/cli/commands/<name>.ts` exporting `<name>Command: Command`, and add one
- * line to the list in `src/cli/commands/index.ts`. `runCli` parses the global flags (GLOBAL_OPTIONS)
+ * line to the list in `src/cli/commands/index.ts` (wrapped in `lazyCommand` when its module imports
+ * something heavy: every command module in the list is loaded on every CLI start). `runCli` parses the global flags (GLOBAL_OPTIONS)
  * and the command's own flags together, handles `--help`, and turns a thrown error into an exit code:
  * UsageError → 2 (nothing was changed), anything else → 1. Messages are redacted before printing.
  */
@@ -56,6 +57,29 @@ export interface Command {
   readonly allowPositionals?: boolean;
   /** 0 success, 1 the run failed, 2 bad usage/input. Throwing is fine: runCli maps the error. */
   run(ctx: CommandContext): Promise<number>;
+}
+
+/**
+ * A command whose module is imported only when it is run or its help is shown. Use it in
+ * commands/index.ts for a command with heavy dependencies (the Kubernetes client, HTTP servers), so
+ * every other command (`up` in a Job pod, say) does not pay their start-up time.
+ */
+export interface LazyCommand {
+  readonly name: string;
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
+export type CommandEntry = Command | LazyCommand;
+
+/** `lazyCommand('operator', 'run the controller', async () => (await import('./operator.js')).operatorCommand)` */
+export function lazyCommand(name: string, summary: string, load: () => Promise<Command>): LazyCommand {
+  return { name, summary, load };
+}
+
+/** The command itself, importing its module when it is lazy. */
+export async function resolveCommand(entry: CommandEntry): Promise<Command> {
+  return 'load' in entry ? entry.load() : entry;
 }
 
 /** Flags every command accepts (they may appear before or after the command name). */

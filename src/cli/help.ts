@@ -1,10 +1,10 @@
-import type { Command, CommandOptions } from './command.js';
+import type { Command, CommandEntry, CommandOptions } from './command.js';
 import { GLOBAL_OPTIONS } from './command.js';
 
 const BIN = 'index-operator';
 
 /** Overall help: usage, the command list, the global flags, exit codes. */
-export function overallHelp(commands: readonly Command[]): string {
+export function overallHelp(commands: readonly CommandEntry[]): string {
   const width = Math.max(8, ...commands.map((c) => c.name.length));
   return [
     `Usage: ${BIN} <command> [flags]`,

@@ -4,8 +4,8 @@
  * failed, 2 bad usage or input. Never exits the process; main.ts does that.
  */
 import { parseArgs } from 'node:util';
-import type { Command, CommandOptions, OptionValues } from './command.js';
-import { GLOBAL_OPTIONS } from './command.js';
+import type { Command, CommandEntry, CommandOptions, OptionValues } from './command.js';
+import { GLOBAL_OPTIONS, resolveCommand } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import type { CliIo } from './cli-io.js';
 import { commandHelp, overallHelp } from './help.js';
@@ -19,13 +19,14 @@ const BIN = 'index-operator';
 export async function runCli(
   argv: readonly string[],
   io: CliIo,
-  commands: readonly Command[] = COMMANDS,
+  commands: readonly CommandEntry[] = COMMANDS,
 ): Promise<number> {
   let output: OutputFormat = wantsJson(argv) ? 'json' : 'text';
   let log: Logger | undefined;
   try {
-    const { command, rest } = findCommand(argv, commands);
-    if (command === undefined) return topLevel(rest, io, commands);
+    const { entry, rest } = findCommand(argv, commands);
+    if (entry === undefined) return await topLevel(rest, io, commands);
+    const command = await resolveCommand(entry);
     const parsed = parseCommandArgs(command, rest);
     if (parsed.values['help'] === true) {
       io.stdout.write(commandHelp(command));
@@ -48,12 +49,16 @@ export async function runCli(
 }
 
 /** No command word: `--help`/`help [command]` print help (exit 0); anything else is a usage error. */
-function topLevel(rest: readonly string[], io: CliIo, commands: readonly Command[]): number {
+async function topLevel(
+  rest: readonly string[],
+  io: CliIo,
+  commands: readonly CommandEntry[],
+): Promise<number> {
   const words = rest.filter((a) => !a.startsWith('-'));
   if (words[0] === 'help') {
     const target = commands.find((c) => c.name === words[1]);
     if (words[1] !== undefined && target === undefined) throw unknownCommand(words[1], commands);
-    io.stdout.write(target ? commandHelp(target) : overallHelp(commands));
+    io.stdout.write(target ? commandHelp(await resolveCommand(target)) : overallHelp(commands));
     return 0;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -65,7 +70,7 @@ function topLevel(rest: readonly string[], io: CliIo, commands: readonly Command
   return 2;
 }
 
-function unknownCommand(word: string, commands: readonly Command[]): UsageError {
+function unknownCommand(word: string, commands: readonly CommandEntry[]): UsageError {
   return new UsageError(
     `unknown command '${word}'; commands: ${commands.map((c) => c.name).join(', ')} (see '${BIN} --help')`,
     { reason: 'bad_input' },
@@ -78,8 +83,8 @@ function unknownCommand(word: string, commands: readonly Command[]): UsageError 
  */
 function findCommand(
   argv: readonly string[],
-  commands: readonly Command[],
-): { command: Command | undefined; rest: readonly string[] } {
+  commands: readonly CommandEntry[],
+): { entry: CommandEntry | undefined; rest: readonly string[] } {
   const { tokens } = parseArgs({
     args: [...argv],
     options: parseArgsOptions(GLOBAL_OPTIONS),
@@ -88,10 +93,10 @@ function findCommand(
     tokens: true,
   });
   const first = tokens.find((t) => t.kind === 'positional' || t.kind === 'option-terminator');
-  if (first?.kind !== 'positional') return { command: undefined, rest: argv };
-  const command = commands.find((c) => c.name === first.value);
-  if (command === undefined) return { command: undefined, rest: argv };
-  return { command, rest: argv.filter((_, i) => i !== first.index) };
+  if (first?.kind !== 'positional') return { entry: undefined, rest: argv };
+  const entry = commands.find((c) => c.name === first.value);
+  if (entry === undefined) return { entry: undefined, rest: argv };
+  return { entry, rest: argv.filter((_, i) => i !== first.index) };
 }
 
 interface ParsedArgs {

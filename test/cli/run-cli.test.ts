@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from '../../src/cli/run-cli.js';
-import type { Command, CommandContext } from '../../src/cli/command.js';
+import { lazyCommand, type Command, type CommandContext } from '../../src/cli/command.js';
 import { PermanentError, UsageError } from '../../src/errors.js';
 import { memoryIo } from './memory-io.js';
 
@@ -122,4 +122,20 @@ void test('--output json: a failure is one JSON document on stdout', async () =>
   const io2 = memoryIo();
   assert.equal(await runCli(['fake', '--nope', '--output=json'], io2, [fakeCommand([])]), 2);
   assert.equal((JSON.parse(io2.out()) as { error: { class: string } }).error.class, 'usage');
+});
+
+void test('a lazy command is loaded only when it runs or shows its help', async () => {
+  let loads = 0;
+  const lazy = lazyCommand('later', 'a lazy command', () => {
+    loads += 1;
+    return Promise.resolve({ ...fakeCommand([]), name: 'later' });
+  });
+  const io = memoryIo();
+  assert.equal(await runCli(['fake'], io, [fakeCommand([]), lazy]), 0);
+  assert.equal(await runCli(['--help'], io, [fakeCommand([]), lazy]), 0);
+  assert.match(io.out(), /later\s+a lazy command/);
+  assert.equal(loads, 0);
+  assert.equal(await runCli(['later', '--do', 'ok'], io, [fakeCommand([]), lazy]), 0);
+  assert.equal(await runCli(['help', 'later'], io, [fakeCommand([]), lazy]), 0);
+  assert.equal(loads, 2);
 });
