@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import type { IndexDefinition } from '../catalogue/index-definition.js';
-import { TransientError, UsageError } from '../errors.js';
+import { TransientError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { wrapDbError } from './classify.js';
 import type { DatabaseUrl } from './database-url.js';
@@ -24,6 +24,17 @@ import { summarizePostgresPlan } from './postgres-explain.js';
 import { introspectPostgres } from './postgres-introspection.js';
 import { quoteIdentifier, renderCreateIndex, renderDropIndex } from './render-sql.js';
 import { postgresConnectError, withDeadline } from './postgres-connect.js';
+import {
+  APPLICATION_NAME,
+  LOCK_CLASSID,
+  LOCK_HOLDER_SQL,
+  LOCK_KEY,
+  LOCK_OBJID,
+  buildSettings,
+  describePgError,
+  lockHeldMessage,
+  type LockHolderRow,
+} from './postgres-session.js';
 
 export type PostgresUrl = Extract<DatabaseUrl, { dialect: 'postgresql' }>;
 
@@ -33,20 +44,7 @@ export interface PostgresDialectOptions {
   readonly log?: Logger;
 }
 
-export const APPLICATION_NAME = 'index-operator';
-
-/** The runner lock's advisory key (bigint `0x494F_5052_4C4B`, "IOPRLK"): pg_locks classid / objid. */
-const LOCK_CLASSID = 0x494f;
-const LOCK_OBJID = 0x50524c4b;
-const LOCK_KEY = String(LOCK_CLASSID * 2 ** 32 + LOCK_OBJID);
 const LOCK_POLL_MS = 200;
-
-const HOLDER_SQL = `
-SELECT a.pid, a.application_name, host(a.client_addr) AS client_addr, a.state_change
-FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-  AND l.classid = $1::oid AND l.objid = $2::oid
-  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
 
 export class PostgresDialect implements Dialect {
   readonly name = 'postgresql';
@@ -148,7 +146,7 @@ export class PostgresDialect implements Dialect {
   async createIndex(def: IndexDefinition, options: BuildOptions): Promise<void> {
     const sql = this.renderCreateIndex(def);
     await this.withSession(`create index ${def.name} on ${def.table}`, async (client) => {
-      await applyBuildSettings(client, options);
+      for (const setting of buildSettings(options)) await client.query(setting);
       await client.query(sql);
     });
   }
@@ -156,7 +154,7 @@ export class PostgresDialect implements Dialect {
   async dropIndex(name: string, options: BuildOptions): Promise<void> {
     const sql = this.renderDropIndex(name);
     await this.withSession(`drop index ${name}`, async (client) => {
-      await applyBuildSettings(client, options);
+      for (const setting of buildSettings(options)) await client.query(setting);
       await client.query(sql);
     });
   }
@@ -179,7 +177,7 @@ export class PostgresDialect implements Dialect {
           'SELECT pg_try_advisory_lock($1::bigint) AS ok',
           [LOCK_KEY],
         );
-        if (rows[0]?.ok === true) return heldAdvisoryLock(client);
+        if (rows[0]?.ok === true) return this.heldAdvisoryLock(client);
         const left = deadline - Date.now();
         if (left <= 0)
           throw new TransientError(await this.lockHeldMessage(client, waitMs), { reason: 'runner_lock' });
@@ -240,72 +238,34 @@ export class PostgresDialect implements Dialect {
     }
     const code =
       classified.code === undefined ? classified.reason : `${classified.code} ${classified.reason}`;
-    return wrapDbError(`${what} on ${this.target} failed (${code}): ${describePgError(e)}`, classified, e);
+    return wrapDbError(`${what} failed (${code}): ${describePgError(e)}`, classified, e);
+  }
+
+  private heldAdvisoryLock(client: pg.Client): HeldLock {
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          await client.query('SELECT pg_advisory_unlock($1::bigint)', [LOCK_KEY]);
+        } catch (err) {
+          // Harmless: ending the session below releases the lock (a lost session already did).
+          this.options.log?.warn(
+            { err, target: this.target },
+            'runner lock unlock failed; ending its session',
+          );
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      },
+    };
   }
 
   private async lockHeldMessage(client: pg.Client, waitMs: number): Promise<string> {
-    const { rows } = await client.query<{
-      pid: number;
-      application_name: string;
-      client_addr: string | null;
-      state_change: Date | null;
-    }>(HOLDER_SQL, [LOCK_CLASSID, LOCK_OBJID]);
-    const h = rows[0];
-    const holder =
-      h === undefined
-        ? 'another runner (it released the lock just now)'
-        : `pid ${h.pid} (application '${h.application_name}', client ${h.client_addr ?? 'local socket'}` +
-          `${h.state_change ? `, since ${h.state_change.toISOString()}` : ''})`;
-    return (
-      `another index-operator runner holds the runner lock on ${this.target}: ${holder}; ` +
-      `waited ${Math.round(waitMs / 100) / 10}s. Wait for it to finish or stop it ` +
-      `(its lock is released when its session ends), then run again`
-    );
+    const { rows } = await client.query<LockHolderRow>(LOCK_HOLDER_SQL, [LOCK_CLASSID, LOCK_OBJID]);
+    return lockHeldMessage(this.target, rows[0], waitMs);
   }
-}
-
-async function applyBuildSettings(client: pg.Client, o: BuildOptions): Promise<void> {
-  await client.query(`SET lock_timeout = ${nonNegativeInt(o.lockTimeoutMs, 'lock timeout')}`);
-  await client.query(`SET statement_timeout = ${nonNegativeInt(o.statementTimeoutMs, 'statement timeout')}`);
-  if (o.maintenanceWorkMem !== undefined) {
-    if (!/^\d+\s*(kB|MB|GB|TB)?$/.test(o.maintenanceWorkMem)) {
-      throw new UsageError(
-        `invalid maintenance_work_mem '${o.maintenanceWorkMem}': use a size such as 256MB or 1GB`,
-        { reason: 'bad_option' },
-      );
-    }
-    await client.query(`SET maintenance_work_mem = '${o.maintenanceWorkMem}'`);
-  }
-}
-
-function nonNegativeInt(ms: number, what: string): number {
-  if (!Number.isFinite(ms) || ms < 0) {
-    throw new UsageError(`invalid ${what} ${ms}ms: use a duration of 0 or more`, { reason: 'bad_option' });
-  }
-  return Math.round(ms);
-}
-
-function heldAdvisoryLock(client: pg.Client): HeldLock {
-  let released = false;
-  return {
-    async release() {
-      if (released) return;
-      released = true;
-      try {
-        await client.query('SELECT pg_advisory_unlock($1::bigint)', [LOCK_KEY]);
-      } finally {
-        // Ending the session releases the lock even if the unlock above failed.
-        await client.end().catch(() => undefined);
-      }
-    },
-  };
-}
-
-/** The driver's message plus its detail (for 23505 it names the duplicate key). */
-function describePgError(e: unknown): string {
-  if (!(e instanceof Error)) return String(e);
-  const detail = (e as { detail?: unknown }).detail;
-  return typeof detail === 'string' && detail !== '' ? `${e.message}; ${detail}` : e.message;
 }
 
 function delay(ms: number): Promise<void> {

@@ -22,6 +22,7 @@ import type {
 } from './dialect.js';
 import { classifySqliteError } from './sqlite-errors.js';
 import { summarizeSqlitePlan } from './sqlite-explain.js';
+import { LOCK_TABLE_SQL, isStale, lockHeldMessage, type LockRow } from './sqlite-lock-row.js';
 import { introspectSqlite } from './sqlite-introspection.js';
 import { quoteIdentifier, renderCreateIndex, renderDropIndex } from './render-sql.js';
 
@@ -33,18 +34,6 @@ export interface SqliteDialectOptions {
 type Sync = Pick<Dialect, 'query' | 'execute'>;
 
 const LOCK_POLL_MS = 200;
-const LOCK_TABLE_SQL = `CREATE TABLE IF NOT EXISTS index_operator_lock (
-  id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, token TEXT NOT NULL,
-  pid INTEGER NOT NULL, hostname TEXT NOT NULL, acquired_at TEXT NOT NULL)`;
-
-interface LockRow extends Record<string, unknown> {
-  owner: string;
-  token: string;
-  pid: number;
-  hostname: string;
-  acquired_at: string;
-}
-
 export class SqliteDialect implements Dialect {
   readonly name = 'sqlite';
   readonly capabilities: DialectCapabilities = {
@@ -150,13 +139,7 @@ export class SqliteDialect implements Dialect {
       if (holder === undefined) return this.heldLock(me.token);
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new TransientError(
-          `another index-operator runner holds the runner lock on ${this.target}: owner '${holder.owner}', ` +
-            `pid ${holder.pid} on host ${holder.hostname}, since ${holder.acquired_at}; waited ` +
-            `${Math.round(waitMs / 100) / 10}s. Wait for it to finish; if that process is gone, delete ` +
-            'the row from index_operator_lock and run again',
-          { reason: 'runner_lock' },
-        );
+        throw new TransientError(lockHeldMessage(this.target, holder, waitMs), { reason: 'runner_lock' });
       }
       await delay(Math.min(LOCK_POLL_MS, left));
     }
@@ -221,7 +204,7 @@ export class SqliteDialect implements Dialect {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         const classified = this.classifyError(e);
         throw wrapDbError(
-          `${what} on ${this.target} failed (${classified.code ?? classified.reason}): ${errorMessage(e)}`,
+          `${what} failed (${classified.code ?? classified.reason}): ${errorMessage(e)}`,
           classified,
           e,
         );
@@ -265,17 +248,6 @@ export class SqliteDialect implements Dialect {
         await this.execute('DELETE FROM index_operator_lock WHERE token = $1', [token]);
       },
     };
-  }
-}
-
-/** A lock row left by a process that no longer exists on this host. */
-function isStale(row: LockRow): boolean {
-  if (row.hostname !== hostname()) return false;
-  try {
-    process.kill(row.pid, 0);
-    return false;
-  } catch (e) {
-    return (e as { code?: unknown }).code === 'ESRCH';
   }
 }
 

@@ -6,6 +6,7 @@ import { classifySqliteError } from '../../src/dialects/sqlite-errors.js';
 import { DeadlineExceeded, postgresConnectError } from '../../src/dialects/postgres-connect.js';
 import { summarizePostgresPlan } from '../../src/dialects/postgres-explain.js';
 import { summarizeSqlitePlan } from '../../src/dialects/sqlite-explain.js';
+import { buildSettings } from '../../src/dialects/postgres-session.js';
 
 function withCode(code: string): Error {
   return Object.assign(new Error('driver message that is never read'), { code });
@@ -133,5 +134,43 @@ void describe('plan summaries', () => {
     ]);
     assert.deepEqual(r.indexesUsed, ['idx_tools_team', 'idx_cov', 'idx_order']);
     assert.deepEqual(r.seqScans, ['teams', 'v']);
+  });
+});
+
+void describe('PostgreSQL build session settings', () => {
+  void it('sets lock_timeout and statement_timeout in ms, and maintenance_work_mem when given', () => {
+    assert.deepEqual(buildSettings({ lockTimeoutMs: 5000, statementTimeoutMs: 0, busyTimeoutMs: 1 }), [
+      'SET lock_timeout = 5000',
+      'SET statement_timeout = 0',
+    ]);
+    assert.deepEqual(
+      buildSettings({
+        lockTimeoutMs: 200.4,
+        statementTimeoutMs: 60_000,
+        busyTimeoutMs: 1,
+        maintenanceWorkMem: '256MB',
+      }),
+      ['SET lock_timeout = 200', 'SET statement_timeout = 60000', "SET maintenance_work_mem = '256MB'"],
+    );
+  });
+  void it('rejects negative or non-finite timeouts and a malformed memory size', () => {
+    assert.throws(
+      () => buildSettings({ lockTimeoutMs: -1, statementTimeoutMs: 0, busyTimeoutMs: 1 }),
+      UsageError,
+    );
+    assert.throws(
+      () => buildSettings({ lockTimeoutMs: 1, statementTimeoutMs: Number.NaN, busyTimeoutMs: 1 }),
+      UsageError,
+    );
+    assert.throws(
+      () =>
+        buildSettings({
+          lockTimeoutMs: 1,
+          statementTimeoutMs: 0,
+          busyTimeoutMs: 1,
+          maintenanceWorkMem: "1GB'; --",
+        }),
+      /invalid maintenance_work_mem/,
+    );
   });
 });
