@@ -1,0 +1,217 @@
+/**
+ * Synthetic rows for every table of the ContextForge schema, driven by the schema facts: each column
+ * gets a value maker chosen from its name and type (foreign keys point at existing rows, unique columns
+ * get unique values), and a few tables get rules of their own so the data looks like a deployment
+ * (team membership blocks, a mix of visibility and enabled, skewed metrics, one busy server).
+ */
+import type { ColumnFact, TableFact } from '../catalogue/contextforge/schema-facts.js';
+import { DEFAULT_TABLE_ROWS } from './scale.js';
+import {
+  emailFor,
+  hashFor,
+  pick,
+  rng,
+  timestampAround,
+  timestampBefore,
+  uuidFor,
+  type Rng,
+} from './value-makers.js';
+
+export type ValueMaker = (i: number) => unknown;
+
+export interface TableData {
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly count: number;
+  row(i: number): unknown[];
+}
+
+interface Context {
+  readonly sizes: Readonly<Record<string, number>>;
+  readonly r: Rng;
+  readonly table: TableFact;
+}
+
+const EMAIL_COLUMNS =
+  /(^|_)(email|created_by|modified_by|invited_by|revoked_by|approved_by|reviewed_by|action_by|granted_by|user_id)$/;
+const MOSTLY_TRUE = new Set([
+  'enabled',
+  'is_active',
+  'reachable',
+  'is_enabled',
+  'is_success',
+  'success',
+  'granted',
+]);
+
+export function sizeOf(sizes: Readonly<Record<string, number>>, table: string): number {
+  return sizes[table] ?? DEFAULT_TABLE_ROWS;
+}
+
+/** Row counts of the tables whose size follows from others (members, member history). */
+export function resolvedSizes(sizes: Readonly<Record<string, number>>): Record<string, number> {
+  const out = { ...sizes };
+  const { teams, perTeam } = membership(sizes);
+  out['email_team_members'] = teams * perTeam;
+  out['email_team_member_history'] = teams * perTeam;
+  return out;
+}
+
+function membership(sizes: Readonly<Record<string, number>>): {
+  teams: number;
+  users: number;
+  perTeam: number;
+} {
+  const users = sizeOf(sizes, 'email_users');
+  const teams = sizeOf(sizes, 'email_teams');
+  return { users, teams, perTeam: Math.min(users, Math.ceil((3 * users) / teams)) };
+}
+
+/** The primary-key value of row i of a table (what a foreign key to it holds). */
+export function keyOf(table: TableFact, i: number): unknown {
+  const pk = table.columns.find((c) => c.name === table.primary_key[0]);
+  if (table.name === 'email_users') return emailFor(i);
+  if (pk?.type === 'integer' || pk?.type === 'bigint') return i + 1;
+  return uuidFor(table.name, i);
+}
+
+export function tableData(
+  table: TableFact,
+  all: ReadonlyMap<string, TableFact>,
+  sizes: Readonly<Record<string, number>>,
+  seed: number,
+): TableData {
+  const ctx: Context = { sizes, r: rng(seed, table.name), table };
+  const makers = table.columns.map(
+    (c) => specialMaker(ctx, c) ?? foreignKeyMaker(ctx, c, all) ?? defaultMaker(ctx, c),
+  );
+  return {
+    table: table.name,
+    columns: table.columns.map((c) => c.name),
+    count: sizeOf(sizes, table.name),
+    row: (i) => makers.map((m) => m(i)),
+  };
+}
+
+function foreignKeyMaker(
+  ctx: Context,
+  c: ColumnFact,
+  all: ReadonlyMap<string, TableFact>,
+): ValueMaker | undefined {
+  const fk = ctx.table.foreign_keys.find((f) => f.columns.length === 1 && f.columns[0] === c.name);
+  const ref = fk === undefined ? undefined : all.get(fk.ref_table);
+  if (ref === undefined) return undefined;
+  const n = sizeOf(ctx.sizes, ref.name);
+  const { r } = ctx;
+  if (ref.name === ctx.table.name)
+    return (i) => (i === 0 || r() < 0.7 ? null : keyOf(ref, Math.floor(r() * i)));
+  // In a key or unique constraint: spread deterministically so the combinations stay unique.
+  const keyed =
+    ctx.table.primary_key.includes(c.name) ||
+    ctx.table.unique_constraints.some((u) => u.columns.includes(c.name));
+  if (keyed) return (i) => keyOf(ref, i % n);
+  if (c.nullable) return () => (r() < 0.2 ? null : keyOf(ref, Math.floor(r() * n)));
+  return () => keyOf(ref, Math.floor(r() * n));
+}
+
+function defaultMaker(ctx: Context, c: ColumnFact): ValueMaker {
+  const { r, table } = ctx;
+  if (c.primary_key && table.primary_key.length === 1) return (i) => keyOf(table, i);
+  const users = sizeOf(ctx.sizes, 'email_users');
+  if (c.nullable && (c.type === 'text' || c.type === 'json')) return () => null;
+  const maybe = (m: ValueMaker): ValueMaker => (c.nullable ? (i) => (r() < 0.3 ? null : m(i)) : m);
+  switch (c.type) {
+    case 'boolean':
+      if (MOSTLY_TRUE.has(c.name)) return () => r() < 0.9;
+      return () => (c.default === true ? r() < 0.9 : r() < 0.05);
+    case 'timestamptz':
+      if (c.name.startsWith('expires') || c.name.endsWith('_until'))
+        return maybe(() => timestampAround(r, 30));
+      return maybe(() => timestampBefore(r, 30));
+    case 'integer':
+    case 'bigint':
+      return maybe(() => Math.floor(r() * 1000));
+    case 'float':
+      return maybe(() => Math.round(r() * 200_000) / 100);
+    case 'json':
+      return c.name === 'tags' ? () => '["prod","mcp"]' : () => '{}';
+    case 'text':
+      return (i) => `${c.name} ${i}`;
+    case 'varchar':
+    default:
+      if (EMAIL_COLUMNS.test(c.name) && isUnique(table, c)) return (i) => emailFor(users + i);
+      if (EMAIL_COLUMNS.test(c.name)) return maybe(() => emailFor(Math.floor(r() * users)));
+      return maybe(stringMaker(table.name, c));
+  }
+}
+
+function isUnique(table: TableFact, c: ColumnFact): boolean {
+  return c.unique === true || table.unique_constraints.some((u) => u.columns.includes(c.name));
+}
+
+function stringMaker(table: string, c: ColumnFact): ValueMaker {
+  const length = Number(/\((\d+)\)/.exec(c.type)?.[1] ?? 255);
+  if (length === 36) return (i) => uuidFor(`${table}.${c.name}`, i);
+  if (c.default !== undefined && c.default !== null && !c.unique) return () => c.default;
+  const prefix = c.name.slice(0, Math.max(1, length - 9));
+  return (i) => `${prefix}-${i}`;
+}
+
+/** Rules that make the data look like a deployment; undefined leaves the column to the defaults. */
+function specialMaker(ctx: Context, c: ColumnFact): ValueMaker | undefined {
+  const { r, sizes, table } = ctx;
+  const teams = sizeOf(sizes, 'email_teams');
+  const teamId = (t: number): string => uuidFor('email_teams', t);
+  const m = membership(sizes);
+  const member = (i: number): { team: number; user: number } => {
+    const team = i % m.teams;
+    return { team, user: (team * 7919 + Math.floor(i / m.teams)) % m.users };
+  };
+  const key = `${table.name}.${c.name}`;
+  switch (key) {
+    case 'email_team_members.team_id':
+    case 'email_team_member_history.team_id':
+      return (i) => teamId(member(i).team);
+    case 'email_team_members.user_email':
+    case 'email_team_member_history.user_email':
+      return (i) => emailFor(member(i).user);
+    case 'email_team_member_history.team_member_id':
+      return (i) => uuidFor('email_team_members', i);
+    case 'email_team_members.role':
+      return (i) => (Math.floor(i / m.teams) === 0 ? 'owner' : 'member');
+    case 'server_tool_association.server_id':
+      return (i) => uuidFor('servers', i < 100 ? 0 : 1 + (i % (sizeOf(sizes, 'servers') - 1)));
+    case 'token_revocations.jti':
+      return (i) => uuidFor('email_api_tokens.jti', (i * 10) % sizeOf(sizes, 'email_api_tokens'));
+    case 'token_usage_logs.token_jti':
+      return () => uuidFor('email_api_tokens.jti', Math.floor(r() * sizeOf(sizes, 'email_api_tokens')));
+    case 'email_api_tokens.token_hash':
+      return (i) => hashFor(i, r);
+    case 'tool_metrics.tool_id':
+      return () => uuidFor('tools', Math.floor(r() ** 2 * sizeOf(sizes, 'tools')));
+    case 'user_roles.scope':
+    case 'roles.scope':
+      return () => pick(r, ['global', 'team', 'team', 'personal']);
+    case 'user_roles.scope_id':
+      return () => teamId(Math.floor(r() * teams));
+    case 'permission_audit_log.team_id':
+    case 'audit_trails.team_id':
+      return () => (r() < 0.3 ? null : teamId(Math.floor(r() * teams)));
+    case 'email_team_join_requests.status':
+    case 'pending_user_approvals.status':
+      return () => pick(r, ['pending', 'approved', 'approved', 'rejected']);
+    case 'email_users.locked_until':
+      return () => (r() < 0.03 ? timestampAround(r, 1) : null);
+    case 'email_users.is_admin':
+      return (i) => i < 3;
+    case 'observability_events.exception_type':
+      return () => (r() < 0.1 ? pick(r, ['TimeoutError', 'ValueError', 'HTTPError']) : null);
+    default:
+      break;
+  }
+  if (c.name === 'visibility') return () => pick(r, ['public', 'public', 'team', 'team', 'private']);
+  if (c.name === 'import_batch_id')
+    return () => (r() < 0.05 ? uuidFor('import_batches', Math.floor(r() * 20)) : null);
+  if (c.name === 'federation_source') return () => null;
+  return undefined;
+}
