@@ -49,7 +49,8 @@ export async function runPhaseUp(ctx: RunContext, phase: Phase): Promise<PhaseRu
   }
   const dropped = await cleanUpFailedPhase(ctx, phase, error);
   const durationMs = ctx.clock.now() - started;
-  const message = failureMessage(error, dropped.dropped.length, dropped.error);
+  const kept = outcomes.filter((o) => o.created && !dropped.dropped.includes(o.report.name)).length;
+  const message = failureMessage(error, dropped.dropped, dropped.invalid, dropped.error);
   await ctx.store.upsertMigration({
     phase: phase.name,
     catalogue: ctx.catalogue.name,
@@ -58,7 +59,7 @@ export async function runPhaseUp(ctx: RunContext, phase: Phase): Promise<PhaseRu
     startedAt: base.startedAt,
     finishedAt: ctx.nowIso(),
     durationMs,
-    indexesCreated: created - dropped.dropped.length,
+    indexesCreated: kept,
     indexesSkipped: skipped,
     message,
   });
@@ -66,7 +67,7 @@ export async function runPhaseUp(ctx: RunContext, phase: Phase): Promise<PhaseRu
     phase: phase.name,
     result: 'failed',
     durationMs,
-    indexesCreated: created - dropped.dropped.length,
+    indexesCreated: kept,
     indexesSkipped: skipped,
   });
   if (dropped.dropped.length > 0)
@@ -78,7 +79,7 @@ export async function runPhaseUp(ctx: RunContext, phase: Phase): Promise<PhaseRu
       outcome: 'failed',
       finishedAt: ctx.nowIso(),
       durationMs,
-      indexesCreated: created - dropped.dropped.length,
+      indexesCreated: kept,
       indexesSkipped: skipped,
       indexesDropped: dropped.dropped.length,
       message,
@@ -137,8 +138,9 @@ async function buildAll(ctx: RunContext, phase: Phase): Promise<BuildAllResult> 
  * An aborted run drops nothing (it should stop quickly; the next run repairs what is left).
  */
 async function cleanUpFailedPhase(ctx: RunContext, phase: Phase, error: RunError) {
-  if (error.reason === 'aborted') return { dropped: [] as string[] };
-  const targets: DropTarget[] = await invalidLeftovers(ctx, phase);
+  if (error.reason === 'aborted') return { dropped: [], invalid: [] };
+  const invalid = await invalidLeftovers(ctx, phase);
+  const targets: DropTarget[] = [...invalid];
   if (ctx.options.onFailure !== 'halt') {
     const builtNow = (await ctx.store.listBuilds(phase.name)).filter((b) => b.runId === ctx.runId && b.owned);
     for (const b of builtNow) {
@@ -150,7 +152,8 @@ async function cleanUpFailedPhase(ctx: RunContext, phase: Phase, error: RunError
     { phase: phase.name, onFailure: ctx.options.onFailure, drops: targets.map((t) => t.name) },
     'rolling back the failed phase',
   );
-  return dropIndexes(ctx, phase.name, targets);
+  const result = await dropIndexes(ctx, phase.name, targets);
+  return { ...result, invalid: invalid.map((t) => t.name) };
 }
 
 async function invalidLeftovers(ctx: RunContext, phase: Phase): Promise<DropTarget[]> {
@@ -161,8 +164,21 @@ async function invalidLeftovers(ctx: RunContext, phase: Phase): Promise<DropTarg
     .map((i) => ({ name: i.name, table: i.table }));
 }
 
-function failureMessage(error: RunError, dropped: number, dropError: RunError | undefined): string {
-  const rolledBack = dropped > 0 ? `; rolled back: dropped ${dropped} index${dropped === 1 ? '' : 'es'}` : '';
+function failureMessage(
+  error: RunError,
+  dropped: readonly string[],
+  invalid: readonly string[],
+  dropError: RunError | undefined,
+): string {
+  const plural = (n: number, word: string): string =>
+    `${n} ${word}${n === 1 ? '' : word.endsWith('x') ? 'es' : 's'}`;
+  const built = dropped.filter((n) => !invalid.includes(n)).length;
+  const leftovers = dropped.length - built;
+  const parts = [
+    ...(built > 0 ? [`dropped ${plural(built, 'index')} built by this run`] : []),
+    ...(leftovers > 0 ? [`dropped ${plural(leftovers, 'INVALID leftover')}`] : []),
+  ];
+  const rolledBack = parts.length > 0 ? `; rolled back: ${parts.join(', ')}` : '';
   const dropFailed = dropError ? `; rollback incomplete: ${dropError.message}` : '';
   return `${error.message}${rolledBack}${dropFailed}`;
 }
