@@ -1,0 +1,150 @@
+/**
+ * The controller against the fake API server with real PostgreSQL: what it does with Jobs' outcomes set
+ * by hand (finishJob), so each behaviour is checked on its own: invalid specs, a missing Secret, leader
+ * election between two replicas, and watches that are cut and compacted (410 Gone).
+ */
+import { afterEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeApiServer } from '../kube/fake-api-server.js';
+import { eventually } from '../kube/eventually.js';
+import { freshPostgres, PG_HOST, PG_PORT, PG_USER, type FreshDatabase } from '../helpers/databases.js';
+import { OPERATOR_API_CALLS } from '../../src/operator/api-calls.js';
+import type { KubeLease } from '../../src/kube/kube-client.js';
+import {
+  NS,
+  condition,
+  finishJob,
+  getMigration,
+  logLines,
+  migration,
+  pgDatabase,
+  startOperator,
+  urlSecret,
+  type RunningOperator,
+} from './operator-harness.js';
+
+const db: FreshDatabase = await freshPostgres('iopctl');
+let server: FakeApiServer;
+const running: RunningOperator[] = [];
+
+async function operator(identity: string): Promise<RunningOperator> {
+  const op = await startOperator(server, identity);
+  running.push(op);
+  return op;
+}
+
+function holder(): string | undefined {
+  return (server.get('leases', NS, 'index-operator-leader') as KubeLease | undefined)?.spec?.holderIdentity;
+}
+
+function jobNames(): string[] {
+  return server.list('jobs', NS).map((j) => (j as { metadata: { name: string } }).metadata.name).sort();
+}
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((op) => op.stop()));
+  assertOnlyListedApiCalls();
+  await server.close();
+});
+
+/** Every request the operators made is in OPERATOR_API_CALLS (the chart's RBAC is built from it). */
+function assertOnlyListedApiCalls(): void {
+  const allowed = new Set(OPERATOR_API_CALLS.flatMap((c) => c.verbs.map((v) => `${v} ${c.resource}`)));
+  const made = new Set(server.requests.map((r) => `${r.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ''}`));
+  const outside = [...made].filter((call) => !allowed.has(call));
+  assert.deepEqual(outside, [], `API calls missing from OPERATOR_API_CALLS: ${outside.join(', ')}`);
+}
+
+describe('operator controller', () => {
+  it('marks a spec the schema cannot check Failed and Degraded, saying what to fix', async () => {
+    server = await FakeApiServer.start();
+    server.create('secrets', urlSecret('pg', db.url));
+    await operator('op-1');
+    server.create('indexmigrations', migration('bad', { database: pgDatabase('pg'), catalogue: 'nope' }));
+    const m = await eventually(() => {
+      const got = getMigration(server, 'bad');
+      assert.equal(got?.status?.phase, 'Failed');
+      return got;
+    });
+    const degraded = condition(m, 'Degraded');
+    assert.equal(degraded?.status, 'True');
+    assert.equal(degraded?.reason, 'InvalidSpec');
+    assert.match(degraded?.message ?? '', /spec\.catalogue 'nope' is not a built-in catalogue; use one of: .*contextforge/);
+    assert.equal(m?.status?.observedGeneration, m?.metadata.generation);
+    assert.deepEqual(jobNames(), []);
+    assert.ok(m?.metadata.finalizers?.includes('index-operator.io/finalizer'));
+  });
+
+  it('waits for a missing Secret (naming it and its keys) and proceeds once it exists', async () => {
+    server = await FakeApiServer.start();
+    await operator('op-1');
+    const database = {
+      dialect: 'postgresql' as const,
+      postgresql: { host: PG_HOST, port: PG_PORT, secretRef: { name: 'pg-app', userKey: 'USER', passwordKey: 'PASSWORD', databaseKey: 'DB' } },
+    };
+    server.create('indexmigrations', migration('mcp', { database, phases: ['core'] }));
+    await eventually(() => {
+      const d = condition(getMigration(server, 'mcp'), 'Degraded');
+      assert.equal(d?.reason, 'SecretNotFound');
+      assert.match(d.message, /Secret apps\/pg-app not found: create it with keys USER, PASSWORD, DB/);
+    });
+    const b64 = (s: string): string => Buffer.from(s).toString('base64');
+    server.create('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pg-app', namespace: NS }, data: { USER: b64(PG_USER), DB: b64(db.name) } });
+    await eventually(() => {
+      const d = condition(getMigration(server, 'mcp'), 'Degraded');
+      assert.equal(d?.reason, 'SecretKeyMissing');
+      assert.match(d.message, /Secret apps\/pg-app has no key PASSWORD/);
+    }, 8000);
+    server.patch('secrets', NS, 'pg-app', { data: { PASSWORD: b64('') } });
+    await eventually(() => assert.deepEqual(jobNames(), ['mcp-core-g1']), 8000);
+    const m = await eventually(() => {
+      const got = getMigration(server, 'mcp');
+      assert.equal(condition(got, 'Degraded')?.status, 'False');
+      assert.equal(got?.status?.phase, 'Running');
+      return got;
+    });
+    assert.equal(m?.metadata.generation, 1, 'the resource itself was never touched');
+    const events = server.list('events', NS).map((e) => (e as { reason: string }).reason);
+    assert.ok(events.includes('SecretNotFound') && events.includes('PhaseStarted'), events.join(','));
+    assert.equal(events.filter((r) => r === 'SecretNotFound').length, 1, 'identical events are not repeated');
+  });
+
+  it('lets only the lease holder create Jobs; when it stops, the other replica takes over', async () => {
+    server = await FakeApiServer.start();
+    server.create('secrets', urlSecret('pg', db.url));
+    const first = await operator('op-1');
+    await eventually(() => assert.equal(holder(), 'op-1'));
+    await operator('op-2');
+    server.create('indexmigrations', migration('one', { database: pgDatabase('pg'), phases: ['core'] }));
+    await eventually(() => assert.deepEqual(jobNames(), ['one-core-g1']));
+    assert.equal(holder(), 'op-1');
+    assert.ok(!logLines.some((l) => l.includes('"identity":"op-2"') && l.includes('"msg":"job apply"')), 'standby created nothing');
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    await eventually(() => assert.equal(holder(), 'op-2'), 3000);
+    server.create('indexmigrations', migration('two', { database: pgDatabase('pg'), phases: ['core'] }));
+    await eventually(() => assert.deepEqual(jobNames(), ['one-core-g1', 'two-core-g1']), 5000);
+    assert.equal(server.countRequests('create', 'jobs'), 2, 'no duplicate Job');
+  });
+
+  for (const goneAs of ['event', 'http'] as const) {
+    it(`re-lists and carries on after its watches are cut and the history compacted (410 Gone as ${goneAs})`, async () => {
+      server = await FakeApiServer.start({ goneAs });
+      server.create('secrets', urlSecret('pg', db.url));
+      const op = await operator('op-1');
+      server.create('indexmigrations', migration('a', { database: pgDatabase('pg'), phases: ['core'] }));
+      await eventually(() => assert.deepEqual(jobNames(), ['a-core-g1']));
+      const lists = server.countRequests('list', 'indexmigrations');
+      server.pauseWatches();
+      assert.ok(server.cutWatches() >= 2);
+      await eventually(() => assert.equal(server.heldWatchCount, 2));
+      finishJob(server, 'a-core-g1', false, 'simulated failure');
+      server.create('indexmigrations', migration('b', { database: pgDatabase('pg'), phases: ['core'] }));
+      server.compactHistory();
+      server.resumeWatches();
+      await eventually(() => assert.deepEqual(jobNames(), ['a-core-g1', 'a-rollback-g1', 'b-core-g1']), 8000);
+      assert.ok(server.countRequests('list', 'indexmigrations') > lists, 're-listed after 410');
+      assert.equal(op.operator.ready().ok, true);
+    });
+  }
+});

@@ -1,0 +1,99 @@
+/**
+ * Runs real Operator instances (leader election, informers, queue, reconciler, the real
+ * @kubernetes/client-node) against E5's in-process fake API server, with timings shortened so the
+ * tests stay fast. Databases are real (test/helpers/databases.ts).
+ */
+import { Writable } from 'node:stream';
+import { FakeApiServer } from '../kube/fake-api-server.js';
+import { createLogger, type Logger } from '../../src/log.js';
+import { ClientNodeKubeClient } from '../../src/kube/client-node-kube-client.js';
+import { builtInCatalogues } from '../../src/cli/commands/operator.js';
+import { readBookkeeping } from '../../src/operator/bookkeeping-reader.js';
+import { EventRecorder } from '../../src/operator/event-recorder.js';
+import { DEFAULT_JOB_SETTINGS } from '../../src/operator/job-builder.js';
+import { Operator } from '../../src/operator/operator.js';
+import type { IndexMigration, IndexMigrationSpec } from '../../src/operator/types.js';
+
+export const NS = 'apps';
+
+export interface RunningOperator {
+  readonly identity: string;
+  readonly operator: Operator;
+  /** SIGTERM-like: stop leading, release the lease, finish. */
+  stop(): Promise<void>;
+}
+
+/** Log lines of every operator in the test, for assertions (and LOG_LEVEL=debug to see them). */
+export const logLines: string[] = [];
+
+function testLogger(): Logger {
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logLines.push(chunk.toString('utf8'));
+      if (process.env['OPERATOR_TEST_LOG']) process.stderr.write(chunk);
+      done();
+    },
+  });
+  return createLogger({ level: 'debug', destination: sink });
+}
+
+export async function startOperator(server: FakeApiServer, identity = 'op-1'): Promise<RunningOperator> {
+  const kube = new ClientNodeKubeClient(server.kubeConfig(NS), { informerBackoff: { initialMs: 50, maxMs: 500 } });
+  const log = testLogger().child({ identity });
+  const operator = new Operator(
+    {
+      kube,
+      log,
+      catalogues: builtInCatalogues(),
+      readBookkeeping,
+      jobSettings: { ...DEFAULT_JOB_SETTINGS, image: 'index-operator:test', logLevel: 'warn' },
+      events: new EventRecorder(kube, log, identity),
+      now: () => new Date(),
+      pollMs: 150,
+    },
+    {
+      controller: { namespaces: [NS], workers: 2, queue: { baseDelayMs: 50, maxDelayMs: 600 } },
+      lease: { namespace: NS, name: 'index-operator-leader', identity, leaseDurationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 150 },
+    },
+  );
+  const abort = new AbortController();
+  const running = operator.run(abort.signal);
+  return {
+    identity,
+    operator,
+    stop: async () => {
+      abort.abort();
+      await running;
+    },
+  };
+}
+
+export function migration(name: string, spec: Partial<IndexMigrationSpec> & Pick<IndexMigrationSpec, 'database'>): unknown {
+  return { apiVersion: 'index-operator.io/v1alpha1', kind: 'IndexMigration', metadata: { name, namespace: NS }, spec };
+}
+
+export function pgDatabase(secretName: string): IndexMigrationSpec['database'] {
+  return { dialect: 'postgresql', postgresql: { port: 5432, secretRef: { name: secretName, urlKey: 'DATABASE_URL' } } };
+}
+
+export function urlSecret(name: string, url: string): unknown {
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS }, data: { DATABASE_URL: Buffer.from(url).toString('base64') } };
+}
+
+export function getMigration(server: FakeApiServer, name: string): IndexMigration | undefined {
+  return server.get('indexmigrations', NS, name) as IndexMigration | undefined;
+}
+
+export function condition(m: IndexMigration | undefined, type: string): { status: string; reason: string; message: string } | undefined {
+  return m?.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Marks a Job finished as the Job controller would. */
+export function finishJob(server: FakeApiServer, name: string, ok: boolean, message = 'failed'): void {
+  const now = new Date().toISOString();
+  server.setJobStatus(NS, name, {
+    startTime: now,
+    ...(ok ? { succeeded: 1, completionTime: now } : { failed: 1 }),
+    conditions: [{ type: ok ? 'Complete' : 'Failed', status: 'True', lastTransitionTime: now, ...(ok ? {} : { reason: 'BackoffLimitExceeded', message }) }],
+  });
+}
