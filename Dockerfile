@@ -46,6 +46,7 @@ COPY --chown=0:0 bin ./bin
 # Files owned by root and not writable by the runtime user; the process runs as a numeric non-root uid
 # so Kubernetes can enforce runAsNonRoot without resolving a user name.
 USER 10001:10001
-EXPOSE 8080 9090
+# The operator command's defaults: /metrics on 8080, /healthz and /readyz on 8081.
+EXPOSE 8080 8081
 ENTRYPOINT ["node", "/app/bin/index-operator.js"]
 CMD ["--help"]

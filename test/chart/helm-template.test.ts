@@ -29,6 +29,12 @@ const specOf = (o: KubeObject): Spec => o['spec'] as Spec;
 const EVERYTHING_ON = {
   replicaCount: 2,
   jobImage: 'registry.example/index-operator-jobs:1.2.3',
+  jobs: {
+    serviceAccountName: 'index-jobs',
+    runAsUser: 20002,
+    resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } },
+  },
+  leaderElection: { leaseDuration: '30s' },
   podAnnotations: { 'example.com/team': 'db' },
   watchNamespaces: ['mcp', 'staging'],
   serviceMonitor: { enabled: true, labels: { release: 'kube-prometheus-stack' } },
@@ -142,8 +148,24 @@ void test('the operator Deployment: replicas, leader election, probes, non-root 
   const args = container['args'] as string[];
   assert.equal(args[0], 'operator');
   assert.ok(args.includes('--job-image=registry.example/index-operator-jobs:1.2.3'), args.join(' '));
-  assert.ok(args.includes('--leader-elect=true'), args.join(' '));
-  assert.ok(args.includes(`--lease-namespace=${RELEASE_NAMESPACE}`), args.join(' '));
+  for (const flag of [
+    `--lease-name=${RELEASE}-index-operator`,
+    `--lease-namespace=${RELEASE_NAMESPACE}`,
+    '--lease-duration=30s',
+    '--renew-deadline=10s',
+    '--retry-period=2s',
+    '--health-port=8081',
+    '--metrics-port=8080',
+    '--job-service-account=index-jobs',
+    '--job-run-as-user=20002',
+    '--job-ttl-seconds=86400',
+    '--job-cpu-request=100m',
+    '--job-memory-request=256Mi',
+    '--job-cpu-limit=2',
+    '--job-memory-limit=1Gi',
+  ]) {
+    assert.ok(args.includes(flag), `${flag} in ${args.join(' ')}`);
+  }
   const env = container['env'] as { name: string; value?: string }[];
   assert.equal(env.find((e) => e.name === 'WATCH_NAMESPACE')?.value, 'mcp,staging');
   const security = container['securityContext'] as Spec;

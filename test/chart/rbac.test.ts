@@ -116,10 +116,7 @@ void test('watchNamespaces: a Role per namespace with exactly those calls, no cl
   assertLeaseRole(objects);
 });
 
-void test('without leader election there is no Lease permission; rbac.create=false renders no RBAC', () => {
-  const noLease = render({ leaderElection: { enabled: false } });
-  assert.deepEqual(byKind(noLease, 'Role'), []);
-  assert.deepEqual(permissionsOfRole(only(noLease, 'ClusterRole')), permissionsOfCalls(false));
+void test('rbac.create=false renders no RBAC', () => {
   const none = render({ rbac: { create: false } });
   for (const kind of ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']) {
     assert.deepEqual(byKind(none, kind), [], kind);
