@@ -104,6 +104,14 @@ export class PostgresDialect implements Dialect {
 
   async transaction<T>(fn: (tx: Pick<Dialect, 'query' | 'execute'>) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A checked-out client has no error listener of the pool's: keep a lost connection from crashing
+    // the process (the pending query rejects with the failure anyway).
+    let lost = false;
+    const onError = (err: Error): void => {
+      lost = true;
+      this.options.log?.warn({ err, target: this.target }, 'PostgreSQL connection lost in a transaction');
+    };
+    client.on('error', onError);
     const tx: Pick<Dialect, 'query' | 'execute'> = {
       query: async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) =>
         (await client.query<R>(sql, [...params])).rows,
@@ -120,9 +128,10 @@ export class PostgresDialect implements Dialect {
       await client.query('ROLLBACK').catch((rollbackError: unknown) => {
         broken = rollbackError;
       });
-      throw e;
+      throw lost && this.classifyError(e).code === undefined ? this.wrap('transaction', e, true) : e;
     } finally {
       // A connection whose ROLLBACK failed is in an unknown state: destroy it instead of reusing it.
+      client.removeListener('error', onError);
       client.release(broken instanceof Error ? broken : undefined);
     }
   }

@@ -216,6 +216,21 @@ void describe('postgresql dialect: builds', () => {
     assert.ok((await db.introspect()).tables.has('accounts'));
   });
 
+  void it('a transaction whose session is terminated rejects as transient and the pool recovers', async () => {
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        const [me] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        await other.query('SELECT pg_terminate_backend($1)', [me?.pid]);
+        await tx.query('SELECT 1');
+      }),
+      (e: unknown) => {
+        assert.equal(db.classifyError(e).errorClass, 'transient', String(e));
+        return true;
+      },
+    );
+    assert.deepEqual(await db.query('SELECT 1 AS x'), [{ x: 1 }]);
+  });
+
   void it('reports an expression column as name null', async () => {
     await db.execute('CREATE INDEX ix_lower_email ON accounts (lower(email), team_id DESC)');
     const got = (await db.introspect()).indexes.find((i) => i.name === 'ix_lower_email');
