@@ -10,6 +10,7 @@ import { planCommand } from './plan.js';
 import { upCommand } from './up.js';
 import { downCommand } from './down.js';
 import { statusCommand } from './status.js';
+import { healthCommand } from './health.js';
 
 // prettier-ignore
 export const COMMANDS: readonly CommandEntry[] = [
@@ -17,5 +18,6 @@ export const COMMANDS: readonly CommandEntry[] = [
   upCommand,
   downCommand,
   statusCommand,
+  healthCommand,
   lazyCommand('operator', 'run the Kubernetes controller for IndexMigration resources (in cluster, or with the local kubeconfig)', async () => (await import('./operator.js')).operatorCommand),
 ];
