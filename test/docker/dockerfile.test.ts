@@ -8,8 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { basename, join, resolve } from 'node:path';
 
 interface Instruction {
   readonly keyword: string;
@@ -177,29 +178,85 @@ void test('every path copied from the build context exists and is not excluded b
     assert.ok(ignored.includes(needed), needed);
 });
 
-void test('npm run build (what the image runs) compiles the entry point the image starts', () => {
-  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> })
-    .scripts;
-  assert.equal(scripts['build'], 'tsc -p tsconfig.build.json');
-  // Same compile as the image, into a scratch copy of its layout (/app/bin + /app/dist) inside the repo
-  // so node_modules resolves; then start it the way ENTRYPOINT does.
+/** COPY sources and destination of an instruction (flags dropped). */
+function copyParts(ins: Instruction): { from: string | undefined; sources: string[]; dest: string } {
+  const words = ins.args.split(/\s+/);
+  const from = /^--from=(\S+)$/.exec(words.find((w) => w.startsWith('--from=')) ?? '')?.[1];
+  const paths = words.filter((w) => !w.startsWith('--'));
+  return { from, sources: paths.slice(0, -1), dest: paths.at(-1) ?? '.' };
+}
+
+/** Copies like COPY into a WORKDIR: `COPY a b ./` keeps names; `COPY src ./src` renames the one source. */
+function copyInto(root: string, workdir: string, sources: readonly string[], dest: string): void {
+  const target = join(workdir, dest);
+  for (const source of sources) {
+    const to = dest.endsWith('/') ? join(target, basename(source)) : target;
+    cpSync(join(root, source), to, { recursive: true });
+  }
+}
+
+/** Bare module specifiers a compiled file imports (static and dynamic). */
+function importedPackages(code: string): string[] {
+  const specifiers = [...code.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"]([^'"]+)['"]/g)].map(
+    (m) => m[1] ?? '',
+  );
+  return specifiers
+    .filter((spec) => !spec.startsWith('.') && !spec.startsWith('/') && !spec.startsWith('node:'))
+    .map((spec) =>
+      spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] ?? spec),
+    );
+}
+
+function jsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? jsFiles(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : [],
+  );
+}
+
+void test('the image build, from only the files the Dockerfile copies, yields a CLI that starts', () => {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+    scripts: Record<string, string>;
+    dependencies: Record<string, string>;
+  };
+  assert.equal(pkg.scripts['build'], 'tsc -p tsconfig.build.json');
+  // Build stage: a scratch /app holding exactly what the build stage copies, compiled as `npm run build`
+  // does. The scratch dirs sit inside the repository so node_modules resolves from them, as after npm ci.
   mkdirSync('.cache', { recursive: true });
-  const app = mkdtempSync(resolve('.cache', 'image-layout-'));
+  const scratch = mkdtempSync(resolve('.cache', 'image-'));
   try {
+    const build = join(scratch, 'build');
+    const app = join(scratch, 'app');
+    mkdirSync(build);
+    mkdirSync(app);
+    const buildStage = stages.find((st) => st.name === 'build');
+    for (const ins of of(buildStage, 'COPY')) {
+      const { sources, dest } = copyParts(ins);
+      copyInto('.', build, sources, dest);
+    }
     const tsc = spawnSync(
       process.execPath,
-      [
-        join('node_modules', 'typescript', 'bin', 'tsc'),
-        '-p',
-        'tsconfig.build.json',
-        '--outDir',
-        join(app, 'dist'),
-      ],
-      { encoding: 'utf8', timeout: 300_000 },
+      [resolve('node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: build,
+        encoding: 'utf8',
+        timeout: 300_000,
+      },
     );
-    assert.equal(tsc.status, 0, `tsc -p tsconfig.build.json failed:\n${tsc.stdout}${tsc.stderr}`);
-    assert.ok(existsSync(join(app, 'dist', 'src', 'cli', 'main.js')), 'dist/src/cli/main.js');
-    cpSync('bin', join(app, 'bin'), { recursive: true });
+    assert.equal(tsc.status, 0, `npm run build in the build stage fails:\n${tsc.stdout}${tsc.stderr}`);
+    // Runtime stage: what it copies from the build stage and from the context (node_modules comes from
+    // the repository's, resolved upwards; its production-only content is checked below).
+    for (const ins of of(runtime, 'COPY')) {
+      const { from, sources, dest } = copyParts(ins);
+      const kept = sources.filter((src) => !src.endsWith('/node_modules'));
+      if (from === 'build')
+        copyInto(
+          build,
+          app,
+          kept.map((src) => src.replace(/^\/app\//, '')),
+          dest,
+        );
+      else copyInto('.', app, kept, dest);
+    }
     const run = spawnSync(process.execPath, [join(app, 'bin', 'index-operator.js'), '--help'], {
       encoding: 'utf8',
       timeout: 60_000,
@@ -207,7 +264,19 @@ void test('npm run build (what the image runs) compiles the entry point the imag
     });
     assert.equal(run.status, 0, `index-operator --help exited ${String(run.status)}:\n${run.stderr}`);
     assert.match(run.stdout, /Usage: index-operator/);
+    // Production dependencies only in the image: everything the compiled code imports must be one.
+    const missing = new Set<string>();
+    const seen = new Set<string>();
+    for (const file of jsFiles(join(app, 'dist'))) {
+      for (const name of importedPackages(readFileSync(file, 'utf8'))) {
+        seen.add(name);
+        if (!isBuiltin(name) && pkg.dependencies[name] === undefined)
+          missing.add(`${name} (${file.slice(app.length + 1)})`);
+      }
+    }
+    assert.deepEqual([...missing], [], 'imported at run time but not in package.json dependencies');
+    for (const name of ['pg', 'better-sqlite3', '@kubernetes/client-node']) assert.ok(seen.has(name), name);
   } finally {
-    rmSync(app, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
 });
