@@ -1,0 +1,81 @@
+/**
+ * `npm run bench -- --dialect postgresql|sqlite --scale 10k|100k|1m --runs N`
+ * Writes bench/results/<dialect>-<scale>-<date>.json, a Markdown report beside it, and its SVG charts.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadBuiltInCatalogue } from '../src/catalogue/registry.js';
+import { openDialect } from '../src/dialects/open-dialect.js';
+import { createLogger } from '../src/log.js';
+import { SCALES, parseScale } from '../src/seed/scale.js';
+import { writeReport } from './report.js';
+import { runBench } from './run-bench.js';
+
+const USAGE = `usage: npm run bench -- [--dialect postgresql|sqlite] [--scale ${Object.keys(SCALES).join('|')}] [--runs N]
+  [--database URL] [--out DIR] [--concurrency N] [--seed N] [--writer-interval MS]`;
+
+const { values } = parseArgs({
+  options: {
+    dialect: { type: 'string', default: 'sqlite' },
+    scale: { type: 'string', default: '10k' },
+    runs: { type: 'string', default: '15' },
+    database: { type: 'string' },
+    out: { type: 'string', default: 'bench/results' },
+    concurrency: { type: 'string', default: '2' },
+    seed: { type: 'string', default: '42' },
+    'writer-interval': { type: 'string', default: '5' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+function positive(name: string, text: string | undefined): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--${name} must be a positive whole number, got '${text}'\n${USAGE}`);
+  return n;
+}
+
+if (values.help) {
+  console.log(USAGE);
+} else {
+  const dialect = values.dialect;
+  if (dialect !== 'postgresql' && dialect !== 'sqlite')
+    throw new Error(`--dialect must be postgresql or sqlite\n${USAGE}`);
+  const scale = parseScale(values.scale ?? '10k');
+  const date = new Date().toISOString().slice(0, 10);
+  const stem = `${dialect}-${scale}-${date}`;
+  const out = values.out ?? 'bench/results';
+  mkdirSync(join(out, 'tmp'), { recursive: true });
+  const databaseUrl =
+    values.database ??
+    (dialect === 'postgresql' ? await benchPostgres() : `sqlite:${join(out, 'tmp', `${stem}.db`)}`);
+  const log = createLogger({ level: process.env['LOG_LEVEL'] ?? 'info' });
+  const result = await runBench({
+    databaseUrl,
+    scale,
+    tools: SCALES[scale],
+    runs: positive('runs', values.runs),
+    seed: positive('seed', values.seed),
+    catalogue: loadBuiltInCatalogue('contextforge'),
+    concurrency: positive('concurrency', values.concurrency),
+    writerIntervalMs: positive('writer-interval', values['writer-interval']),
+    log,
+    openDatabase: (url) => openDialect(url),
+  });
+  const written = await writeReport(result, out, stem);
+  console.log(`wrote ${written.markdown}\n      ${written.json}\n      ${written.charts.join('\n      ')}`);
+}
+
+/** A database of its own on the local server, created when missing. */
+async function benchPostgres(): Promise<string> {
+  const name = 'index_operator_bench';
+  const admin = await openDialect('postgres://postgres@127.0.0.1:5432/postgres');
+  try {
+    const rows = await admin.query('SELECT 1 AS x FROM pg_database WHERE datname = $1', [name]);
+    if (rows.length === 0) await admin.execute(`CREATE DATABASE ${admin.quoteIdentifier(name)}`);
+  } finally {
+    await admin.close();
+  }
+  return `postgres://postgres@127.0.0.1:5432/${name}`;
+}

@@ -1,0 +1,232 @@
+/** Renders a bench run as Markdown, with its charts as SVG files beside it. */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { BenchResult, QueryComparison } from './bench-result.js';
+import { phaseChart, queryChart, renderSvg, writerChart, type LatencyPoint } from './charts.js';
+import { round } from './stats.js';
+
+export interface WrittenReport {
+  readonly json: string;
+  readonly markdown: string;
+  readonly charts: readonly string[];
+}
+
+/** Writes `<stem>.json`, `<stem>.md` and `<stem>-*.svg` into dir. */
+export async function writeReport(result: BenchResult, dir: string, stem: string): Promise<WrittenReport> {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, `${stem}.json`);
+  writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
+  const charts = await writeCharts(result, dir, stem);
+  const markdown = join(dir, `${stem}.md`);
+  writeFileSync(
+    markdown,
+    renderMarkdown(
+      result,
+      charts.map((c) => basename(c)),
+    ),
+  );
+  return { json, markdown, charts };
+}
+
+async function writeCharts(r: BenchResult, dir: string, stem: string): Promise<string[]> {
+  const title = `${r.dialect}, scale ${r.scale}`;
+  const points: LatencyPoint[] = r.writeImpact.scenarios.flatMap((s) =>
+    s.series.map(([atSeconds, latencyMs]) => ({
+      series: s.scenario,
+      atSeconds,
+      latencyMs: Math.max(latencyMs, 0.01),
+    })),
+  );
+  const specs = [
+    [
+      'queries',
+      queryChart(
+        r.queries.map((q) => ({ query: q.name, beforeMs: q.before.p50Ms, afterMs: q.after.p50Ms })),
+        `Hot queries before and after the catalogue (${title})`,
+      ),
+    ],
+    ['writer', writerChart(points, `Writer latency during index builds (${title})`)],
+    [
+      'phases',
+      phaseChart(
+        r.build.phases.map((p) => ({ phase: p.phase, seconds: p.seconds })),
+        `Build time per phase (${title})`,
+      ),
+    ],
+  ] as const;
+  const files: string[] = [];
+  for (const [name, spec] of specs) {
+    const file = join(dir, `${stem}-${name}.svg`);
+    writeFileSync(file, await renderSvg(spec));
+    files.push(file);
+  }
+  return files;
+}
+
+const fmt = (n: number): string => (Number.isFinite(n) ? String(round(n)) : 'n/a');
+const row = (cells: readonly (string | number)[]): string =>
+  `| ${cells.map((c) => (typeof c === 'number' ? fmt(c) : c)).join(' | ')} |`;
+const header = (cells: readonly string[]): string => `${row(cells)}\n${row(cells.map(() => '---'))}`;
+
+function usedIndex(q: QueryComparison): string {
+  const after = q.after.indexesUsed.length ? q.after.indexesUsed.join(', ') : '(none)';
+  const seq = q.after.seqScans.length ? ` ; seq scan: ${q.after.seqScans.join(', ')}` : '';
+  return `${after}${seq}`;
+}
+
+export function renderMarkdown(r: BenchResult, chartFiles: readonly string[]): string {
+  const out: string[] = [];
+  out.push(`# Bench: ${r.dialect}, scale ${r.scale} (${r.tools} tools), ${r.startedAt.slice(0, 10)}`, '');
+  out.push(
+    `Runs per query: ${r.runs}. Seed: ${r.seed}. Started ${r.startedAt}, finished ${r.finishedAt}. ` +
+      'Every figure compared below was measured in this same run, on the same data.',
+    '',
+  );
+  out.push('## Machine', '', header(['cpu', 'cores', 'memory GiB', 'os', 'node', 'database']));
+  const m = r.machine;
+  out.push(row([m.cpuModel, m.cpus, m.memoryGiB, m.os, m.node, m.database]), '');
+
+  out.push('## Load', '', header(['rows', 'seconds', 'rows/s']));
+  out.push(row([r.load.rows, r.load.seconds, r.load.rowsPerSecond]), '');
+  out.push(
+    `Data check: ${r.dataCheck.before} rows in ${r.dataCheck.tables} tables before the first query ` +
+      `measurement, ${r.dataCheck.after} after the last (the writer scenarios run afterwards).`,
+    '',
+  );
+
+  out.push('## Hot queries', '');
+  out.push(
+    header([
+      'query',
+      'before p50 ms',
+      'before p95 ms',
+      'after p50 ms',
+      'after p95 ms',
+      'speedup',
+      'rows',
+      'index used after',
+    ]),
+  );
+  for (const q of r.queries) {
+    out.push(
+      row([
+        q.name,
+        q.before.p50Ms,
+        q.before.p95Ms,
+        q.after.p50Ms,
+        q.after.p95Ms,
+        `${fmt(q.speedup)}x`,
+        q.after.rows,
+        usedIndex(q),
+      ]),
+    );
+  }
+  out.push('', '<details><summary>Plans before and after</summary>', '');
+  out.push(header(['query', 'plan before', 'plan after']));
+  for (const q of r.queries)
+    out.push(row([q.name, q.before.plan.replaceAll('|', '/'), q.after.plan.replaceAll('|', '/')]));
+  out.push('', '</details>', '');
+
+  out.push(
+    '## Build',
+    '',
+    `All phases: ${fmt(r.build.totalSeconds)} s, ${r.build.indexesCreated} indexes created.`,
+    '',
+  );
+  out.push(header(['phase', 'seconds', 'indexes created', 'indexes skipped']));
+  for (const p of r.build.phases) out.push(row([p.phase, p.seconds, p.indexesCreated, p.indexesSkipped]));
+  out.push('', 'Slowest indexes:', '', header(['index', 'table', 'phase', 'ms']));
+  for (const i of [...r.build.indexes].sort((a, b) => b.ms - a.ms).slice(0, 10)) {
+    out.push(row([i.index, i.table, i.phase, i.ms]));
+  }
+  out.push('');
+
+  out.push('## Write impact', '');
+  out.push(
+    `A writer in its own process inserts a tool_metrics row and updates a tool, alternately, every ` +
+      `${r.writeImpact.intervalMs} ms, while each scenario runs; latency is per statement.`,
+    '',
+  );
+  out.push(
+    header([
+      'scenario',
+      'what ran',
+      'build s',
+      'writes',
+      'failed',
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'longest stall ms',
+    ]),
+  );
+  for (const s of r.writeImpact.scenarios) {
+    out.push(
+      row([
+        s.scenario,
+        s.what,
+        s.buildSeconds,
+        s.writes,
+        s.failedWrites,
+        s.latency.p50,
+        s.latency.p99,
+        s.latency.max,
+        s.longestStallMs,
+      ]),
+    );
+  }
+  out.push('');
+
+  out.push('## Engine cost', '');
+  out.push(`Direct: ${r.buildCost.directWhat}: ${fmt(r.buildCost.directSeconds)} s.`, '');
+  out.push(header(['run', 'concurrency', 'seconds', 'ratio to direct']));
+  for (const e of r.buildCost.engine)
+    out.push(row([e.label, e.concurrency, e.seconds, `${fmt(e.ratioToDirect)}x`]));
+  out.push('', `Peak resident memory of the bench process: ${fmt(r.buildCost.peakRssMiB)} MiB.`, '');
+
+  out.push('## Aims', '', ...aims(r), '');
+  out.push('## Charts', '');
+  for (const f of chartFiles) out.push(`![${f}](${f})`, '');
+  return `${out.join('\n')}\n`;
+}
+
+function aims(r: BenchResult): string[] {
+  const lines: string[] = [];
+  const slow = r.queries.filter((q) => q.speedup < 10);
+  lines.push(
+    `- Every hot query at least 10x faster: ${slow.length === 0 ? 'met' : `not met for ${slow.map((q) => `${q.name} (${fmt(q.speedup)}x)`).join(', ')}`}.`,
+  );
+  const over = r.queries.filter((q) => q.after.p50Ms >= 1);
+  lines.push(
+    `- Every hot query under 1 ms at p50 after: ${over.length === 0 ? 'met' : `not met for ${over.map((q) => `${q.name} (${fmt(q.after.p50Ms)} ms)`).join(', ')}`}.`,
+  );
+  const by = (s: string) => r.writeImpact.scenarios.find((x) => x.scenario === s);
+  const engine = by('engine');
+  const direct = by('direct concurrent');
+  const blocking = by('blocking transaction');
+  if (engine && direct) {
+    const ok =
+      engine.latency.p99 <= direct.latency.p99 * 1.1 && engine.latency.max <= direct.latency.max * 1.1;
+    lines.push(
+      `- Writer latency during the engine's builds no worse than during the same statements run directly ` +
+        `(p99 ${fmt(engine.latency.p99)} vs ${fmt(direct.latency.p99)} ms, max ${fmt(engine.latency.max)} vs ` +
+        `${fmt(direct.latency.max)} ms): ${ok ? 'met' : 'not met'} (10% noise allowance).`,
+    );
+    lines.push(
+      `- Writer max under 100 ms during the engine's builds: ${engine.latency.max < 100 ? 'met' : 'not met'}.`,
+    );
+  }
+  if (blocking) {
+    lines.push(
+      `- A blocking build (one transaction) stalls writers: longest stall ${fmt(blocking.longestStallMs)} ms over a ` +
+        `${fmt(blocking.buildSeconds)} s build.`,
+    );
+  }
+  const c1 = r.buildCost.engine.find((e) => e.concurrency === 1);
+  if (c1) {
+    lines.push(
+      `- Engine build time within 1.2x of the same statements run directly: ${c1.ratioToDirect <= 1.2 ? 'met' : 'not met'} (${fmt(c1.ratioToDirect)}x at concurrency 1).`,
+    );
+  }
+  return lines;
+}

@@ -1,0 +1,323 @@
+/**
+ * One bench run: seed, hot queries before, apply the catalogue through the engine, hot queries after,
+ * write impact (no build / engine / the same statements run directly / one blocking transaction), and
+ * the engine's own cost against the same statements run directly. Every compared figure is measured in
+ * this run, on this data.
+ */
+import { cpus, totalmem, type as osType, release } from 'node:os';
+import type { Logger } from 'pino';
+import type { Catalogue } from '../src/catalogue/catalogue.js';
+import type { IndexDefinition } from '../src/catalogue/index-definition.js';
+import type { Dialect } from '../src/dialects/dialect.js';
+import {
+  applyPhases,
+  planRun,
+  rollbackPhases,
+  type EngineDeps,
+  type RunReport,
+} from '../src/engine/engine.js';
+import { seedDatabase } from '../src/seed/seed.js';
+import type { BenchResult, BuildCost, QueryComparison, WriteImpact, WriteScenario } from './bench-result.js';
+import { measureQueries, resolveQueries } from './measure-queries.js';
+import { nowMs } from './timer.js';
+import { startWriter, type WriterResult } from './writer-load.js';
+
+export interface BenchOptions {
+  readonly databaseUrl: string;
+  readonly scale: string;
+  readonly tools: number;
+  readonly runs: number;
+  readonly seed: number;
+  readonly catalogue: Catalogue;
+  /** Builds at once for the main apply (step 3); step 6 measures 1 and 2. */
+  readonly concurrency: number;
+  readonly writerIntervalMs: number;
+  /** Phases to apply (default all): the test runs a subset to stay quick. */
+  readonly phases?: readonly string[];
+  readonly log: Logger;
+  readonly openDatabase: (url: string) => Promise<Dialect>;
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchResult> {
+  const startedAt = new Date().toISOString();
+  const db = await o.openDatabase(o.databaseUrl);
+  try {
+    const deps: EngineDeps = { dialect: db, log: o.log };
+    o.log.info({ tools: o.tools }, 'seeding');
+    const seeded = await seedDatabase(db, { tools: o.tools, seed: o.seed, reset: true, schema: 'pre-epic' });
+    const load = {
+      rows: seeded.rows,
+      seconds: seeded.loadMs / 1000,
+      rowsPerSecond: seeded.rowsPerSecond,
+    };
+
+    const countBefore = await countRows(db);
+    const queries = await resolveQueries(db, o.catalogue.hotQueries);
+    o.log.info('measuring hot queries before');
+    const before = await measureQueries(db, queries, o.runs);
+
+    o.log.info('applying the catalogue');
+    const applied = await mustSucceed(
+      applyPhases(deps, o.catalogue, { concurrency: o.concurrency, ...phases(o) }),
+    );
+    o.log.info('measuring hot queries after');
+    const after = await measureQueries(db, queries, o.runs);
+    const countAfter = await countRows(db);
+
+    const comparisons: QueryComparison[] = queries.map(({ query }) => {
+      const b = before.get(query.name);
+      const a = after.get(query.name);
+      if (!b || !a) throw new Error(`bench: query ${query.name} was not measured twice`);
+      return {
+        name: query.name,
+        description: query.description,
+        before: b,
+        after: a,
+        speedup: b.p50Ms / a.p50Ms,
+      };
+    });
+
+    const writeImpact = await measureWriteImpact(o, deps, applied.durationMs);
+    const buildCost = await measureBuildCost(o, deps);
+    return {
+      version: 1,
+      dialect: db.name,
+      scale: o.scale,
+      tools: o.tools,
+      runs: o.runs,
+      seed: o.seed,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      machine: await machineInfo(db),
+      load,
+      dataCheck: { before: countBefore.total, after: countAfter.total, tables: countBefore.tables },
+      queries: comparisons,
+      build: buildSummary(applied),
+      writeImpact: { intervalMs: o.writerIntervalMs, scenarios: writeImpact },
+      buildCost,
+    };
+  } finally {
+    await db.close();
+  }
+}
+
+function phases(o: BenchOptions): { phases?: readonly string[] } {
+  return o.phases ? { phases: o.phases } : {};
+}
+
+async function mustSucceed(run: Promise<RunReport>): Promise<RunReport> {
+  const report = await run;
+  if (!report.ok)
+    throw new Error(`bench: ${report.command} failed: ${report.error?.message ?? 'unknown error'}`);
+  return report;
+}
+
+function buildSummary(r: RunReport): BenchResult['build'] {
+  const phases = r.phases.map((p) => ({
+    phase: p.name,
+    seconds: p.durationMs / 1000,
+    indexesCreated: p.indexesCreated,
+    indexesSkipped: p.indexesSkipped,
+  }));
+  const indexes = r.phases.flatMap((p) =>
+    p.indexes
+      .filter((i) => i.action === 'create' || i.action === 'rebuild')
+      .map((i) => ({ phase: p.name, index: i.name, table: i.table, ms: i.durationMs })),
+  );
+  return {
+    totalSeconds: r.durationMs / 1000,
+    indexesCreated: phases.reduce((n, p) => n + p.indexesCreated, 0),
+    phases,
+    indexes,
+  };
+}
+
+async function countRows(db: Dialect): Promise<{ total: number; tables: number }> {
+  const snapshot = await db.introspect();
+  let total = 0;
+  let tables = 0;
+  for (const name of snapshot.tables.keys()) {
+    if (name.startsWith('index_operator_')) continue;
+    const rows = await db.query<{ n: number | string }>(
+      `SELECT count(*) AS n FROM ${db.quoteIdentifier(name)}`,
+    );
+    total += Number(rows[0]?.n ?? 0);
+    tables++;
+  }
+  return { total, tables };
+}
+
+/** The definitions the engine would build now, as it would build them on this dialect. */
+async function pendingDefinitions(o: BenchOptions, deps: EngineDeps): Promise<IndexDefinition[]> {
+  const plan = await planRun(deps, o.catalogue, phases(o));
+  return plan.phases.flatMap((p) => p.indexes.filter((i) => i.action === 'create').map((i) => i.index));
+}
+
+async function resetCatalogue(o: BenchOptions, deps: EngineDeps): Promise<void> {
+  await mustSucceed(rollbackPhases(deps, o.catalogue, phases(o)));
+}
+
+async function dropDirect(db: Dialect, defs: readonly IndexDefinition[]): Promise<void> {
+  for (const d of defs) await db.execute(db.renderDropIndex(d.name));
+}
+
+/** The same statements the engine runs, one after another, with the ANALYZE it runs after each phase. */
+async function buildDirect(db: Dialect, defs: readonly IndexDefinition[]): Promise<number> {
+  const t0 = nowMs();
+  let phase: string | undefined;
+  let tables = new Set<string>();
+  for (const d of defs) {
+    if (phase !== undefined && d.phase !== phase) {
+      await db.analyze([...tables]);
+      tables = new Set();
+    }
+    phase = d.phase;
+    tables.add(d.table);
+    await db.execute(db.renderCreateIndex(d));
+  }
+  if (tables.size) await db.analyze([...tables]);
+  return (nowMs() - t0) / 1000;
+}
+
+/**
+ * What a hand-written Alembic or Umzug migration does: plain CREATE INDEX, all in one transaction.
+ * The dialect's rendering without CONCURRENTLY (PostgreSQL refuses CONCURRENTLY in a transaction).
+ */
+async function buildBlocking(db: Dialect, defs: readonly IndexDefinition[]): Promise<number> {
+  const t0 = nowMs();
+  await db.transaction(async (tx) => {
+    for (const d of defs) await tx.execute(db.renderCreateIndex(d).replace(' CONCURRENTLY ', ' '));
+  });
+  return (nowMs() - t0) / 1000;
+}
+
+async function withWriter(
+  o: BenchOptions,
+  scenario: WriteScenario,
+  what: string,
+  work: () => Promise<number>,
+): Promise<WriteImpact> {
+  o.log.info({ scenario }, 'write impact');
+  const writer = await startWriter(o.databaseUrl, o.writerIntervalMs);
+  let buildSeconds: number;
+  let result: WriterResult;
+  try {
+    buildSeconds = await work();
+  } finally {
+    result = await writer.stop();
+  }
+  return {
+    scenario,
+    what,
+    buildSeconds,
+    latency: result.latency,
+    longestStallMs: result.longestStallMs,
+    writes: result.samples.length,
+    failedWrites: result.failed,
+    series: downsample(
+      result.samples.map((s) => [s.at / 1000, s.latencyMs] as const),
+      600,
+    ),
+  };
+}
+
+/** Keeps at most `max` points, always keeping the slowest of each bucket so stalls stay visible. */
+function downsample(
+  points: readonly (readonly [number, number])[],
+  max: number,
+): (readonly [number, number])[] {
+  if (points.length <= max) return [...points];
+  const size = Math.ceil(points.length / max);
+  const out: (readonly [number, number])[] = [];
+  for (let i = 0; i < points.length; i += size) {
+    const bucket = points.slice(i, i + size);
+    out.push(bucket.reduce((w, p) => (p[1] > w[1] ? p : w)));
+  }
+  return out;
+}
+
+async function measureWriteImpact(
+  o: BenchOptions,
+  deps: EngineDeps,
+  buildMs: number,
+): Promise<WriteImpact[]> {
+  const db = deps.dialect;
+  await resetCatalogue(o, deps);
+  const defs = await pendingDefinitions(o, deps);
+  const idleSeconds = Math.min(30, Math.max(3, buildMs / 1000));
+  const concurrent = db.capabilities.supportsConcurrentBuild;
+  const scenarios: WriteImpact[] = [];
+  scenarios.push(
+    await withWriter(o, 'no build', `nothing, ${idleSeconds.toFixed(1)} s`, async () => {
+      await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+      return 0;
+    }),
+  );
+  scenarios.push(
+    await withWriter(o, 'engine', `index-operator up, concurrency ${o.concurrency}`, async () => {
+      const r = await mustSucceed(
+        applyPhases(deps, o.catalogue, { concurrency: o.concurrency, ...phases(o) }),
+      );
+      return r.durationMs / 1000;
+    }),
+  );
+  await resetCatalogue(o, deps);
+  scenarios.push(
+    await withWriter(
+      o,
+      'direct concurrent',
+      concurrent
+        ? 'the same CREATE INDEX CONCURRENTLY statements, one after another'
+        : 'the same CREATE INDEX statements, one transaction each',
+      () => buildDirect(db, defs),
+    ),
+  );
+  await dropDirect(db, defs);
+  scenarios.push(
+    await withWriter(
+      o,
+      'blocking transaction',
+      'plain CREATE INDEX for every definition in one transaction',
+      () => buildBlocking(db, defs),
+    ),
+  );
+  await dropDirect(db, defs);
+  return scenarios;
+}
+
+async function measureBuildCost(o: BenchOptions, deps: EngineDeps): Promise<BenchResult['buildCost']> {
+  const db = deps.dialect;
+  const defs = await pendingDefinitions(o, deps);
+  o.log.info('build cost: direct');
+  const directSeconds = await buildDirect(db, defs);
+  await dropDirect(db, defs);
+  const engine: BuildCost[] = [];
+  for (const concurrency of [1, 2]) {
+    o.log.info({ concurrency }, 'build cost: engine');
+    const r = await mustSucceed(applyPhases(deps, o.catalogue, { concurrency, ...phases(o) }));
+    const seconds = r.durationMs / 1000;
+    engine.push({ label: 'index-operator up', concurrency, seconds, ratioToDirect: seconds / directSeconds });
+    if (concurrency !== 2) await resetCatalogue(o, deps);
+  }
+  return {
+    directSeconds,
+    directWhat: `${defs.length} ${db.capabilities.supportsConcurrentBuild ? 'CREATE INDEX CONCURRENTLY' : 'CREATE INDEX'} statements one after another, with ANALYZE after each phase as the engine does`,
+    engine,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+async function machineInfo(db: Dialect): Promise<BenchResult['machine']> {
+  const version = await db.query<{ v: string }>(
+    db.name === 'postgresql' ? 'SELECT version() AS v' : 'SELECT sqlite_version() AS v',
+  );
+  const cpu = cpus();
+  return {
+    cpuModel: cpu[0]?.model.trim() ?? 'unknown',
+    cpus: cpu.length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os: `${osType()} ${release()}`,
+    node: process.version,
+    database: `${db.name} ${(version[0]?.v ?? '').split(' on ')[0] ?? ''}`.trim(),
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The bench at its smallest: a real run on each dialect (a few hundred tools, two phases) must complete
+ * and produce a report with every section and a number in every cell. It asserts the structure and the
+ * honesty of the figures (same data before and after, ratios computed from the figures shown), not speed.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadBuiltInCatalogue } from '../../src/catalogue/registry.js';
+import { openDialect } from '../../src/dialects/open-dialect.js';
+import { createLogger } from '../../src/log.js';
+import { runBench } from '../../bench/run-bench.js';
+import { writeReport } from '../../bench/report.js';
+import type { BenchResult } from '../../bench/bench-result.js';
+import { ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
+
+const SECTIONS = [
+  '## Machine',
+  '## Load',
+  '## Hot queries',
+  '## Build',
+  '## Write impact',
+  '## Engine cost',
+  '## Aims',
+  '## Charts',
+];
+
+function assertFiniteNumbers(value: unknown, path: string): void {
+  if (typeof value === 'number') {
+    assert.ok(Number.isFinite(value), `${path} is ${value}`);
+    assert.ok(value >= 0, `${path} is negative: ${value}`);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => assertFiniteNumbers(v, `${path}[${i}]`));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) assertFiniteNumbers(v, `${path}.${k}`);
+  }
+}
+
+function assertHonest(r: BenchResult): void {
+  assert.equal(r.dataCheck.before, r.dataCheck.after, 'before and after were measured on the same data');
+  assert.ok(r.dataCheck.before > 0);
+  assert.equal(r.queries.length, loadBuiltInCatalogue('contextforge').hotQueries.length);
+  for (const q of r.queries) {
+    assert.equal(q.speedup, q.before.p50Ms / q.after.p50Ms, `${q.name}: speedup is before/after`);
+    assert.equal(q.before.rows, q.after.rows, `${q.name}: same rows before and after`);
+  }
+  const scenarios = r.writeImpact.scenarios.map((s) => s.scenario);
+  assert.deepEqual(scenarios, ['no build', 'engine', 'direct concurrent', 'blocking transaction']);
+  for (const s of r.writeImpact.scenarios) {
+    assert.ok(s.writes > 0, `${s.scenario}: the writer wrote`);
+    assert.equal(s.failedWrites, 0, `${s.scenario}: no write failed`);
+    assert.ok(s.latency.max >= s.latency.p99 && s.latency.p99 >= s.latency.p50);
+  }
+  assert.ok(r.build.indexesCreated > 0);
+  assert.equal(r.build.phases.map((p) => p.phase).join(','), 'core,teams');
+  assert.deepEqual(
+    r.buildCost.engine.map((e) => e.concurrency),
+    [1, 2],
+  );
+  for (const e of r.buildCost.engine) assert.equal(e.ratioToDirect, e.seconds / r.buildCost.directSeconds);
+  assertFiniteNumbers(r, 'result');
+}
+
+for (const dialect of ALL_DIALECTS) {
+  void test(`bench runs end to end on ${dialect} and reports every section`, async () => {
+    const db = await freshDatabase(dialect, 'iopbench');
+    const out = mkdtempSync(join(tmpdir(), 'iop-bench-'));
+    try {
+      const result = await runBench({
+        databaseUrl: db.url,
+        scale: 'test',
+        tools: 200,
+        runs: 2,
+        seed: 7,
+        catalogue: loadBuiltInCatalogue('contextforge'),
+        concurrency: 2,
+        writerIntervalMs: 5,
+        phases: ['core', 'teams'],
+        log: createLogger({ level: 'warn' }),
+        openDatabase: (url) => openDialect(url),
+      });
+      assertHonest(result);
+      const written = await writeReport(result, out, `${dialect}-test`);
+      const md = readFileSync(written.markdown, 'utf8');
+      for (const s of SECTIONS) assert.ok(md.includes(`\n${s}\n`), `report has ${s}`);
+      const cells = md
+        .split('\n')
+        .filter((l) => l.startsWith('| ') && !l.startsWith('| ---'))
+        .flatMap((l) => l.split(' | ').map((c) => c.replace(/^\| |\s\|$/g, '').trim()));
+      assert.ok(!cells.includes(''), 'no empty table cell');
+      assert.ok(!cells.includes('n/a'), 'no missing number');
+      assert.ok(!cells.includes('NaN'), 'no NaN');
+      assert.equal(written.charts.length, 3);
+      for (const chart of written.charts) assert.match(readFileSync(chart, 'utf8'), /^<svg[\s\S]*<\/svg>$/);
+      assert.equal((JSON.parse(readFileSync(written.json, 'utf8')) as BenchResult).dialect, dialect);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+}
