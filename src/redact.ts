@@ -4,6 +4,6 @@
  */
 export function redactUrl(text: string): string {
   return text
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s/]*@/gi, '$1[redacted]@')
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s[\]]*:)[^@\s/]*@/gi, '$1[redacted]@')
     .replace(/(password\s*=\s*)('[^']*'|\S+)/gi, '$1[redacted]');
 }

@@ -50,18 +50,21 @@ async function assertUnchanged(dialect: DialectUnderTest, db: FreshDatabase, r: 
   assert.equal(Number(posts[0]?.n), 200, 'posts intact');
 }
 
+// One database per dialect for the whole file (created at load, dropped when the file ends).
+const databases = new Map<DialectUnderTest, FreshDatabase>();
+for (const dialect of ALL_DIALECTS) {
+  const db = await freshDatabase(dialect, 'e3bad');
+  await createExample(db);
+  databases.set(dialect, db);
+}
+
 for (const dialect of ALL_DIALECTS) {
   void describe(
     `bad input on ${dialect}: exit 2, helpful message, nothing changed`,
     { concurrency: false },
     () => {
-      let shared: FreshDatabase | undefined;
+      const db = databases.get(dialect) as FreshDatabase;
       const run = async (args: readonly string[]): Promise<CliResult> => {
-        if (shared === undefined) {
-          shared = await freshDatabase(dialect, 'e3bad');
-          await createExample(shared);
-        }
-        const db = shared;
         const r = await runCliProcess(['--database', db.url, ...args]);
         assert.equal(r.code, 2, describeResult(r));
         await assertUnchanged(dialect, db, r);
@@ -104,70 +107,70 @@ for (const dialect of ALL_DIALECTS) {
         const r = await run(['plan', '--catalogue', 'nosuch']);
         assert.match(r.stderr, /unknown catalogue 'nosuch'; built-in catalogues: .*example/);
       });
-
-      void test('an invalid catalogue file lists every problem', async () => {
-        const file = writeCatalogueFile({
-          name: 'custom',
-          description: 'two problems and an unknown key',
-          phases: [
-            {
-              name: 'only',
-              description: 'x',
-              indexes: [
-                { name: 'idx_a', table: 'posts', columns: ['title'], reason: 'r' },
-                { name: 'idx_a', table: 'posts', columns: ['Title Case'], reason: 'r' },
-              ],
-            },
-          ],
-        });
-        const r = await run(['up', '--catalogue-file', file]);
-        assert.match(r.stderr, /catalogue 'custom' is invalid \(2 problems\)/);
-        assert.match(r.stderr, /duplicate index name 'idx_a'/);
-        assert.match(r.stderr, /column "Title Case" is not a valid identifier/);
-        const r1 = await run(['up', '--catalogue-file', writeCatalogueFile(catalogue({ colour: 'red' }))]);
-        assert.match(r1.stderr, /unknown key 'colour'/);
-        const r2 = await run([
-          'plan',
-          '--catalogue-file',
-          writeCatalogueFile({ ...(catalogue({}) as object), phases: [] }),
-        ]);
-        assert.match(r2.stderr, /a catalogue needs at least one phase/);
-        const r3 = await run(['up', '--catalogue-file', writeCatalogueFile('{"name": ')]);
-        assert.match(r3.stderr, /is not valid JSON/);
-        const r4 = await run(['up', '--catalogue-file', '/nonexistent/catalogue.json']);
-        assert.match(r4.stderr, /cannot read catalogue file \/nonexistent\/catalogue\.json/);
-      });
-
-      void test('identifiers that try SQL injection are rejected before anything runs', async () => {
-        for (const overrides of [
-          { table: INJECTION },
-          { name: 'idx"; DROP TABLE posts; --' },
-          { columns: ['title); DROP TABLE posts; --'] },
-          { include: ['title" DESC'] },
-          { where: [{ column: 'status = status OR 1=1 --', op: 'IS NULL' }] },
-        ]) {
-          const r = await run(['up', '--catalogue-file', writeCatalogueFile(catalogue(overrides))]);
-          assert.match(
-            r.stderr,
-            /catalogue 'custom' is invalid .*fix:[\s\S]*is not a valid identifier/,
-            describeResult(r),
-          );
-        }
-      });
-
-      void test('malformed and unsupported database URLs say what a valid one looks like', async () => {
-        for (const url of ['postgres://', 'mysql://u@h/d', 'sqlite:', 'not a url']) {
-          const r = await runCliProcess(['plan', '--catalogue', 'example', '--database', url]);
-          assert.equal(r.code, 2, describeResult(r));
-          assert.match(r.stderr, /invalid database URL .*expected postgresql:\/\/user\[:password\]@host/);
-        }
-        const none = await runCliProcess(['plan', '--catalogue', 'example']);
-        assert.equal(none.code, 2, describeResult(none));
-        assert.match(none.stderr, /no database given: pass --database <url> or set DATABASE_URL/);
-      });
     },
   );
 }
+
+// Catalogue problems are found before any connection is made: one dialect is enough to show that.
+void describe('bad catalogues: exit 2, every problem listed, nothing changed', { concurrency: false }, () => {
+  const db = databases.get('postgresql') as FreshDatabase;
+  const run = async (args: readonly string[]): Promise<CliResult> => {
+    const r = await runCliProcess(['--database', db.url, ...args]);
+    assert.equal(r.code, 2, describeResult(r));
+    await assertUnchanged('postgresql', db, r);
+    return r;
+  };
+
+  void test('an invalid catalogue file lists every problem', async () => {
+    const file = writeCatalogueFile({
+      name: 'custom',
+      description: 'two problems and an unknown key',
+      phases: [
+        {
+          name: 'only',
+          description: 'x',
+          indexes: [
+            { name: 'idx_a', table: 'posts', columns: ['title'], reason: 'r' },
+            { name: 'idx_a', table: 'posts', columns: ['Title Case'], reason: 'r' },
+          ],
+        },
+      ],
+    });
+    const r = await run(['up', '--catalogue-file', file]);
+    assert.match(r.stderr, /catalogue 'custom' is invalid \(2 problems\)/);
+    assert.match(r.stderr, /duplicate index name 'idx_a'/);
+    assert.match(r.stderr, /column "Title Case" is not a valid identifier/);
+    const r1 = await run(['up', '--catalogue-file', writeCatalogueFile(catalogue({ colour: 'red' }))]);
+    assert.match(r1.stderr, /unknown key 'colour'/);
+    const r2 = await run([
+      'plan',
+      '--catalogue-file',
+      writeCatalogueFile({ ...(catalogue({}) as object), phases: [] }),
+    ]);
+    assert.match(r2.stderr, /a catalogue needs at least one phase/);
+    const r3 = await run(['up', '--catalogue-file', writeCatalogueFile('{"name": ')]);
+    assert.match(r3.stderr, /is not valid JSON/);
+    const r4 = await run(['up', '--catalogue-file', '/nonexistent/catalogue.json']);
+    assert.match(r4.stderr, /cannot read catalogue file \/nonexistent\/catalogue\.json/);
+  });
+
+  void test('identifiers that try SQL injection are rejected before anything runs', async () => {
+    for (const overrides of [
+      { table: INJECTION },
+      { name: 'idx"; DROP TABLE posts; --' },
+      { columns: ['title); DROP TABLE posts; --'] },
+      { include: ['title" DESC'] },
+      { where: [{ column: 'status = status OR 1=1 --', op: 'IS NULL' }] },
+    ]) {
+      const r = await run(['up', '--catalogue-file', writeCatalogueFile(catalogue(overrides))]);
+      assert.match(
+        r.stderr,
+        /catalogue 'custom' is invalid .*fix:[\s\S]*is not a valid identifier/,
+        describeResult(r),
+      );
+    }
+  });
+});
 
 void test('an unreachable host: exit 2, the message names host and port, never the password', async () => {
   const r = await runCliProcess([
@@ -191,4 +194,15 @@ void test('an unreachable host: exit 2, the message names host and port, never t
   assert.equal(json.json.error.class, 'usage');
   assert.match(json.json.error.message, /127\.0\.0\.1:1/);
   assert.doesNotMatch(json.stdout + json.stderr, /TopSecret99/);
+});
+
+void test('malformed and unsupported database URLs say what a valid one looks like', async () => {
+  for (const url of ['postgres://', 'mysql://u@h/d', 'sqlite:', 'not a url']) {
+    const r = await runCliProcess(['plan', '--catalogue', 'example', '--database', url]);
+    assert.equal(r.code, 2, describeResult(r));
+    assert.match(r.stderr, /invalid database URL .*expected postgresql:\/\/user\[:password\]@host/);
+  }
+  const none = await runCliProcess(['plan', '--catalogue', 'example']);
+  assert.equal(none.code, 2, describeResult(none));
+  assert.match(none.stderr, /no database given: pass --database <url> or set DATABASE_URL/);
 });
