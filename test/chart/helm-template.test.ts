@@ -237,6 +237,12 @@ void test('values the schema cannot judge fail the render with a message saying 
   const noKeys = helmTemplate({ migration: { database: { postgresql: { passwordKey: '' } } } });
   assert.notEqual(noKeys.status, 0);
   assert.match(noKeys.stderr, /urlKey, or all of userKey, passwordKey and databaseKey/);
+  const unwatched = helmTemplate({ watchNamespaces: ['staging'] });
+  assert.notEqual(unwatched.status, 0);
+  assert.match(
+    unwatched.stderr,
+    /namespace mcp, which the operator does not watch; add it to watchNamespaces/,
+  );
 });
 
 void test('every rendered object is valid against its Kubernetes schema', () => {
