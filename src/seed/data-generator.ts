@@ -182,7 +182,7 @@ function specialMaker(ctx: Context, c: ColumnFact): ValueMaker | undefined {
     case 'server_tool_association.server_id':
       return (i) => uuidFor('servers', i < 100 ? 0 : 1 + (i % (sizeOf(sizes, 'servers') - 1)));
     case 'token_revocations.jti':
-      return (i) => uuidFor('email_api_tokens.jti', (i * 10) % sizeOf(sizes, 'email_api_tokens'));
+      return (i) => uuidFor('email_api_tokens.jti', (i * 2) % sizeOf(sizes, 'email_api_tokens'));
     case 'token_usage_logs.token_jti':
       return () => uuidFor('email_api_tokens.jti', Math.floor(r() * sizeOf(sizes, 'email_api_tokens')));
     case 'email_api_tokens.token_hash':

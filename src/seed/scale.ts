@@ -18,25 +18,25 @@ export function parseScale(text: string): ScaleName {
 export function tableSizes(n: number): Readonly<Record<string, number>> {
   const at = (x: number, min: number): number => Math.max(min, Math.round(x));
   const users = at(n / 5, 100);
-  const tokens = users;
+  const tokens = users * 2;
   return {
     email_users: users,
     email_teams: at(n / 50, 10),
     email_team_members: 0, // sized by the generator: every team gets a block of users
     email_team_invitations: at(n / 5, 50),
-    email_team_join_requests: at(n / 25, 20),
+    email_team_join_requests: at(n / 5, 20),
     email_team_member_history: 0, // one row per member
     pending_user_approvals: at(n / 100, 10),
     roles: 20,
     user_roles: at(users * 1.5, 150),
     permission_audit_log: n,
     email_auth_events: at(n / 2, 100),
-    gateways: at(n / 10, 20),
+    gateways: at(n / 5, 20),
     tools: n,
     resources: at(n / 2, 50),
     prompts: at(n / 4, 50),
-    servers: at(n / 20, 10),
-    a2a_agents: at(n / 20, 10),
+    servers: at(n / 5, 10),
+    a2a_agents: at(n / 5, 10),
     grpc_services: at(n / 100, 10),
     server_tool_association: n,
     server_resource_association: at(n / 2, 50),
@@ -49,7 +49,7 @@ export function tableSizes(n: number): Readonly<Record<string, number>> {
     a2a_agent_metrics: at(n / 5, 100),
     email_api_tokens: tokens,
     token_usage_logs: n * 2,
-    token_revocations: at(tokens / 10, 10),
+    token_revocations: at(tokens / 2, 10),
     oauth_tokens: at(n / 10, 20),
     oauth_states: at(n / 50, 20),
     registered_oauth_clients: at(n / 10, 20),

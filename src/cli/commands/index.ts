@@ -11,6 +11,9 @@ import { upCommand } from './up.js';
 import { downCommand } from './down.js';
 import { statusCommand } from './status.js';
 import { healthCommand } from './health.js';
+import { seedCommand } from './seed.js';
+import { verifyCommand } from './verify.js';
+import { demoCommand } from './demo.js';
 
 // prettier-ignore
 export const COMMANDS: readonly CommandEntry[] = [
@@ -19,5 +22,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   downCommand,
   statusCommand,
   healthCommand,
+  verifyCommand,
+  seedCommand,
+  demoCommand,
   lazyCommand('operator', 'run the Kubernetes controller for IndexMigration resources (in cluster, or with the local kubeconfig)', async () => (await import('./operator.js')).operatorCommand),
 ];

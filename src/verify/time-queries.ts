@@ -1,0 +1,56 @@
+/**
+ * Times hot queries: the median of several runs of each, parameters bound. Every run happens in a
+ * transaction that is rolled back, so the DELETE and UPDATE hot queries change nothing.
+ */
+import type { HotQuery } from '../catalogue/catalogue.js';
+import type { Dialect } from '../dialects/dialect.js';
+import { resolveParams } from './resolve-params.js';
+
+export interface QueryTiming {
+  readonly name: string;
+  readonly medianMs: number;
+  readonly runs: number;
+}
+
+class RollBack extends Error {
+  constructor(readonly ms: number) {
+    super('roll back the timed run');
+  }
+}
+
+async function timeOnce(db: Dialect, sql: string, params: readonly unknown[]): Promise<number> {
+  try {
+    await db.transaction(async (tx) => {
+      const t0 = performance.now();
+      await tx.query(sql, params);
+      throw new RollBack(performance.now() - t0);
+    });
+  } catch (e) {
+    if (e instanceof RollBack) return e.ms;
+    throw e;
+  }
+  return 0;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** Median of `runs` runs per query, after one warm-up run. */
+export async function timeQueries(
+  db: Dialect,
+  queries: readonly HotQuery[],
+  runs: number,
+): Promise<QueryTiming[]> {
+  const out: QueryTiming[] = [];
+  for (const q of queries) {
+    const params = await resolveParams(db, q.params);
+    await timeOnce(db, q.sql, params);
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i++) samples.push(await timeOnce(db, q.sql, params));
+    out.push({ name: q.name, medianMs: median(samples), runs });
+  }
+  return out;
+}
