@@ -104,7 +104,7 @@ describe('operator controller', () => {
       return got;
     });
     assert.equal(m?.metadata.generation, 1, 'the resource itself was never touched');
-    const events = server.list('events', NS).map((e) => (e as { reason: string }).reason);
+    const events = server.list('events', NS).map((e) => (e as unknown as { reason: string }).reason);
     assert.ok(events.includes('SecretNotFound') && events.includes('PhaseStarted'), events.join(','));
     assert.equal(events.filter((r) => r === 'SecretNotFound').length, 1, 'identical events are not repeated');
   });

@@ -1,0 +1,206 @@
+/**
+ * End to end: the operator (real client-node, leader election, informers) against the fake API server,
+ * with E5's job runner running each Job's command in process against real PostgreSQL and SQLite, on the
+ * ContextForge schema. Asserts the resource's final status and the database, not call sequences.
+ */
+import { afterEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeApiServer } from '../kube/fake-api-server.js';
+import { JobRunner } from '../kube/job-runner.js';
+import { eventually } from '../kube/eventually.js';
+import { freshPostgres, type DialectUnderTest } from '../helpers/databases.js';
+import { openDialect } from '../../src/dialects/open-dialect.js';
+import type { Dialect } from '../../src/dialects/dialect.js';
+import { schemaDdl } from '../../src/seed/schema-ddl.js';
+import { preEpicSchema } from '../../src/catalogue/contextforge/schema-facts.js';
+import { loadBuiltInCatalogue } from '../../src/catalogue/registry.js';
+import { planRun } from '../../src/engine/engine.js';
+import { createLogger } from '../../src/log.js';
+import type { IndexMigration, IndexMigrationSpec, PhaseName } from '../../src/operator/types.js';
+import { NS, condition, getMigration, migration, pgDatabase, startOperator, urlSecret, type RunningOperator } from './operator-harness.js';
+
+const PHASES: readonly PhaseName[] = ['sessions', 'associations'];
+const CATALOGUE = loadBuiltInCatalogue('contextforge');
+const silent = createLogger({ level: 'silent' });
+
+let server: FakeApiServer;
+let runner: JobRunner;
+const running: RunningOperator[] = [];
+const cleanups: (() => void)[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((op) => op.stop()));
+  await runner.stop();
+  await server.close();
+  for (const c of cleanups.splice(0)) c();
+});
+
+interface Target {
+  /** Where the test reads the database. */
+  readonly url: string;
+  readonly database: IndexMigrationSpec['database'];
+}
+
+/** A database holding the ContextForge schema, and the fake cluster objects that point at it. */
+async function target(dialect: DialectUnderTest): Promise<Target> {
+  if (dialect === 'postgresql') {
+    const db = await freshPostgres('iope2e');
+    await createSchema(db.url, 'postgresql');
+    server.create('secrets', urlSecret('pg', db.url));
+    return { url: db.url, database: pgDatabase('pg') };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'iope2e-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const url = `sqlite:${join(dir, 'mcp.db')}`;
+  await createSchema(url, 'sqlite');
+  runner = new JobRunner(server, { claims: { 'mcp-data': dir } }).start();
+  return { url, database: { dialect: 'sqlite', sqlite: { claimName: 'mcp-data', path: '/data/mcp.db' } } };
+}
+
+async function createSchema(url: string, dialect: DialectUnderTest): Promise<void> {
+  await withDb(url, async (db) => {
+    for (const sql of schemaDdl(preEpicSchema(), dialect)) await db.execute(sql);
+  });
+}
+
+async function withDb<T>(url: string, fn: (db: Dialect) => Promise<T>): Promise<T> {
+  const db = await openDialect(url);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** What `plan` says is left to build for the phases (nothing, once applied). */
+async function leftToBuild(url: string, phases: readonly string[]): Promise<string[]> {
+  return withDb(url, async (dialect) => {
+    const plan = await planRun({ dialect, log: silent }, CATALOGUE, { phases });
+    return plan.phases.flatMap((p) => p.indexes.filter((i) => i.action === 'create' || i.action === 'rebuild').map((i) => i.index.name));
+  });
+}
+
+async function invalidIndexes(url: string): Promise<string[]> {
+  return withDb(url, async (db) => (await db.introspect()).indexes.filter((i) => !i.valid).map((i) => i.name));
+}
+
+async function start(identity = 'op-1'): Promise<RunningOperator> {
+  const op = await startOperator(server, identity);
+  running.push(op);
+  return op;
+}
+
+function spec(t: Target, over: Partial<IndexMigrationSpec> = {}): Partial<IndexMigrationSpec> & Pick<IndexMigrationSpec, 'database'> {
+  return { database: t.database, phases: [...PHASES], verify: false, lockTimeout: '2s', retries: { limit: 0, backoff: '100ms' }, ...over };
+}
+
+async function finalStatus(name: string, phase: string, timeoutMs = 30_000): Promise<IndexMigration> {
+  return eventually(() => {
+    const m = getMigration(server, name);
+    assert.equal(m?.status?.phase, phase, JSON.stringify(m?.status));
+    return m;
+  }, timeoutMs, 50) as Promise<IndexMigration>;
+}
+
+function jobNames(): string[] {
+  return server.list('jobs', NS).map((j) => (j as { metadata: { name: string } }).metadata.name).sort();
+}
+
+describe('operator end to end', () => {
+  for (const dialect of ['postgresql', 'sqlite'] as const) {
+    it(`${dialect}: runs the phases as Jobs one by one and ends Succeeded with per-phase timings`, async () => {
+      server = await FakeApiServer.start();
+      runner = new JobRunner(server);
+      const t = await target(dialect);
+      if (dialect === 'postgresql') runner.start();
+      await start();
+      server.create('indexmigrations', migration('mcp', spec(t)));
+      const m = await finalStatus('mcp', 'Succeeded');
+      assert.deepEqual(jobNames(), ['mcp-associations-g1', 'mcp-sessions-g1']);
+      assert.deepEqual(runner.runs.map((r) => r.name), ['mcp-sessions-g1', 'mcp-associations-g1'], 'one phase at a time, catalogue order');
+      assert.deepEqual(await leftToBuild(t.url, PHASES), [], 'every index of the phases is in the database');
+      const phases = m.status?.phases ?? [];
+      assert.deepEqual(phases.map((p) => [p.name, p.state]), [['sessions', 'Succeeded'], ['associations', 'Succeeded']]);
+      for (const p of phases) {
+        assert.ok(p.startedAt && p.completedAt && typeof p.durationSeconds === 'number' && p.durationSeconds >= 0, JSON.stringify(p));
+      }
+      if (dialect === 'postgresql') assert.ok(phases.every((p) => (p.indexesCreated ?? 0) > 0), 'timings from the bookkeeping tables');
+      const total = CATALOGUE.phases.filter((p) => PHASES.includes(p.name as PhaseName)).reduce((n, p) => n + p.indexes.length, 0);
+      assert.deepEqual(m.status?.progress, { indexesDone: total, indexesTotal: total, current: '', summary: `${total}/${total}` });
+      assert.equal(condition(m, 'Ready')?.status, 'True');
+      assert.equal(condition(m, 'Degraded')?.status, 'False');
+      assert.equal(m.status?.observedGeneration, m.metadata.generation);
+      await eventually(() => {
+        const reasons = server.list('events', NS).map((e) => (e as unknown as { reason: string }).reason);
+        for (const r of ['PhaseStarted', 'PhaseSucceeded', 'Succeeded']) assert.ok(reasons.includes(r), reasons.join(','));
+      });
+    });
+  }
+
+  it('postgresql: a failing phase is rolled back: RolledBack and Degraded with the reason, nothing INVALID', async () => {
+    server = await FakeApiServer.start();
+    runner = new JobRunner(server).start();
+    const t = await target('postgresql');
+    const blocker = await openDialect(t.url);
+    cleanups.push(() => void blocker.close());
+    // Another session holds a table of the second phase: its builds hit lock_timeout and it fails.
+    const held = blocker.transaction(async (tx) => {
+      await tx.execute('LOCK TABLE server_tool_association IN SHARE UPDATE EXCLUSIVE MODE');
+      await eventually(() => assert.ok(jobNames().includes('mcp-associations-g1') && runner.runsOf('mcp-associations-g1')[0]?.exitCode === 1), 30_000, 50);
+    });
+    await start();
+    server.create('indexmigrations', migration('mcp', spec(t, { lockTimeout: '200ms' })));
+    await held;
+    const m = await finalStatus('mcp', 'RolledBack');
+    const degraded = condition(m, 'Degraded');
+    assert.equal(degraded?.status, 'True');
+    assert.equal(degraded?.reason, 'PhaseFailed');
+    assert.match(degraded?.message ?? '', /phase associations failed and was rolled back/);
+    assert.deepEqual(m.status?.phases?.map((p) => [p.name, p.state]), [['sessions', 'Succeeded'], ['associations', 'RolledBack']]);
+    assert.ok(jobNames().includes('mcp-rollback-g1'));
+    assert.deepEqual(await invalidIndexes(t.url), []);
+    assert.deepEqual(await leftToBuild(t.url, ['sessions']), [], 'RollbackPhase keeps the phase that succeeded');
+    const associations = CATALOGUE.phases.find((p) => p.name === 'associations')?.indexes.map((i) => i.name) ?? [];
+    assert.deepEqual((await leftToBuild(t.url, ['associations'])).sort(), [...associations].sort(), 'the failed phase left nothing behind');
+    await eventually(() => {
+      const reasons = server.list('events', NS).map((e) => (e as unknown as { reason: string }).reason);
+      assert.ok(reasons.includes('PhaseFailed') && reasons.includes('RollingBack'), reasons.join(','));
+    });
+  });
+
+  it('postgresql: an operator restarted in the middle of a phase converges with no duplicate Job or work', async () => {
+    server = await FakeApiServer.start();
+    runner = new JobRunner(server).start();
+    runner.hold('mcp-sessions-g1');
+    const t = await target('postgresql');
+    const first = await start('op-1');
+    server.create('indexmigrations', migration('mcp', spec(t)));
+    await eventually(() => assert.equal(runner.heldCount, 1), 10_000);
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    await start('op-2');
+    await eventually(() => assert.equal(getMigration(server, 'mcp')?.status?.phases?.[0]?.state, 'Running'), 10_000);
+    runner.release();
+    const m = await finalStatus('mcp', 'Succeeded');
+    assert.equal(server.countRequests('create', 'jobs'), 2, 'one Job per phase, none created twice');
+    assert.equal(runner.runs.length, 2, 'each phase ran once');
+    assert.equal(condition(m, 'Ready')?.status, 'True');
+  });
+
+  it('postgresql: deleting with deletionPolicy RollBack stops, rolls back what it built, then lets go', async () => {
+    server = await FakeApiServer.start();
+    runner = new JobRunner(server).start();
+    const t = await target('postgresql');
+    await start();
+    server.create('indexmigrations', migration('mcp', spec(t, { deletionPolicy: 'RollBack' })));
+    await finalStatus('mcp', 'Succeeded');
+    server.delete('indexmigrations', NS, 'mcp');
+    await eventually(() => assert.equal(getMigration(server, 'mcp'), undefined), 30_000, 50);
+    assert.ok(runner.runs.some((r) => r.name === 'mcp-cleanup' && r.exitCode === 0));
+    const all = CATALOGUE.phases.filter((p) => PHASES.includes(p.name as PhaseName)).flatMap((p) => p.indexes.map((i) => i.name));
+    assert.deepEqual((await leftToBuild(t.url, PHASES)).sort(), [...all].sort(), 'its indexes were dropped');
+  });
+});
