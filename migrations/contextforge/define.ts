@@ -42,8 +42,9 @@ export function ix(
   const unique = extras.unique ?? false;
   const where = extras.where ?? [];
   const fallback = `idx_${table}_${columns.map(bareName).join('_')}`;
-  const name =
-    extras.name ?? (where.length === 0 ? upstreamName(table, columns, unique) : undefined) ?? fallback;
+  // Upstream's indexes have no predicate and no INCLUDE: only a plain index can take upstream's name.
+  const plain = where.length === 0 && (extras.include ?? []).length === 0;
+  const name = extras.name ?? (plain ? upstreamName(table, columns, unique) : undefined) ?? fallback;
   return { name, table, columns, unique, where, include: extras.include ?? [], reason };
 }
 

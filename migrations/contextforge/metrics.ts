@@ -1,6 +1,7 @@
 /**
  * Phase 4 `metrics`: the per-entity metrics tables, the largest tables of a deployment. Each gets
- * (entity id, timestamp) for per-entity aggregation and "latest metric", covering on PostgreSQL.
+ * (entity id, timestamp) for per-entity aggregation and "latest metric" (upstream's names and shapes,
+ * without INCLUDE, so a database that ran upstream's migration is recognised).
  */
 import { definePhase, type IndexSpec } from '../../src/catalogue/define-phase.js';
 import { eq, ix } from './define.js';
@@ -11,7 +12,6 @@ function metricsIndexes(table: string, entityColumn: string, entity: string): In
       table,
       [entityColumn, 'timestamp'],
       `${entity} stats over a time range and latest metric per ${entity}; leads with FK ${table}.${entityColumn}`,
-      { include: ['response_time', 'is_success'] },
     ),
     ix(table, ['timestamp'], `aggregation of all ${entity}s over the last 24 hours and retention cleanup`),
     ix(table, ['timestamp'], `recent ${entity} failures dashboard (partial: is_success = false)`, {

@@ -1,0 +1,153 @@
+/**
+ * The contextforge catalogue against the schema facts, computed (never listed by hand): tables and
+ * columns exist, foreign keys are covered, nothing duplicates what the schema has, upstream's names are
+ * kept for upstream's definitions.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { contextforgeCatalogue } from '../../migrations/contextforge/index.js';
+import { FIXED_BY_PLAN } from '../../migrations/contextforge/hot-queries.js';
+import { findCatalogueProblems } from '../../src/catalogue/validate-catalogue.js';
+import { indexShapeKey, type IndexDefinition } from '../../src/catalogue/index-definition.js';
+import { loadBuiltInCatalogue } from '../../src/catalogue/registry.js';
+import {
+  currentSchema,
+  preEpicSchema,
+  upstreamEpicIndexes,
+  type SchemaFacts,
+} from '../../src/catalogue/contextforge/schema-facts.js';
+import { schemaIndexes, upstreamIndexesFor, type SchemaIndex } from '../../src/seed/schema-indexes.js';
+
+const catalogue = contextforgeCatalogue;
+const indexes: readonly IndexDefinition[] = catalogue.phases.flatMap((p) => p.indexes);
+const preEpic = preEpicSchema();
+const existing = schemaIndexes(preEpic);
+
+function columnsOf(schema: SchemaFacts, table: string): Set<string> | undefined {
+  const t = schema.tables.find((x) => x.name === table);
+  return t === undefined ? undefined : new Set(t.columns.map((c) => c.name));
+}
+
+const keyNames = (i: { readonly columns: readonly { readonly name: string }[] }): string[] =>
+  i.columns.map((c) => c.name);
+
+/** `a` serves every lookup `b` serves on its leading columns (same predicate; a unique `a` is not redundant). */
+function isPrefixOf(a: SchemaIndex | IndexDefinition, b: SchemaIndex | IndexDefinition): boolean {
+  if (a.table !== b.table || a.unique || a.columns.length >= b.columns.length) return false;
+  if (indexShapeKey({ ...a, columns: [] }) !== indexShapeKey({ ...b, columns: [], unique: a.unique }))
+    return false;
+  return keyNames(a).every((name, i) => b.columns[i]?.name === name);
+}
+
+void test('the catalogue is built in, valid, with the 8 phases of the design in order and 150+ indexes', () => {
+  assert.deepEqual(findCatalogueProblems(catalogue), []);
+  assert.equal(loadBuiltInCatalogue('contextforge').name, 'contextforge');
+  assert.deepEqual(
+    catalogue.phases.map((p) => p.name),
+    ['core', 'rbac', 'teams', 'metrics', 'tokens', 'sessions', 'associations', 'misc'],
+  );
+  assert.ok(indexes.length >= 150, `${indexes.length} indexes`);
+  for (const p of catalogue.phases) assert.ok(p.indexes.length > 0, p.name);
+});
+
+void test('every catalogue table and column (key, include, predicate) exists in the pre-epic schema', () => {
+  const problems: string[] = [];
+  for (const i of indexes) {
+    const cols = columnsOf(preEpic, i.table);
+    if (cols === undefined) problems.push(`${i.name}: no table ${i.table}`);
+    const used = [...keyNames(i), ...i.include, ...i.where.map((c) => c.column)];
+    for (const c of used)
+      if (cols !== undefined && !cols.has(c)) problems.push(`${i.name}: no column ${i.table}.${c}`);
+  }
+  assert.deepEqual(problems, []);
+  assert.ok(new Set(indexes.map((i) => i.table)).size >= 35);
+});
+
+void test('every foreign key column leads some catalogue or existing full index', () => {
+  const all = [
+    ...indexes.filter((i) => i.where.length === 0),
+    ...existing.filter((i) => i.where.length === 0),
+  ];
+  const uncovered: string[] = [];
+  let fks = 0;
+  for (const t of preEpic.tables) {
+    for (const fk of t.foreign_keys) {
+      fks += 1;
+      const covered = all.some(
+        (i) => i.table === t.name && fk.columns.every((c, k) => i.columns[k]?.name === c),
+      );
+      if (!covered) uncovered.push(`${t.name}(${fk.columns.join(', ')})`);
+    }
+  }
+  assert.equal(fks, 60);
+  assert.deepEqual(uncovered, []);
+});
+
+void test('no catalogue index is already in the pre-epic schema (by name or shape), so all are built there', () => {
+  const shapes = new Set(existing.map((i) => indexShapeKey(i)));
+  const names = new Set(existing.map((i) => i.name));
+  assert.deepEqual(
+    indexes.filter((i) => shapes.has(indexShapeKey(i)) || names.has(i.name)).map((i) => i.name),
+    [],
+  );
+});
+
+void test('no index duplicates or is a prefix of another catalogue or existing index', () => {
+  const problems: string[] = [];
+  for (const a of indexes) {
+    for (const b of [...indexes, ...existing]) {
+      if (a !== b && isPrefixOf(a, b) && !/prefix/i.test(a.reason)) problems.push(`${a.name} ⊂ ${b.name}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+void test("an index with the same definition as one of upstream's 102 has upstream's name", () => {
+  const upstream = upstreamEpicIndexes();
+  assert.equal(upstream.length, 102);
+  const byShape = new Map(
+    upstream.map((u) => [`${u.table}(${u.columns.join(',')})${u.unique ? ' U' : ''}`, u.name]),
+  );
+  let same = 0;
+  for (const i of indexes) {
+    if (i.where.length > 0 || i.columns.some((c) => c.order === 'DESC')) continue;
+    const name = byShape.get(`${i.table}(${keyNames(i).join(',')})${i.unique ? ' U' : ''}`);
+    if (name === undefined) continue;
+    same += 1;
+    assert.equal(i.name, name, `${i.name} has upstream's definition`);
+    assert.deepEqual(i.include, [], `${i.name} keeps upstream's name, so it has no INCLUDE`);
+  }
+  assert.ok(same >= 50, `${same} of upstream's definitions are in the catalogue`);
+});
+
+void test('no catalogue name is taken by a different index in the current schema', () => {
+  const current = [
+    ...schemaIndexes(currentSchema()),
+    ...upstreamIndexesFor(currentSchema(), upstreamEpicIndexes()),
+  ];
+  const byName = new Map(current.map((i) => [i.name, i]));
+  for (const i of indexes) {
+    const other = byName.get(i.name);
+    if (other !== undefined) assert.equal(indexShapeKey(other), indexShapeKey(i), i.name);
+  }
+});
+
+void test('every index has a one-line reason; names fit PostgreSQL identifiers', () => {
+  for (const i of indexes) {
+    assert.ok(i.reason.length >= 20 && !i.reason.includes('\n'), i.name);
+    assert.ok(i.name.length <= 63, i.name);
+  }
+});
+
+void test('the hot-query suite: 20+ queries over existing tables, bound parameters, and the fixed set names real queries', () => {
+  const q = catalogue.hotQueries;
+  assert.ok(q.length >= 20, `${q.length} hot queries`);
+  assert.equal(new Set(q.map((x) => x.name)).size, q.length);
+  for (const x of q) {
+    for (const t of x.tables) assert.ok(columnsOf(preEpic, t), `${x.name}: table ${t}`);
+    const placeholders = new Set(x.sql.match(/\$\d+/g) ?? []);
+    assert.equal(placeholders.size, x.params.length, `${x.name}: one parameter per placeholder`);
+  }
+  const names = new Set(q.map((x) => x.name));
+  for (const f of FIXED_BY_PLAN) assert.ok(names.has(f), f);
+});
