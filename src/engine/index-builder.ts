@@ -75,10 +75,10 @@ export async function buildIndex(
   }
 }
 
+/** The database right before a build (ownership does not change what to do, so it is not read). */
 async function recheck(ctx: RunContext, def: IndexDefinition): Promise<PlannedIndex> {
-  const snapshot = await ctx.dialect.introspect();
-  const owned = new Set((await ctx.store.listOwned()).map((o) => o.indexName));
-  return planIndex(def, { snapshot, capabilities: ctx.dialect.capabilities, owned });
+  const snapshot = await ctx.snapshot();
+  return planIndex(def, { snapshot, capabilities: ctx.dialect.capabilities, owned: new Set() });
 }
 
 type AttemptResult =
@@ -122,6 +122,7 @@ async function attemptBuild(
     if (action === 'rebuild') await ctx.dialect.dropIndex(def.name, ctx.options.build);
     await ctx.dialect.createIndex(def, ctx.options.build);
   } catch (e) {
+    ctx.invalidateSnapshot();
     const durationMs = ctx.clock.now() - started;
     const classified = ctx.dialect.classifyError(e);
     const duplicate = classified.reason === 'unique_violation' ? await describeDuplicate(ctx, def) : '';

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue/catalogue.js';
-import type { BuildOptions, Dialect } from '../dialects/dialect.js';
+import type { BuildOptions, Dialect, SchemaSnapshot } from '../dialects/dialect.js';
 import type { BookkeepingStore } from './bookkeeping-store.js';
 import { systemClock, type Clock } from './clock.js';
 import {
@@ -43,12 +43,23 @@ export interface RunContext {
   nextId(): string;
   /** ISO 8601 of the clock's now. */
   nowIso(): string;
+  /**
+   * The schema as introspected at most SNAPSHOT_MAX_AGE_MS ago (concurrent callers share one read).
+   * Introspection can take longer than a small build; within a run no other runner changes the schema
+   * (runner lock) and each index is touched only by its own build, so a fresh-enough snapshot is a
+   * sound re-check. Call invalidateSnapshot() after a failed attempt (it may leave an INVALID index).
+   */
+  snapshot(): Promise<SchemaSnapshot>;
+  invalidateSnapshot(): void;
 }
+
+export const SNAPSHOT_MAX_AGE_MS = 2_000;
 
 export function createRunContext(deps: EngineDeps, catalogue: Catalogue, options: UpOptions): RunContext {
   const runId = randomUUID();
   const clock = deps.clock ?? systemClock;
   let seq = 0;
+  let cached: { readonly at: number; readonly snapshot: Promise<SchemaSnapshot> } | undefined;
   const log = deps.log.child({ catalogue: catalogue.name, runId });
   return {
     dialect: deps.dialect,
@@ -71,6 +82,21 @@ export function createRunContext(deps: EngineDeps, catalogue: Catalogue, options
     },
     nextId: () => `${runId}-${String(++seq).padStart(5, '0')}`,
     nowIso: () => new Date(clock.now()).toISOString(),
+    snapshot() {
+      const now = clock.now();
+      if (!cached || now - cached.at > SNAPSHOT_MAX_AGE_MS) {
+        const snapshot = deps.dialect.introspect();
+        cached = { at: now, snapshot };
+        // A failed read is not cached.
+        snapshot.catch(() => {
+          if (cached?.snapshot === snapshot) cached = undefined;
+        });
+      }
+      return cached.snapshot;
+    },
+    invalidateSnapshot() {
+      cached = undefined;
+    },
   };
 }
 
