@@ -13,6 +13,7 @@ import { validateKubeObject } from './kube-schemas.js';
 import {
   byKind,
   CHART_DIR,
+  helmInstallDryRun,
   helmLint,
   helmTemplate,
   only,
@@ -202,6 +203,23 @@ void test('metrics Service, ServiceMonitor, PrometheusRule and Grafana dashboard
   for (const kind of ['ServiceMonitor', 'PrometheusRule', 'ConfigMap']) {
     assert.deepEqual(byKind(defaults, kind), [], `${kind} is off by default`);
   }
+});
+
+void test('NOTES.txt tells the user what to run next', () => {
+  const notesOf = (values: Record<string, unknown>): string => {
+    const result = helmInstallDryRun(values);
+    assert.equal(result.status, 0, result.stderr);
+    return result.stdout.slice(result.stdout.indexOf('NOTES:'));
+  };
+  const notes = notesOf({});
+  assert.match(notes, new RegExp(`kubectl -n ${RELEASE_NAMESPACE} get idxm -w`));
+  assert.match(notes, /phases core, rbac, teams, metrics, tokens, sessions, associations, misc/);
+  assert.match(notes, new RegExp(`port-forward service/${RELEASE}-index-operator-metrics 8080:8080`));
+  assert.match(notes, /every namespace/);
+  const some = notesOf(EVERYTHING_ON);
+  assert.match(some, /phases teams, tokens, sessions, associations, misc/);
+  assert.match(some, /watches IndexMigrations in: mcp, staging/);
+  assert.match(some, /ConfigMap idx-index-operator-dashboard/);
 });
 
 void test('bad values are rejected by the schema with a message naming the value', () => {

@@ -35,6 +35,14 @@ export function helmTemplate(
   );
 }
 
+/** `helm install --dry-run=client` (no cluster needed): what a user sees, NOTES.txt included. */
+export function helmInstallDryRun(values: Record<string, unknown> = {}): ToolResult {
+  return helmWithValues(
+    ['install', RELEASE, CHART_DIR, '--namespace', RELEASE_NAMESPACE, '--dry-run=client'],
+    values,
+  );
+}
+
 /** `helm lint --strict` with the given values. */
 export function helmLint(values: Record<string, unknown> = {}): ToolResult {
   return helmWithValues(['lint', '--strict', CHART_DIR, '--namespace', RELEASE_NAMESPACE], values);
