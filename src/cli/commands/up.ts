@@ -8,6 +8,12 @@ import { formatDuration, writeJson, writeLines } from '../output.js';
 import { createProgress } from '../progress.js';
 import { renderRunReport } from '../render-run.js';
 import { RUN_FLAGS, definedOnly, runnerOwner } from '../run-flags.js';
+import {
+  METRICS_FLAGS,
+  combineObservers,
+  parseMetricsFlags,
+  startRunMetrics,
+} from '../../metrics/run-metrics.js';
 
 const D = DEFAULT_RUN_OPTIONS;
 
@@ -27,6 +33,7 @@ export const upCommand: Command = {
   ].join('\n'),
   options: {
     ...RUN_FLAGS,
+    ...METRICS_FLAGS,
     concurrency: {
       type: 'string',
       valueName: '<n>',
@@ -52,14 +59,24 @@ export const upCommand: Command = {
     const catalogue = await resolveCatalogue(ctx.global);
     const config = parseUpConfig(ctx.values, phaseNames(catalogue), D);
     const json = ctx.global.output === 'json';
+    const metricsFlags = parseMetricsFlags(ctx.values);
     const progress = json ? undefined : createProgress(ctx.io.stdout);
-    const report = await withDatabase(ctx.global, ctx.log, (dialect) =>
-      applyPhases(
-        { dialect, log: ctx.log, signal: ctx.signal, ...(progress ? { observer: progress.observer } : {}) },
-        catalogue,
-        { ...definedOnly(config), owner: runnerOwner(process.pid, hostname()) },
-      ),
-    ).finally(() => progress?.stop());
+    const report = await withDatabase(ctx.global, ctx.log, async (dialect) => {
+      const exporter = metricsFlags
+        ? await startRunMetrics({
+            ...metricsFlags,
+            dialect,
+            catalogue,
+            migration: catalogue.name,
+            log: ctx.log,
+          })
+        : undefined;
+      const observer = combineObservers(progress?.observer, exporter?.observer);
+      return applyPhases({ dialect, log: ctx.log, signal: ctx.signal, observer }, catalogue, {
+        ...definedOnly(config),
+        owner: runnerOwner(process.pid, hostname()),
+      }).finally(() => exporter?.close());
+    }).finally(() => progress?.stop());
     if (json) writeJson(ctx.io, report);
     else writeLines(ctx.io, renderRunReport(report));
     return report.ok ? 0 : 1;
