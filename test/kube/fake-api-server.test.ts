@@ -331,6 +331,24 @@ void describe('fake API server: test hooks', () => {
     assert.equal(read.status?.conditions?.[0]?.type, 'Complete');
   });
 
+  void it('answers paths it does not serve with 404 and a Status', async () => {
+    for (const path of [
+      '/healthz',
+      '/apis/batch/v1/namespaces/mcp/jobs/x/log',
+      '/apis/example.com/v1/widgets',
+      '/foo/batch/v1/jobs',
+    ]) {
+      const response = await fetch(`${server.url}${path}`);
+      assert.equal(response.status, 404, path);
+      assert.equal(((await response.json()) as { kind: string }).kind, 'Status');
+    }
+    const unsupported = await fetch(`${server.url}/apis/batch/v1/namespaces/mcp/jobs/x`, {
+      method: 'POST',
+      body: '{}',
+    });
+    assert.equal(unsupported.status, 405);
+  });
+
   void it('serves API discovery to KubernetesObjectApi', async () => {
     const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
     await custom.createNamespacedCustomObject({ ...IM, body: migration('generic') });
