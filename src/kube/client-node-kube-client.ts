@@ -5,7 +5,15 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type IndexMigration } from '../operator/types.js';
-import type { KubeClient, KubeEvent, KubeJob, KubeLease, KubeSecret, ObjectWatch, WatchHandlers } from './kube-client.js';
+import type {
+  KubeClient,
+  KubeEvent,
+  KubeJob,
+  KubeLease,
+  KubeSecret,
+  ObjectWatch,
+  WatchHandlers,
+} from './kube-client.js';
 import { KubeRest } from './kube-rest.js';
 import { ResilientInformer, type InformerBackoff } from './resilient-informer.js';
 
@@ -17,7 +25,9 @@ function nsPath(base: string, namespace: string | undefined, plural: string, nam
 }
 
 function watchPaths(base: string, plural: string, namespaces: readonly string[] | 'all'): string[] {
-  return namespaces === 'all' ? [nsPath(base, undefined, plural)] : namespaces.map((ns) => nsPath(base, ns, plural));
+  return namespaces === 'all'
+    ? [nsPath(base, undefined, plural)]
+    : namespaces.map((ns) => nsPath(base, ns, plural));
 }
 
 export interface ClientOptions {
@@ -38,14 +48,35 @@ export class ClientNodeKubeClient implements KubeClient {
     return this.rest.server;
   }
 
-  watchMigrations(namespaces: readonly string[] | 'all', handlers: WatchHandlers<IndexMigration>): ObjectWatch<IndexMigration> {
+  watchMigrations(
+    namespaces: readonly string[] | 'all',
+    handlers: WatchHandlers<IndexMigration>,
+  ): ObjectWatch<IndexMigration> {
     const paths = watchPaths(MIGRATIONS, PLURAL, namespaces);
-    return new ResilientInformer(this.kc, this.rest, paths, undefined, handlers, this.options.informerBackoff);
+    return new ResilientInformer(
+      this.kc,
+      this.rest,
+      paths,
+      undefined,
+      handlers,
+      this.options.informerBackoff,
+    );
   }
 
-  watchJobs(namespaces: readonly string[] | 'all', labelSelector: string, handlers: WatchHandlers<KubeJob>): ObjectWatch<KubeJob> {
+  watchJobs(
+    namespaces: readonly string[] | 'all',
+    labelSelector: string,
+    handlers: WatchHandlers<KubeJob>,
+  ): ObjectWatch<KubeJob> {
     const paths = watchPaths('/apis/batch/v1', 'jobs', namespaces);
-    return new ResilientInformer(this.kc, this.rest, paths, labelSelector, handlers, this.options.informerBackoff);
+    return new ResilientInformer(
+      this.kc,
+      this.rest,
+      paths,
+      labelSelector,
+      handlers,
+      this.options.informerBackoff,
+    );
   }
 
   async getMigration(namespace: string, name: string): Promise<IndexMigration | undefined> {
@@ -54,7 +85,11 @@ export class ClientNodeKubeClient implements KubeClient {
   }
 
   async replaceMigration(m: IndexMigration): Promise<IndexMigration> {
-    const res = await this.rest.expect('PUT', nsPath(MIGRATIONS, m.metadata.namespace, PLURAL, m.metadata.name), m);
+    const res = await this.rest.expect(
+      'PUT',
+      nsPath(MIGRATIONS, m.metadata.namespace, PLURAL, m.metadata.name),
+      m,
+    );
     return res.body as IndexMigration;
   }
 
@@ -75,28 +110,52 @@ export class ClientNodeKubeClient implements KubeClient {
   }
 
   async getSecret(namespace: string, name: string): Promise<KubeSecret | undefined> {
-    const res = await this.rest.expect('GET', nsPath('/api/v1', namespace, 'secrets', name), undefined, [404]);
+    const res = await this.rest.expect(
+      'GET',
+      nsPath('/api/v1', namespace, 'secrets', name),
+      undefined,
+      [404],
+    );
     return res.status === 404 ? undefined : (res.body as KubeSecret);
   }
 
   async createEvent(namespace: string, event: KubeEvent): Promise<void> {
-    await this.rest.expect('POST', nsPath('/api/v1', namespace, 'events'), { apiVersion: 'v1', kind: 'Event', ...event });
+    await this.rest.expect('POST', nsPath('/api/v1', namespace, 'events'), {
+      apiVersion: 'v1',
+      kind: 'Event',
+      ...event,
+    });
   }
 
   async getLease(namespace: string, name: string): Promise<KubeLease | undefined> {
-    const res = await this.rest.expect('GET', nsPath('/apis/coordination.k8s.io/v1', namespace, 'leases', name), undefined, [404]);
+    const res = await this.rest.expect(
+      'GET',
+      nsPath('/apis/coordination.k8s.io/v1', namespace, 'leases', name),
+      undefined,
+      [404],
+    );
     return res.status === 404 ? undefined : (res.body as KubeLease);
   }
 
   async createLease(namespace: string, lease: KubeLease): Promise<KubeLease | 'conflict'> {
     const body = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', ...lease };
-    const res = await this.rest.expect('POST', nsPath('/apis/coordination.k8s.io/v1', namespace, 'leases'), body, [409]);
+    const res = await this.rest.expect(
+      'POST',
+      nsPath('/apis/coordination.k8s.io/v1', namespace, 'leases'),
+      body,
+      [409],
+    );
     return res.status === 409 ? 'conflict' : (res.body as KubeLease);
   }
 
   async replaceLease(namespace: string, lease: KubeLease): Promise<KubeLease | 'conflict'> {
     const path = nsPath('/apis/coordination.k8s.io/v1', namespace, 'leases', lease.metadata.name);
-    const res = await this.rest.expect('PUT', path, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', ...lease }, [409]);
+    const res = await this.rest.expect(
+      'PUT',
+      path,
+      { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', ...lease },
+      [409],
+    );
     return res.status === 409 ? 'conflict' : (res.body as KubeLease);
   }
 }

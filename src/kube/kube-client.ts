@@ -23,7 +23,11 @@ export interface Container {
     readonly limits?: Readonly<Record<string, string>>;
   };
   readonly securityContext?: Readonly<Record<string, unknown>>;
-  readonly volumeMounts?: readonly { readonly name: string; readonly mountPath: string; readonly readOnly?: boolean }[];
+  readonly volumeMounts?: readonly {
+    readonly name: string;
+    readonly mountPath: string;
+    readonly readOnly?: boolean;
+  }[];
 }
 
 export interface KubeJob {
@@ -124,7 +128,10 @@ export interface KubeClient {
   /** Where we talk to (server URL), for logs. */
   readonly server: string;
 
-  watchMigrations(namespaces: readonly string[] | 'all', handlers: WatchHandlers<IndexMigration>): ObjectWatch<IndexMigration>;
+  watchMigrations(
+    namespaces: readonly string[] | 'all',
+    handlers: WatchHandlers<IndexMigration>,
+  ): ObjectWatch<IndexMigration>;
   watchJobs(
     namespaces: readonly string[] | 'all',
     labelSelector: string,

@@ -21,12 +21,20 @@ export class KubeRest {
   }
 
   /** One request; network failures become a TransientError naming the method and path. */
-  async request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<RestResponse> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<RestResponse> {
     const opts: https.RequestOptions = { method, headers: {} };
     await this.kc.applyToHTTPSOptions(opts);
     const url = new URL(this.server.replace(/\/$/, '') + path);
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers = { ...(opts.headers as http.OutgoingHttpHeaders | undefined), accept: 'application/json' } as http.OutgoingHttpHeaders;
+    const headers = {
+      ...(opts.headers as http.OutgoingHttpHeaders | undefined),
+      accept: 'application/json',
+    } as http.OutgoingHttpHeaders;
     if (payload !== undefined) headers['content-type'] = contentType;
     try {
       return await send(url, { ...opts, headers }, payload);
@@ -39,7 +47,13 @@ export class KubeRest {
   }
 
   /** Like request, but any status outside 2xx (and not in `accepted`) is a TransientError with the code. */
-  async expect(method: string, path: string, body?: unknown, accepted: readonly number[] = [], contentType?: string): Promise<RestResponse> {
+  async expect(
+    method: string,
+    path: string,
+    body?: unknown,
+    accepted: readonly number[] = [],
+    contentType?: string,
+  ): Promise<RestResponse> {
     const res = await this.request(method, path, body, contentType);
     if ((res.status >= 200 && res.status < 300) || accepted.includes(res.status)) return res;
     throw new TransientError(`${method} ${path}: HTTP ${res.status} ${statusMessage(res.body)}`, {

@@ -5,7 +5,12 @@
  * backoff. A cleanly closed watch is resumed by client-node itself from the last resourceVersion.
  * One informer per watched path (one per namespace, or one cluster-wide).
  */
-import { makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  makeInformer,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import type { ObjectWatch, WatchHandlers } from './kube-client.js';
 import type { KubeRest } from './kube-rest.js';
 
@@ -67,7 +72,8 @@ export class ResilientInformer<T> implements ObjectWatch<T> {
 
   private member(path: string): Member {
     const listFn = async (): Promise<KubernetesListObject<KubernetesObject>> => {
-      const query = this.labelSelector === undefined ? '' : `?labelSelector=${encodeURIComponent(this.labelSelector)}`;
+      const query =
+        this.labelSelector === undefined ? '' : `?labelSelector=${encodeURIComponent(this.labelSelector)}`;
       const res = await this.rest.expect('GET', path + query);
       member.listed = true;
       member.failures = 0;
@@ -85,7 +91,10 @@ export class ResilientInformer<T> implements ObjectWatch<T> {
   private restartLater(member: Member, err: unknown): void {
     if (!this.running) return;
     member.failures += 1;
-    const delay = Math.min(this.backoff.initialMs * 2 ** Math.min(member.failures - 1, 20), this.backoff.maxMs);
+    const delay = Math.min(
+      this.backoff.initialMs * 2 ** Math.min(member.failures - 1, 20),
+      this.backoff.maxMs,
+    );
     this.handlers.onError(err, delay);
     clearTimeout(member.timer);
     member.timer = setTimeout(() => {

@@ -32,8 +32,18 @@ export const OPERATOR_API_CALLS: readonly ApiCall[] = [
     verbs: ['list', 'watch', 'create', 'delete'],
     why: 'one Job per phase, rollback and verify; follow their conditions; delete on resource deletion',
   },
-  { apiGroup: '', resource: 'secrets', verbs: ['get'], why: 'read the database Secret to read the bookkeeping tables' },
-  { apiGroup: '', resource: 'events', verbs: ['create'], why: 'phase started/succeeded/failed/rolled back, problems to fix' },
+  {
+    apiGroup: '',
+    resource: 'secrets',
+    verbs: ['get'],
+    why: 'read the database Secret to read the bookkeeping tables',
+  },
+  {
+    apiGroup: '',
+    resource: 'events',
+    verbs: ['create'],
+    why: 'phase started/succeeded/failed/rolled back, problems to fix',
+  },
   {
     apiGroup: 'coordination.k8s.io',
     resource: 'leases',

@@ -32,7 +32,10 @@ export function setCondition(
   return [...conditions.filter((c) => c.type !== input.type), next].sort(byType);
 }
 
-export function findCondition(conditions: readonly Condition[] | undefined, type: ConditionType): Condition | undefined {
+export function findCondition(
+  conditions: readonly Condition[] | undefined,
+  type: ConditionType,
+): Condition | undefined {
   return conditions?.find((c) => c.type === type);
 }
 
@@ -48,7 +51,11 @@ export interface StatusInput {
   readonly message: string;
   readonly degraded: boolean;
   readonly phases?: readonly PhaseStatus[];
-  readonly progress?: { readonly indexesDone: number; readonly indexesTotal: number; readonly current: string };
+  readonly progress?: {
+    readonly indexesDone: number;
+    readonly indexesTotal: number;
+    readonly current: string;
+  };
 }
 
 const PROGRESSING_PHASES: readonly MigrationPhase[] = ['Running', 'RollingBack'];

@@ -14,8 +14,7 @@ export interface SecretProblem {
 }
 
 export type SecretRead =
-  | { readonly ok: true; readonly url: string }
-  | { readonly ok: false; readonly problem: SecretProblem };
+  { readonly ok: true; readonly url: string } | { readonly ok: false; readonly problem: SecretProblem };
 
 /** Env for the Job's container: DATABASE_URL, or libpq PG* variables the CLI composes into a URL. */
 export function databaseEnv(db: DatabaseSpec): EnvVar[] {
@@ -23,7 +22,10 @@ export function databaseEnv(db: DatabaseSpec): EnvVar[] {
   const pg = db.postgresql;
   if (!pg) return [];
   const ref = pg.secretRef;
-  const fromSecret = (name: string, key: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: ref.name, key } } });
+  const fromSecret = (name: string, key: string): EnvVar => ({
+    name,
+    valueFrom: { secretKeyRef: { name: ref.name, key } },
+  });
   if (ref.urlKey !== undefined) return [fromSecret('DATABASE_URL', ref.urlKey)];
   const env: EnvVar[] = [];
   if (pg.host !== undefined) env.push({ name: 'PGHOST', value: pg.host });
@@ -48,10 +50,18 @@ export function requiredKeys(db: DatabaseSpec): string[] {
 }
 
 /** The operator's own database URL from the Secret, or the problem naming the Secret and key. */
-export function databaseUrlFromSecret(db: DatabaseSpec, namespace: string, secret: KubeSecret | undefined): SecretRead {
+export function databaseUrlFromSecret(
+  db: DatabaseSpec,
+  namespace: string,
+  secret: KubeSecret | undefined,
+): SecretRead {
   if (db.sqlite) return { ok: true, url: `sqlite:${db.sqlite.path}` };
   const pg = db.postgresql;
-  if (!pg) return { ok: false, problem: { reason: 'SecretNotFound', message: 'spec.database.postgresql is missing' } };
+  if (!pg)
+    return {
+      ok: false,
+      problem: { reason: 'SecretNotFound', message: 'spec.database.postgresql is missing' },
+    };
   const name = `${namespace}/${pg.secretRef.name}`;
   const keys = requiredKeys(db);
   if (!secret) {

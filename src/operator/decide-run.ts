@@ -56,7 +56,11 @@ export interface StatusSummary {
   readonly message: string;
   readonly degraded: boolean;
   readonly phases: readonly PhaseStatus[];
-  readonly progress: { readonly indexesDone: number; readonly indexesTotal: number; readonly current: string };
+  readonly progress: {
+    readonly indexesDone: number;
+    readonly indexesTotal: number;
+    readonly current: string;
+  };
 }
 
 export interface RunDecision {
@@ -77,7 +81,9 @@ export function orderedPhases(o: Pick<RunObservation, 'spec' | 'cataloguePhases'
 export function decideRun(o: RunObservation): RunDecision {
   const active = o.jobs.find((j) => j.state === 'active' && !j.deleting);
   if (active) return waitFor(o, active);
-  const failed = o.jobs.find((j) => j.state === 'failed' && j.generation === o.generation && j.kind !== 'cleanup');
+  const failed = o.jobs.find(
+    (j) => j.state === 'failed' && j.generation === o.generation && j.kind !== 'cleanup',
+  );
   if (failed) return afterFailure(o, failed);
   if (isTerminalFailure(o)) return keepTerminal(o);
   const next = orderedPhases(o).find((p) => !isApplied(o, p));
@@ -89,12 +95,36 @@ export function decideRun(o: RunObservation): RunDecision {
 function waitFor(o: RunObservation, job: OwnedJob): RunDecision {
   switch (job.kind) {
     case 'apply':
-      return decision(o, NONE, 'Running', 'PhaseRunning', `phase ${job.phase ?? '?'} running (job ${job.name})`, false, true);
+      return decision(
+        o,
+        NONE,
+        'Running',
+        'PhaseRunning',
+        `phase ${job.phase ?? '?'} running (job ${job.name})`,
+        false,
+        true,
+      );
     case 'verify':
-      return decision(o, NONE, 'Running', 'Verifying', `running the hot-query suite (job ${job.name})`, false, true);
+      return decision(
+        o,
+        NONE,
+        'Running',
+        'Verifying',
+        `running the hot-query suite (job ${job.name})`,
+        false,
+        true,
+      );
     case 'rollback':
     case 'cleanup':
-      return decision(o, NONE, 'RollingBack', 'RollingBack', `rolling back ${job.phases.join(', ')} (job ${job.name})`, true, true);
+      return decision(
+        o,
+        NONE,
+        'RollingBack',
+        'RollingBack',
+        `rolling back ${job.phases.join(', ')} (job ${job.name})`,
+        true,
+        true,
+      );
   }
 }
 
@@ -104,17 +134,45 @@ function afterFailure(o: RunObservation, failed: OwnedJob): RunDecision {
   const rollback = o.jobs.find((j) => j.kind === 'rollback' && j.generation === o.generation);
   if (rollback?.state === 'failed') {
     const detail = rollback.message ?? 'see the job log';
-    return decision(o, NONE, 'Failed', 'RollbackFailed', `rollback job ${rollback.name} failed (${detail}) after: ${why}; indexes may be left behind`, true);
+    return decision(
+      o,
+      NONE,
+      'Failed',
+      'RollbackFailed',
+      `rollback job ${rollback.name} failed (${detail}) after: ${why}; indexes may be left behind`,
+      true,
+    );
   }
   const phase = failed.phase ?? '?';
   if (o.spec.onFailure === 'Halt') {
-    return decision(o, NONE, 'Failed', 'PhaseFailed', `phase ${phase} failed (onFailure Halt, nothing rolled back): ${why}`, true);
+    return decision(
+      o,
+      NONE,
+      'Failed',
+      'PhaseFailed',
+      `phase ${phase} failed (onFailure Halt, nothing rolled back): ${why}`,
+      true,
+    );
   }
   if (rollback?.state === 'succeeded') {
-    return decision(o, NONE, 'RolledBack', 'PhaseFailed', `phase ${phase} failed and was rolled back: ${why}`, true);
+    return decision(
+      o,
+      NONE,
+      'RolledBack',
+      'PhaseFailed',
+      `phase ${phase} failed and was rolled back: ${why}`,
+      true,
+    );
   }
   const job: JobRequest = { kind: 'rollback', phase, phases: rollbackPhases(o, phase) };
-  return decision(o, { type: 'createJob', job }, 'RollingBack', 'PhaseFailed', `phase ${phase} failed, rolling back: ${why}`, true);
+  return decision(
+    o,
+    { type: 'createJob', job },
+    'RollingBack',
+    'PhaseFailed',
+    `phase ${phase} failed, rolling back: ${why}`,
+    true,
+  );
 }
 
 /** RollbackPhase: the failed phase; RollbackAll: it and every enabled phase applied, newest first. */
@@ -137,23 +195,53 @@ function isTerminalFailure(o: RunObservation): boolean {
 
 function keepTerminal(o: RunObservation): RunDecision {
   const p = o.previous;
-  return decision(o, NONE, p.phase ?? 'Failed', p.degradedReason ?? 'PhaseFailed', p.degradedMessage ?? 'the run failed', true);
+  return decision(
+    o,
+    NONE,
+    p.phase ?? 'Failed',
+    p.degradedReason ?? 'PhaseFailed',
+    p.degradedMessage ?? 'the run failed',
+    true,
+  );
 }
 
 function startPhase(o: RunObservation, phase: PhaseName): RunDecision {
-  if (o.spec.suspend) return decision(o, NONE, 'Suspended', 'Suspended', `suspended before phase ${phase}`, false);
+  if (o.spec.suspend)
+    return decision(o, NONE, 'Suspended', 'Suspended', `suspended before phase ${phase}`, false);
   const job: JobRequest = { kind: 'apply', phase, phases: [phase] };
-  return decision(o, { type: 'createJob', job }, 'Running', 'PhaseStarting', `starting phase ${phase}`, false, true);
+  return decision(
+    o,
+    { type: 'createJob', job },
+    'Running',
+    'PhaseStarting',
+    `starting phase ${phase}`,
+    false,
+    true,
+  );
 }
 
 function startVerify(o: RunObservation): RunDecision {
   if (o.spec.suspend) return decision(o, NONE, 'Suspended', 'Suspended', 'suspended before verify', false);
   const job: JobRequest = { kind: 'verify', phases: [] };
-  return decision(o, { type: 'createJob', job }, 'Running', 'Verifying', 'starting the hot-query suite', false, true);
+  return decision(
+    o,
+    { type: 'createJob', job },
+    'Running',
+    'Verifying',
+    'starting the hot-query suite',
+    false,
+    true,
+  );
 }
 
 function succeededJob(o: RunObservation, kind: JobKind, phase?: string): OwnedJob | undefined {
-  return o.jobs.find((j) => j.kind === kind && j.state === 'succeeded' && j.generation === o.generation && (phase === undefined || j.phase === phase));
+  return o.jobs.find(
+    (j) =>
+      j.kind === kind &&
+      j.state === 'succeeded' &&
+      j.generation === o.generation &&
+      (phase === undefined || j.phase === phase),
+  );
 }
 
 /**
@@ -162,7 +250,9 @@ function succeededJob(o: RunObservation, kind: JobKind, phase?: string): OwnedJo
  */
 export function isApplied(o: RunObservation, phase: string): boolean {
   if (o.applied) return o.applied.get(phase)?.applied ?? false;
-  const touching = o.jobs.filter((j) => j.state === 'succeeded' && j.phases.includes(phase) && j.kind !== 'verify');
+  const touching = o.jobs.filter(
+    (j) => j.state === 'succeeded' && j.phases.includes(phase) && j.kind !== 'verify',
+  );
   const newest = touching.sort((a, b) => (a.completedAt ?? '').localeCompare(b.completedAt ?? '')).at(-1);
   if (newest) return newest.kind === 'apply';
   return o.previous.phases?.some((p) => p.name === phase && p.state === 'Succeeded') ?? false;
@@ -178,7 +268,11 @@ function decision(
   poll = false,
 ): RunDecision {
   const phases = phaseStatuses(o);
-  return { action, poll, status: { phase, reason, message, degraded, phases, progress: progressOf(o, phases) } };
+  return {
+    action,
+    poll,
+    status: { phase, reason, message, degraded, phases, progress: progressOf(o, phases) },
+  };
 }
 
 /** One entry per enabled phase, in catalogue order. */
@@ -192,7 +286,8 @@ function phaseStatus(o: RunObservation, name: PhaseName): PhaseStatus {
   const job = newestJobFor(o, name);
   const state = phaseState(o, name, job);
   const timings = db?.startedAt !== undefined ? dbTimings(db) : prevOrJobTimings(prev, job, state);
-  const message = state === 'Failed' || state === 'RolledBack' ? (db?.message ?? job?.message ?? prev?.message) : undefined;
+  const message =
+    state === 'Failed' || state === 'RolledBack' ? (db?.message ?? job?.message ?? prev?.message) : undefined;
   return compact({ name, state, ...timings, message, jobName: job?.name ?? prev?.jobName });
 }
 
@@ -219,11 +314,16 @@ function dbTimings(db: AppliedPhase): Partial<PhaseStatus> {
   };
 }
 
-function prevOrJobTimings(prev: PhaseStatus | undefined, job: OwnedJob | undefined, state: PhaseState): Partial<PhaseStatus> {
+function prevOrJobTimings(
+  prev: PhaseStatus | undefined,
+  job: OwnedJob | undefined,
+  state: PhaseState,
+): Partial<PhaseStatus> {
   if (job?.kind === 'apply') {
     const done = state === 'Succeeded' || state === 'Failed';
     const completedAt = done ? job.completedAt : undefined;
-    const seconds = completedAt && job.startedAt ? (Date.parse(completedAt) - Date.parse(job.startedAt)) / 1000 : undefined;
+    const seconds =
+      completedAt && job.startedAt ? (Date.parse(completedAt) - Date.parse(job.startedAt)) / 1000 : undefined;
     return { startedAt: job.startedAt, completedAt, durationSeconds: seconds };
   }
   if (!prev) return {};

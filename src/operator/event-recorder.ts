@@ -37,7 +37,14 @@ export class EventRecorder {
     try {
       await this.kube.createEvent(namespace, {
         metadata: { name: `${name}.${randomBytes(8).toString('hex')}`, namespace },
-        involvedObject: { apiVersion: API_VERSION, kind: KIND, name, namespace, uid, resourceVersion: m.metadata.resourceVersion },
+        involvedObject: {
+          apiVersion: API_VERSION,
+          kind: KIND,
+          name,
+          namespace,
+          uid,
+          resourceVersion: m.metadata.resourceVersion,
+        },
         type,
         reason,
         message: text,

@@ -45,8 +45,17 @@ export const DEFAULT_JOB_SETTINGS: JobSettings = {
 
 const MAX_NAME = 63;
 
-export function jobName(migration: string, request: Pick<JobRequest, 'kind' | 'phase'>, generation: number): string {
-  const suffix = request.kind === 'apply' ? `${request.phase ?? 'phase'}-g${generation}` : request.kind === 'cleanup' ? 'cleanup' : `${request.kind}-g${generation}`;
+export function jobName(
+  migration: string,
+  request: Pick<JobRequest, 'kind' | 'phase'>,
+  generation: number,
+): string {
+  const suffix =
+    request.kind === 'apply'
+      ? `${request.phase ?? 'phase'}-g${generation}`
+      : request.kind === 'cleanup'
+        ? 'cleanup'
+        : `${request.kind}-g${generation}`;
   const full = `${migration}-${suffix}`;
   if (full.length <= MAX_NAME) return full;
   const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);
@@ -68,7 +77,11 @@ export function jobArgs(spec: IndexMigrationSpec, request: JobRequest, logLevel:
   }
 }
 
-const ON_FAILURE_FLAG = { RollbackPhase: 'rollback-phase', RollbackAll: 'rollback-all', Halt: 'halt' } as const;
+const ON_FAILURE_FLAG = {
+  RollbackPhase: 'rollback-phase',
+  RollbackAll: 'rollback-all',
+  Halt: 'halt',
+} as const;
 
 function upFlags(spec: IndexMigrationSpec): string[] {
   const flags = [
@@ -106,12 +119,21 @@ export function buildJob(migration: IndexMigration, request: JobRequest, setting
       namespace: meta.namespace,
       labels,
       ownerReferences: [
-        { apiVersion: API_VERSION, kind: KIND, name, uid: meta.uid ?? '', controller: true, blockOwnerDeletion: true },
+        {
+          apiVersion: API_VERSION,
+          kind: KIND,
+          name,
+          uid: meta.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
       ],
     },
     spec: {
       backoffLimit: 0,
-      ...(migration.spec.activeDeadlineSeconds === undefined ? {} : { activeDeadlineSeconds: migration.spec.activeDeadlineSeconds }),
+      ...(migration.spec.activeDeadlineSeconds === undefined
+        ? {}
+        : { activeDeadlineSeconds: migration.spec.activeDeadlineSeconds }),
       ttlSecondsAfterFinished: migration.spec.ttlSecondsAfterFinished ?? settings.ttlSecondsAfterFinished,
       template: { metadata: { labels }, spec: podSpec(migration.spec, request, settings) },
     },
@@ -149,6 +171,8 @@ function podSpec(spec: IndexMigrationSpec, request: JobRequest, settings: JobSet
       seccompProfile: { type: 'RuntimeDefault' },
     },
     containers: [container],
-    ...(sqlite ? { volumes: [{ name: 'database', persistentVolumeClaim: { claimName: sqlite.claimName } }] } : {}),
+    ...(sqlite
+      ? { volumes: [{ name: 'database', persistentVolumeClaim: { claimName: sqlite.claimName } }] }
+      : {}),
   };
 }

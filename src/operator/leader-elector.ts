@@ -107,7 +107,10 @@ export class LeaderElector {
     const current = await this.kube.getLease(namespace, name);
     const now = this.now();
     if (!current) {
-      const created = await this.kube.createLease(namespace, { metadata: { name, namespace }, spec: this.spec(now, now, 0) });
+      const created = await this.kube.createLease(namespace, {
+        metadata: { name, namespace },
+        spec: this.spec(now, now, 0),
+      });
       return this.accept(created, now);
     }
     this.lease = current;
@@ -117,7 +120,10 @@ export class LeaderElector {
     if (!mine && this.heldByOther() && !this.expired(now)) return false;
     const transitions = (spec.leaseTransitions ?? 0) + (mine ? 0 : 1);
     const acquired = mine && spec.acquireTime !== undefined ? spec.acquireTime : microTime(now);
-    const next: KubeLease = { metadata: current.metadata, spec: { ...this.spec(now, now, transitions), acquireTime: acquired } };
+    const next: KubeLease = {
+      metadata: current.metadata,
+      spec: { ...this.spec(now, now, transitions), acquireTime: acquired },
+    };
     return this.accept(await this.kube.replaceLease(namespace, next), now);
   }
 
@@ -153,12 +159,20 @@ export class LeaderElector {
     await this.stopLeading();
     const lease = this.lease;
     if (lease?.spec?.holderIdentity !== this.options.identity) return;
-    const spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.now()) };
+    const spec = {
+      ...lease.spec,
+      holderIdentity: '',
+      leaseDurationSeconds: 1,
+      renewTime: microTime(this.now()),
+    };
     try {
       await this.kube.replaceLease(this.options.namespace, { metadata: lease.metadata, spec });
       this.log.info({ lease: this.options.name }, 'released leadership');
     } catch (e) {
-      this.log.warn({ err: e, lease: this.options.name }, 'could not release the lease; it expires on its own');
+      this.log.warn(
+        { err: e, lease: this.options.name },
+        'could not release the lease; it expires on its own',
+      );
     }
   }
 }

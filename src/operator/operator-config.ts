@@ -19,12 +19,23 @@ export interface OperatorConfig {
 
 const PORT = { min: 0, max: 65_535 } as const;
 
-export function parseOperatorConfig(values: RawValues, env: Env, hostname: string, logLevel: string): OperatorConfig {
+export function parseOperatorConfig(
+  values: RawValues,
+  env: Env,
+  hostname: string,
+  logLevel: string,
+): OperatorConfig {
   const p = new Problems();
   const watch = str(values['watch-namespace']) ?? env['WATCH_NAMESPACE'] ?? '';
-  const namespaces = watch.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const namespaces = watch
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const image = str(values['job-image']) ?? env['OPERATOR_IMAGE'];
-  if (image === undefined || image === '') p.add('--job-image (or OPERATOR_IMAGE) is required: the image the phase Jobs run, normally the operator\'s own');
+  if (image === undefined || image === '')
+    p.add(
+      "--job-image (or OPERATOR_IMAGE) is required: the image the phase Jobs run, normally the operator's own",
+    );
   const lease: LeaderElectionOptions = {
     name: str(values['lease-name']) ?? 'index-operator-leader',
     namespace: str(values['lease-namespace']) ?? env['POD_NAMESPACE'] ?? 'default',
@@ -48,13 +59,33 @@ export function parseOperatorConfig(values: RawValues, env: Env, hostname: strin
     kubeconfig: str(values['kubeconfig']),
     jobs: {
       image: image ?? '',
-      runAsUser: integerFlag('--job-run-as-user', values['job-run-as-user'], d.runAsUser, { min: 1, max: 2 ** 31 - 1 }, p),
+      runAsUser: integerFlag(
+        '--job-run-as-user',
+        values['job-run-as-user'],
+        d.runAsUser,
+        { min: 1, max: 2 ** 31 - 1 },
+        p,
+      ),
       resources: {
-        requests: { cpu: str(values['job-cpu-request']) ?? d.resources.requests['cpu'] ?? '50m', memory: str(values['job-memory-request']) ?? d.resources.requests['memory'] ?? '128Mi' },
-        limits: { cpu: str(values['job-cpu-limit']) ?? d.resources.limits['cpu'] ?? '1', memory: str(values['job-memory-limit']) ?? d.resources.limits['memory'] ?? '512Mi' },
+        requests: {
+          cpu: str(values['job-cpu-request']) ?? d.resources.requests['cpu'] ?? '50m',
+          memory: str(values['job-memory-request']) ?? d.resources.requests['memory'] ?? '128Mi',
+        },
+        limits: {
+          cpu: str(values['job-cpu-limit']) ?? d.resources.limits['cpu'] ?? '1',
+          memory: str(values['job-memory-limit']) ?? d.resources.limits['memory'] ?? '512Mi',
+        },
       },
-      ttlSecondsAfterFinished: integerFlag('--job-ttl-seconds', values['job-ttl-seconds'], d.ttlSecondsAfterFinished, { min: 0, max: 31_536_000 }, p),
-      ...(str(values['job-service-account']) === undefined ? {} : { serviceAccountName: str(values['job-service-account']) }),
+      ttlSecondsAfterFinished: integerFlag(
+        '--job-ttl-seconds',
+        values['job-ttl-seconds'],
+        d.ttlSecondsAfterFinished,
+        { min: 0, max: 31_536_000 },
+        p,
+      ),
+      ...(str(values['job-service-account']) === undefined
+        ? {}
+        : { serviceAccountName: str(values['job-service-account']) }),
       logLevel: logLevel === 'silent' ? 'warn' : logLevel,
     },
   };

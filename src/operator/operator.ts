@@ -47,8 +47,13 @@ export class Operator {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const probes = this.options.probes ? await startProbeServer(this.options.probes.host, this.options.probes.port, this) : undefined;
-    this.deps.log.info({ server: this.deps.kube.server, identity: this.options.lease.identity }, 'operator started');
+    const probes = this.options.probes
+      ? await startProbeServer(this.options.probes.host, this.options.probes.port, this)
+      : undefined;
+    this.deps.log.info(
+      { server: this.deps.kube.server, identity: this.options.lease.identity },
+      'operator started',
+    );
     try {
       await this.elector.run(signal);
       await this.stopping;

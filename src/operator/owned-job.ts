@@ -67,7 +67,10 @@ export function toOwnedJob(job: KubeJob): OwnedJob | undefined {
   };
 }
 
-function conditionTrue(job: KubeJob, type: string): { message?: string; lastTransitionTime?: string } | undefined {
+function conditionTrue(
+  job: KubeJob,
+  type: string,
+): { message?: string; lastTransitionTime?: string } | undefined {
   return job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
 }
 

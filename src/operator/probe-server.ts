@@ -9,7 +9,11 @@ export interface ProbeState {
   ready(): { readonly ok: boolean; readonly detail: string };
 }
 
-export async function startProbeServer(host: string, port: number, state: ProbeState): Promise<{ readonly port: number; close(): Promise<void> }> {
+export async function startProbeServer(
+  host: string,
+  port: number,
+  state: ProbeState,
+): Promise<{ readonly port: number; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');

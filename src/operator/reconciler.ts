@@ -25,7 +25,11 @@ export interface OperatorMetrics {
   reconciled?(e: { readonly result: 'ok' | 'requeue' | 'error'; readonly seconds: number }): void;
   reconcileError?(reason: 'permanent' | 'transient' | 'bug'): void;
   leader?(isLeader: boolean): void;
-  statusWritten?(e: { readonly namespace: string; readonly migration: string; readonly status: IndexMigrationStatus }): void;
+  statusWritten?(e: {
+    readonly namespace: string;
+    readonly migration: string;
+    readonly status: IndexMigrationStatus;
+  }): void;
   migrationDeleted?(e: { readonly namespace: string; readonly migration: string }): void;
 }
 
@@ -69,11 +73,14 @@ export class Reconciler {
     const problems = validateSpec(m.spec, this.deps.catalogues);
     if (problems.length > 0) return this.invalid(m, problems, signal);
     const catalogue = this.deps.catalogues.load(m.spec.catalogue);
-    const secret = m.spec.database.postgresql ? await this.deps.kube.getSecret(namespace, m.spec.database.postgresql.secretRef.name) : undefined;
+    const secret = m.spec.database.postgresql
+      ? await this.deps.kube.getSecret(namespace, m.spec.database.postgresql.secretRef.name)
+      : undefined;
     const target = databaseUrlFromSecret(m.spec.database, namespace, secret);
     if (!target.ok) return this.degraded(m, target.problem.reason, target.problem.message, signal);
     const applied = await this.readApplied(target.url, catalogue, m);
-    if (applied instanceof Unreachable) return this.degraded(m, 'DatabaseUnreachable', applied.message, signal);
+    if (applied instanceof Unreachable)
+      return this.degraded(m, 'DatabaseUnreachable', applied.message, signal);
     const jobs = ownedJobs(this.jobsOf(m), m.metadata.uid ?? '');
     const decision = decideRun(this.observation(m, catalogue, jobs, applied));
     if (signal.aborted) return DONE;
@@ -90,14 +97,23 @@ export class Reconciler {
     return { requeueAfterMs: 0 };
   }
 
-  private async invalid(m: IndexMigration, problems: readonly string[], signal: AbortSignal): Promise<ReconcileResult> {
+  private async invalid(
+    m: IndexMigration,
+    problems: readonly string[],
+    signal: AbortSignal,
+  ): Promise<ReconcileResult> {
     const message = `invalid spec: ${problems.join('; ')}`;
     await this.deps.events.record(m, 'Warning', 'InvalidSpec', message);
     await this.writeStatus(m, { phase: 'Failed', reason: 'InvalidSpec', message, degraded: true }, signal);
     return DONE;
   }
 
-  private async degraded(m: IndexMigration, reason: string, message: string, signal: AbortSignal): Promise<ReconcileResult> {
+  private async degraded(
+    m: IndexMigration,
+    reason: string,
+    message: string,
+    signal: AbortSignal,
+  ): Promise<ReconcileResult> {
     await this.deps.events.record(m, 'Warning', reason, message);
     const phase = m.status?.phase ?? 'Pending';
     const keep = phase === 'Succeeded' || phase === 'Failed' || phase === 'RolledBack' ? 'Pending' : phase;
@@ -105,11 +121,18 @@ export class Reconciler {
     return BACKOFF;
   }
 
-  private async readApplied(url: string, catalogue: Catalogue, m: IndexMigration): Promise<ReadonlyMap<string, AppliedPhase> | undefined | Unreachable> {
+  private async readApplied(
+    url: string,
+    catalogue: Catalogue,
+    m: IndexMigration,
+  ): Promise<ReadonlyMap<string, AppliedPhase> | undefined | Unreachable> {
     try {
       return await this.deps.readBookkeeping(url, catalogue, this.deps.log);
     } catch (e) {
-      this.deps.log.warn({ err: e, migration: m.metadata.name, namespace: m.metadata.namespace }, 'cannot read the bookkeeping tables');
+      this.deps.log.warn(
+        { err: e, migration: m.metadata.name, namespace: m.metadata.namespace },
+        'cannot read the bookkeeping tables',
+      );
       return new Unreachable(`cannot read the database's bookkeeping tables: ${errorMessage(e)}`);
     }
   }
@@ -118,7 +141,12 @@ export class Reconciler {
     return this.deps.jobs().filter((j) => j.metadata.namespace === m.metadata.namespace);
   }
 
-  private observation(m: IndexMigration, catalogue: Catalogue, jobs: readonly OwnedJob[], applied: ReadonlyMap<string, AppliedPhase> | undefined): Parameters<typeof decideRun>[0] {
+  private observation(
+    m: IndexMigration,
+    catalogue: Catalogue,
+    jobs: readonly OwnedJob[],
+    applied: ReadonlyMap<string, AppliedPhase> | undefined,
+  ): Parameters<typeof decideRun>[0] {
     const degraded = findCondition(m.status?.conditions, 'Degraded');
     return {
       generation: m.metadata.generation ?? 0,
@@ -128,9 +156,13 @@ export class Reconciler {
       applied,
       previous: {
         ...(m.status?.phase === undefined ? {} : { phase: m.status.phase }),
-        ...(m.status?.observedGeneration === undefined ? {} : { observedGeneration: m.status.observedGeneration }),
+        ...(m.status?.observedGeneration === undefined
+          ? {}
+          : { observedGeneration: m.status.observedGeneration }),
         ...(m.status?.phases === undefined ? {} : { phases: m.status.phases }),
-        ...(degraded?.status === 'True' ? { degradedReason: degraded.reason, degradedMessage: degraded.message } : {}),
+        ...(degraded?.status === 'True'
+          ? { degradedReason: degraded.reason, degradedMessage: degraded.message }
+          : {}),
       },
     };
   }
@@ -141,7 +173,16 @@ export class Reconciler {
     const job = buildJob(m, request, this.deps.jobSettings);
     const result = await this.deps.kube.createJob(m.metadata.namespace ?? '', job);
     const jobName = job.metadata.name ?? '';
-    this.deps.log.info({ migration: m.metadata.name, namespace: m.metadata.namespace, phase: request.phase, job: jobName, result }, `job ${request.kind}`);
+    this.deps.log.info(
+      {
+        migration: m.metadata.name,
+        namespace: m.metadata.namespace,
+        phase: request.phase,
+        job: jobName,
+        result,
+      },
+      `job ${request.kind}`,
+    );
     if (result === 'exists') return;
     const [type, reason, message] = startedEvent(request.kind, request.phases, jobName);
     await this.deps.events.record(m, type, reason, message);
@@ -151,8 +192,13 @@ export class Reconciler {
     const status = buildStatus(m.status, input, m.metadata.generation ?? 0, this.deps.now().toISOString());
     if (signal.aborted || sameStatus(m.status, status)) return;
     const written = await this.deps.kube.replaceMigrationStatus({ ...m, status });
-    this.deps.metrics?.statusWritten?.({ namespace: m.metadata.namespace ?? '', migration: m.metadata.name ?? '', status: written.status ?? status });
-    for (const [type, reason, message] of phaseEvents(m.status, status)) await this.deps.events.record(m, type, reason, message);
+    this.deps.metrics?.statusWritten?.({
+      namespace: m.metadata.namespace ?? '',
+      migration: m.metadata.name ?? '',
+      status: written.status ?? status,
+    });
+    for (const [type, reason, message] of phaseEvents(m.status, status))
+      await this.deps.events.record(m, type, reason, message);
   }
 
   // --------------------------------------------------------------------------------------- deletion
@@ -170,7 +216,10 @@ export class Reconciler {
     if (signal.aborted) return DONE;
     const finalizers = (m.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
     await this.deps.kube.replaceMigration({ ...m, metadata: { ...m.metadata, finalizers } });
-    this.deps.metrics?.migrationDeleted?.({ namespace: m.metadata.namespace ?? '', migration: m.metadata.name ?? '' });
+    this.deps.metrics?.migrationDeleted?.({
+      namespace: m.metadata.namespace ?? '',
+      migration: m.metadata.name ?? '',
+    });
     return DONE;
   }
 
@@ -179,7 +228,12 @@ export class Reconciler {
     const cleanup = jobs.find((j) => j.kind === 'cleanup');
     if (cleanup?.state === 'active') return true;
     if (cleanup?.state === 'failed') {
-      await this.deps.events.record(m, 'Warning', 'CleanupFailed', `rollback on deletion failed (job ${cleanup.name}); the indexes are left in place`);
+      await this.deps.events.record(
+        m,
+        'Warning',
+        'CleanupFailed',
+        `rollback on deletion failed (job ${cleanup.name}); the indexes are left in place`,
+      );
       return false;
     }
     if (cleanup?.state === 'succeeded' || signal.aborted) return false;
@@ -188,13 +242,32 @@ export class Reconciler {
     const phases = orderedPhases({ spec: m.spec, cataloguePhases: catalogue }).reverse();
     const job = buildJob(m, { kind: 'cleanup', phases }, this.deps.jobSettings);
     const result = await this.deps.kube.createJob(m.metadata.namespace ?? '', job);
-    if (result === 'created') await this.deps.events.record(m, 'Normal', 'RollingBack', `deleting: rolling back ${phases.join(', ')} (job ${job.metadata.name ?? ''})`);
-    await this.writeStatus(m, { phase: 'RollingBack', reason: 'Deleting', message: `rolling back ${phases.join(', ')} before deletion`, degraded: false }, signal);
+    if (result === 'created')
+      await this.deps.events.record(
+        m,
+        'Normal',
+        'RollingBack',
+        `deleting: rolling back ${phases.join(', ')} (job ${job.metadata.name ?? ''})`,
+      );
+    await this.writeStatus(
+      m,
+      {
+        phase: 'RollingBack',
+        reason: 'Deleting',
+        message: `rolling back ${phases.join(', ')} before deletion`,
+        degraded: false,
+      },
+      signal,
+    );
     return true;
   }
 }
 
-function startedEvent(kind: OwnedJob['kind'], phases: readonly string[], job: string): ['Normal' | 'Warning', string, string] {
+function startedEvent(
+  kind: OwnedJob['kind'],
+  phases: readonly string[],
+  job: string,
+): ['Normal' | 'Warning', string, string] {
   switch (kind) {
     case 'apply':
       return ['Normal', 'PhaseStarted', `phase ${phases.join(', ')} started (job ${job})`];

@@ -16,12 +16,16 @@ export function validateSpec(spec: IndexMigrationSpec, catalogues: CatalogueLook
   const problems: string[] = [];
   const phases = catalogues.phases(spec.catalogue);
   if (!phases) {
-    problems.push(`spec.catalogue '${spec.catalogue}' is not a built-in catalogue; use one of: ${catalogues.names().join(', ')}`);
+    problems.push(
+      `spec.catalogue '${spec.catalogue}' is not a built-in catalogue; use one of: ${catalogues.names().join(', ')}`,
+    );
   } else {
     const known = phases.map((p) => p.name);
     const unknown = spec.phases.filter((p) => !known.includes(p));
     if (unknown.length > 0) {
-      problems.push(`spec.phases: catalogue '${spec.catalogue}' has no phase ${unknown.join(', ')}; its phases are: ${known.join(', ')}`);
+      problems.push(
+        `spec.phases: catalogue '${spec.catalogue}' has no phase ${unknown.join(', ')}; its phases are: ${known.join(', ')}`,
+      );
     }
   }
   if (spec.phases.length === 0) problems.push('spec.phases is empty: list at least one phase');
@@ -42,19 +46,24 @@ function databaseProblems(spec: IndexMigrationSpec): string[] {
   const db = spec.database;
   if (db.dialect === 'sqlite') {
     if (!db.sqlite) return ['spec.database.sqlite is required when dialect is sqlite (claimName and path)'];
-    if (!db.sqlite.path.startsWith('/')) return [`spec.database.sqlite.path '${db.sqlite.path}' must be absolute, e.g. /data/app.db`];
+    if (!db.sqlite.path.startsWith('/'))
+      return [`spec.database.sqlite.path '${db.sqlite.path}' must be absolute, e.g. /data/app.db`];
     return [];
   }
   const pg = db.postgresql;
   if (!pg) return ['spec.database.postgresql is required when dialect is postgresql (host and secretRef)'];
   const problems: string[] = [];
   if (pg.host === undefined && pg.hostKey === undefined && pg.secretRef.urlKey === undefined) {
-    problems.push('spec.database.postgresql needs host (or hostKey naming a Secret key, or secretRef.urlKey)');
+    problems.push(
+      'spec.database.postgresql needs host (or hostKey naming a Secret key, or secretRef.urlKey)',
+    );
   }
   const ref = pg.secretRef;
   const parts = [ref.userKey, ref.passwordKey, ref.databaseKey];
   if (ref.urlKey === undefined && parts.some((k) => k === undefined)) {
-    problems.push('spec.database.postgresql.secretRef needs urlKey, or all of userKey, passwordKey and databaseKey');
+    problems.push(
+      'spec.database.postgresql.secretRef needs urlKey, or all of userKey, passwordKey and databaseKey',
+    );
   }
   return problems;
 }

@@ -27,8 +27,8 @@ const db: FreshDatabase = await freshPostgres('iopctl');
 let server: FakeApiServer;
 const running: RunningOperator[] = [];
 
-async function operator(identity: string): Promise<RunningOperator> {
-  const op = await startOperator(server, identity);
+function operator(identity: string): RunningOperator {
+  const op = startOperator(server, identity);
   running.push(op);
   return op;
 }
@@ -38,7 +38,10 @@ function holder(): string | undefined {
 }
 
 function jobNames(): string[] {
-  return server.list('jobs', NS).map((j) => (j as { metadata: { name: string } }).metadata.name).sort();
+  return server
+    .list('jobs', NS)
+    .map((j) => (j as { metadata: { name: string } }).metadata.name)
+    .sort();
 }
 
 afterEach(async () => {
@@ -50,16 +53,18 @@ afterEach(async () => {
 /** Every request the operators made is in OPERATOR_API_CALLS (the chart's RBAC is built from it). */
 function assertOnlyListedApiCalls(): void {
   const allowed = new Set(OPERATOR_API_CALLS.flatMap((c) => c.verbs.map((v) => `${v} ${c.resource}`)));
-  const made = new Set(server.requests.map((r) => `${r.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ''}`));
+  const made = new Set(
+    server.requests.map((r) => `${r.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ''}`),
+  );
   const outside = [...made].filter((call) => !allowed.has(call));
   assert.deepEqual(outside, [], `API calls missing from OPERATOR_API_CALLS: ${outside.join(', ')}`);
 }
 
-describe('operator controller', () => {
-  it('marks a spec the schema cannot check Failed and Degraded, saying what to fix', async () => {
+void describe('operator controller', () => {
+  void it('marks a spec the schema cannot check Failed and Degraded, saying what to fix', async () => {
     server = await FakeApiServer.start();
     server.create('secrets', urlSecret('pg', db.url));
-    await operator('op-1');
+    operator('op-1');
     server.create('indexmigrations', migration('bad', { database: pgDatabase('pg'), catalogue: 'nope' }));
     const m = await eventually(() => {
       const got = getMigration(server, 'bad');
@@ -69,18 +74,25 @@ describe('operator controller', () => {
     const degraded = condition(m, 'Degraded');
     assert.equal(degraded?.status, 'True');
     assert.equal(degraded?.reason, 'InvalidSpec');
-    assert.match(degraded?.message ?? '', /spec\.catalogue 'nope' is not a built-in catalogue; use one of: .*contextforge/);
+    assert.match(
+      degraded?.message ?? '',
+      /spec\.catalogue 'nope' is not a built-in catalogue; use one of: .*contextforge/,
+    );
     assert.equal(m?.status?.observedGeneration, m?.metadata.generation);
     assert.deepEqual(jobNames(), []);
     assert.ok(m?.metadata.finalizers?.includes('index-operator.io/finalizer'));
   });
 
-  it('waits for a missing Secret (naming it and its keys) and proceeds once it exists', async () => {
+  void it('waits for a missing Secret (naming it and its keys) and proceeds once it exists', async () => {
     server = await FakeApiServer.start();
-    await operator('op-1');
+    operator('op-1');
     const database = {
       dialect: 'postgresql' as const,
-      postgresql: { host: PG_HOST, port: PG_PORT, secretRef: { name: 'pg-app', userKey: 'USER', passwordKey: 'PASSWORD', databaseKey: 'DB' } },
+      postgresql: {
+        host: PG_HOST,
+        port: PG_PORT,
+        secretRef: { name: 'pg-app', userKey: 'USER', passwordKey: 'PASSWORD', databaseKey: 'DB' },
+      },
     };
     server.create('indexmigrations', migration('mcp', { database, phases: ['core'] }));
     await eventually(() => {
@@ -89,7 +101,12 @@ describe('operator controller', () => {
       assert.match(d.message, /Secret apps\/pg-app not found: create it with keys USER, PASSWORD, DB/);
     });
     const b64 = (s: string): string => Buffer.from(s).toString('base64');
-    server.create('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pg-app', namespace: NS }, data: { USER: b64(PG_USER), DB: b64(db.name) } });
+    server.create('secrets', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'pg-app', namespace: NS },
+      data: { USER: b64(PG_USER), DB: b64(db.name) },
+    });
     await eventually(() => {
       const d = condition(getMigration(server, 'mcp'), 'Degraded');
       assert.equal(d?.reason, 'SecretKeyMissing');
@@ -109,16 +126,19 @@ describe('operator controller', () => {
     assert.equal(events.filter((r) => r === 'SecretNotFound').length, 1, 'identical events are not repeated');
   });
 
-  it('lets only the lease holder create Jobs; when it stops, the other replica takes over', async () => {
+  void it('lets only the lease holder create Jobs; when it stops, the other replica takes over', async () => {
     server = await FakeApiServer.start();
     server.create('secrets', urlSecret('pg', db.url));
-    const first = await operator('op-1');
+    const first = operator('op-1');
     await eventually(() => assert.equal(holder(), 'op-1'));
-    await operator('op-2');
+    operator('op-2');
     server.create('indexmigrations', migration('one', { database: pgDatabase('pg'), phases: ['core'] }));
     await eventually(() => assert.deepEqual(jobNames(), ['one-core-g1']));
     assert.equal(holder(), 'op-1');
-    assert.ok(!logLines.some((l) => l.includes('"identity":"op-2"') && l.includes('"msg":"job apply"')), 'standby created nothing');
+    assert.ok(
+      !logLines.some((l) => l.includes('"identity":"op-2"') && l.includes('"msg":"job apply"')),
+      'standby created nothing',
+    );
     await first.stop();
     running.splice(running.indexOf(first), 1);
     await eventually(() => assert.equal(holder(), 'op-2'), 3000);
@@ -128,10 +148,10 @@ describe('operator controller', () => {
   });
 
   for (const goneAs of ['event', 'http'] as const) {
-    it(`re-lists and carries on after its watches are cut and the history compacted (410 Gone as ${goneAs})`, async () => {
+    void it(`re-lists and carries on after its watches are cut and the history compacted (410 Gone as ${goneAs})`, async () => {
       server = await FakeApiServer.start({ goneAs });
       server.create('secrets', urlSecret('pg', db.url));
-      const op = await operator('op-1');
+      const op = operator('op-1');
       server.create('indexmigrations', migration('a', { database: pgDatabase('pg'), phases: ['core'] }));
       await eventually(() => assert.deepEqual(jobNames(), ['a-core-g1']));
       const lists = server.countRequests('list', 'indexmigrations');

@@ -10,10 +10,18 @@ const CATALOGUE = [
   { name: 'teams', indexes: 4 },
 ];
 
-function obs(over: Partial<RunObservation> & { readonly phases?: readonly PhaseName[] } = {}): RunObservation {
+function obs(
+  over: Partial<RunObservation> & { readonly phases?: readonly PhaseName[] } = {},
+): RunObservation {
   return {
     generation: 2,
-    spec: { phases: over.phases ?? ['teams', 'core'], onFailure: 'RollbackPhase', suspend: false, verify: false, ...over.spec },
+    spec: {
+      phases: over.phases ?? ['teams', 'core'],
+      onFailure: 'RollbackPhase',
+      suspend: false,
+      verify: false,
+      ...over.spec,
+    },
     cataloguePhases: CATALOGUE,
     jobs: [],
     applied: new Map(),
@@ -38,7 +46,20 @@ function job(over: Partial<OwnedJob> & Pick<OwnedJob, 'kind' | 'state'>): OwnedJ
 }
 
 const applied = (...names: string[]): Map<string, AppliedPhase> =>
-  new Map(names.map((n) => [n, { applied: true, indexesCreated: 1, indexesSkipped: 0, indexesDone: 1, startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:02Z', durationMs: 2000 }]));
+  new Map(
+    names.map((n) => [
+      n,
+      {
+        applied: true,
+        indexesCreated: 1,
+        indexesSkipped: 0,
+        indexesDone: 1,
+        startedAt: '2026-01-01T00:00:00Z',
+        finishedAt: '2026-01-01T00:00:02Z',
+        durationMs: 2000,
+      },
+    ]),
+  );
 
 interface Row {
   readonly name: string;
@@ -49,22 +70,52 @@ interface Row {
 }
 
 const rows: Row[] = [
-  { name: 'nothing applied: first enabled phase in catalogue order', o: obs(), action: 'apply core', phase: 'Running' },
-  { name: 'core applied: next is teams (rbac not enabled)', o: obs({ applied: applied('core') }), action: 'apply teams', phase: 'Running' },
-  { name: 'all applied, no verify: Succeeded', o: obs({ applied: applied('core', 'teams') }), action: 'none', phase: 'Succeeded', reason: 'Succeeded' },
+  {
+    name: 'nothing applied: first enabled phase in catalogue order',
+    o: obs(),
+    action: 'apply core',
+    phase: 'Running',
+  },
+  {
+    name: 'core applied: next is teams (rbac not enabled)',
+    o: obs({ applied: applied('core') }),
+    action: 'apply teams',
+    phase: 'Running',
+  },
+  {
+    name: 'all applied, no verify: Succeeded',
+    o: obs({ applied: applied('core', 'teams') }),
+    action: 'none',
+    phase: 'Succeeded',
+    reason: 'Succeeded',
+  },
   {
     name: 'all applied, verify asked: verify Job',
-    o: obs({ applied: applied('core', 'teams'), spec: { phases: ['core'], onFailure: 'RollbackPhase', suspend: false, verify: true } }),
+    o: obs({
+      applied: applied('core', 'teams'),
+      spec: { phases: ['core'], onFailure: 'RollbackPhase', suspend: false, verify: true },
+    }),
     action: 'verify',
     phase: 'Running',
   },
   {
     name: 'verify succeeded: Succeeded',
-    o: obs({ applied: applied('core'), phases: ['core'], spec: { phases: ['core'], onFailure: 'Halt', suspend: false, verify: true }, jobs: [job({ kind: 'verify', state: 'succeeded', phases: [] })] }),
+    o: obs({
+      applied: applied('core'),
+      phases: ['core'],
+      spec: { phases: ['core'], onFailure: 'Halt', suspend: false, verify: true },
+      jobs: [job({ kind: 'verify', state: 'succeeded', phases: [] })],
+    }),
     action: 'none',
     phase: 'Succeeded',
   },
-  { name: 'a Job running: wait', o: obs({ jobs: [job({ kind: 'apply', state: 'active' })] }), action: 'none', phase: 'Running', reason: 'PhaseRunning' },
+  {
+    name: 'a Job running: wait',
+    o: obs({ jobs: [job({ kind: 'apply', state: 'active' })] }),
+    action: 'none',
+    phase: 'Running',
+    reason: 'PhaseRunning',
+  },
   {
     name: 'a Job of an older generation running (spec changed): wait for it',
     o: obs({ jobs: [job({ kind: 'apply', state: 'active', generation: 1 })] }),
@@ -79,27 +130,46 @@ const rows: Row[] = [
   },
   {
     name: 'suspended while a Job runs: it finishes',
-    o: obs({ spec: { phases: ['core'], onFailure: 'RollbackPhase', suspend: true, verify: false }, jobs: [job({ kind: 'apply', state: 'active' })] }),
+    o: obs({
+      spec: { phases: ['core'], onFailure: 'RollbackPhase', suspend: true, verify: false },
+      jobs: [job({ kind: 'apply', state: 'active' })],
+    }),
     action: 'none',
     phase: 'Running',
   },
-  { name: 'phase failed, RollbackPhase: rollback Job of that phase', o: obs({ jobs: [job({ kind: 'apply', state: 'failed' })] }), action: 'rollback core', phase: 'RollingBack', reason: 'PhaseFailed' },
+  {
+    name: 'phase failed, RollbackPhase: rollback Job of that phase',
+    o: obs({ jobs: [job({ kind: 'apply', state: 'failed' })] }),
+    action: 'rollback core',
+    phase: 'RollingBack',
+    reason: 'PhaseFailed',
+  },
   {
     name: 'phase failed, RollbackAll: rollback of it and applied phases, newest first',
-    o: obs({ phases: ['core', 'rbac', 'teams'], spec: { phases: ['core', 'rbac', 'teams'], onFailure: 'RollbackAll', suspend: false, verify: false }, applied: applied('core', 'rbac'), jobs: [job({ kind: 'apply', state: 'failed', phase: 'teams', phases: ['teams'] })] }),
+    o: obs({
+      phases: ['core', 'rbac', 'teams'],
+      spec: { phases: ['core', 'rbac', 'teams'], onFailure: 'RollbackAll', suspend: false, verify: false },
+      applied: applied('core', 'rbac'),
+      jobs: [job({ kind: 'apply', state: 'failed', phase: 'teams', phases: ['teams'] })],
+    }),
     action: 'rollback teams,rbac,core',
     phase: 'RollingBack',
   },
   {
     name: 'phase failed, Halt: Failed, nothing rolled back',
-    o: obs({ spec: { phases: ['core'], onFailure: 'Halt', suspend: false, verify: false }, jobs: [job({ kind: 'apply', state: 'failed' })] }),
+    o: obs({
+      spec: { phases: ['core'], onFailure: 'Halt', suspend: false, verify: false },
+      jobs: [job({ kind: 'apply', state: 'failed' })],
+    }),
     action: 'none',
     phase: 'Failed',
     reason: 'PhaseFailed',
   },
   {
     name: 'rollback succeeded: RolledBack + Degraded',
-    o: obs({ jobs: [job({ kind: 'apply', state: 'failed' }), job({ kind: 'rollback', state: 'succeeded' })] }),
+    o: obs({
+      jobs: [job({ kind: 'apply', state: 'failed' }), job({ kind: 'rollback', state: 'succeeded' })],
+    }),
     action: 'none',
     phase: 'RolledBack',
     reason: 'PhaseFailed',
@@ -113,30 +183,57 @@ const rows: Row[] = [
   },
   {
     name: 'failure of an older generation: re-plan (new attempt)',
-    o: obs({ jobs: [job({ kind: 'apply', state: 'failed', generation: 1 }), job({ kind: 'rollback', state: 'succeeded', generation: 1 })] }),
+    o: obs({
+      jobs: [
+        job({ kind: 'apply', state: 'failed', generation: 1 }),
+        job({ kind: 'rollback', state: 'succeeded', generation: 1 }),
+      ],
+    }),
     action: 'apply core',
     phase: 'Running',
   },
   {
     name: 'RolledBack at this generation, Jobs gone (TTL): stays RolledBack',
-    o: obs({ previous: { phase: 'RolledBack', observedGeneration: 2, degradedReason: 'PhaseFailed', degradedMessage: 'boom' } }),
+    o: obs({
+      previous: {
+        phase: 'RolledBack',
+        observedGeneration: 2,
+        degradedReason: 'PhaseFailed',
+        degradedMessage: 'boom',
+      },
+    }),
     action: 'none',
     phase: 'RolledBack',
     reason: 'PhaseFailed',
   },
   {
     name: 'no database view: a succeeded apply Job counts as applied',
-    o: obs({ applied: undefined, phases: ['core'], spec: { phases: ['core'], onFailure: 'RollbackPhase', suspend: false, verify: false }, jobs: [job({ kind: 'apply', state: 'succeeded' })] }),
+    o: obs({
+      applied: undefined,
+      phases: ['core'],
+      spec: { phases: ['core'], onFailure: 'RollbackPhase', suspend: false, verify: false },
+      jobs: [job({ kind: 'apply', state: 'succeeded' })],
+    }),
     action: 'none',
     phase: 'Succeeded',
   },
   {
     name: 'no database view, Jobs gone: the last status is the record',
-    o: obs({ applied: undefined, phases: ['core'], spec: { phases: ['core'], onFailure: 'RollbackPhase', suspend: false, verify: false }, previous: { phases: [{ name: 'core', state: 'Succeeded' }] } }),
+    o: obs({
+      applied: undefined,
+      phases: ['core'],
+      spec: { phases: ['core'], onFailure: 'RollbackPhase', suspend: false, verify: false },
+      previous: { phases: [{ name: 'core', state: 'Succeeded' }] },
+    }),
     action: 'none',
     phase: 'Succeeded',
   },
-  { name: 'a Job being deleted is not waited on', o: obs({ jobs: [job({ kind: 'apply', state: 'active', deleting: true, generation: 1 })] }), action: 'apply core', phase: 'Running' },
+  {
+    name: 'a Job being deleted is not waited on',
+    o: obs({ jobs: [job({ kind: 'apply', state: 'active', deleting: true, generation: 1 })] }),
+    action: 'apply core',
+    phase: 'Running',
+  },
 ];
 
 function describeAction(d: ReturnType<typeof decideRun>): string {
@@ -145,9 +242,9 @@ function describeAction(d: ReturnType<typeof decideRun>): string {
   return j.kind === 'verify' ? 'verify' : `${j.kind} ${j.phases.join(',')}`;
 }
 
-describe('decideRun', () => {
+void describe('decideRun', () => {
   for (const row of rows) {
-    it(row.name, () => {
+    void it(row.name, () => {
       const d = decideRun(row.o);
       assert.equal(describeAction(d), row.action);
       assert.equal(d.status.phase, row.phase);
@@ -155,11 +252,19 @@ describe('decideRun', () => {
     });
   }
 
-  it('reports per-phase entries in catalogue order with database timings and progress', () => {
-    const d = decideRun(obs({ applied: applied('core'), jobs: [job({ kind: 'apply', state: 'active', phase: 'teams', phases: ['teams'] })] }));
+  void it('reports per-phase entries in catalogue order with database timings and progress', () => {
+    const d = decideRun(
+      obs({
+        applied: applied('core'),
+        jobs: [job({ kind: 'apply', state: 'active', phase: 'teams', phases: ['teams'] })],
+      }),
+    );
     assert.deepEqual(
       d.status.phases.map((p) => [p.name, p.state]),
-      [['core', 'Succeeded'], ['teams', 'Running']],
+      [
+        ['core', 'Succeeded'],
+        ['teams', 'Running'],
+      ],
     );
     assert.equal(d.status.phases[0]?.durationSeconds, 2);
     assert.equal(d.status.phases[0]?.indexesCreated, 1);
@@ -167,9 +272,22 @@ describe('decideRun', () => {
     assert.equal(d.poll, true);
   });
 
-  it('a failed phase carries the message from the bookkeeping', () => {
-    const db = new Map<string, AppliedPhase>([['core', { applied: false, indexesCreated: 0, indexesSkipped: 0, indexesDone: 0, message: 'unique violation on idx_x' }]]);
-    const d = decideRun(obs({ applied: db, jobs: [job({ kind: 'apply', state: 'failed', message: 'BackoffLimitExceeded' })] }));
+  void it('a failed phase carries the message from the bookkeeping', () => {
+    const db = new Map<string, AppliedPhase>([
+      [
+        'core',
+        {
+          applied: false,
+          indexesCreated: 0,
+          indexesSkipped: 0,
+          indexesDone: 0,
+          message: 'unique violation on idx_x',
+        },
+      ],
+    ]);
+    const d = decideRun(
+      obs({ applied: db, jobs: [job({ kind: 'apply', state: 'failed', message: 'BackoffLimitExceeded' })] }),
+    );
     assert.match(d.status.message, /unique violation on idx_x/);
     assert.equal(d.status.phases.find((p) => p.name === 'core')?.state, 'Failed');
   });

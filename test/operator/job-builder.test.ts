@@ -8,7 +8,11 @@ import type { IndexMigration, IndexMigrationSpec } from '../../src/operator/type
 const SPEC: IndexMigrationSpec = {
   database: {
     dialect: 'postgresql',
-    postgresql: { host: 'db', port: 5432, secretRef: { name: 'pg', userKey: 'U', passwordKey: 'P', databaseKey: 'D' } },
+    postgresql: {
+      host: 'db',
+      port: 5432,
+      secretRef: { name: 'pg', userKey: 'U', passwordKey: 'P', databaseKey: 'D' },
+    },
   },
   catalogue: 'contextforge',
   phases: ['core', 'teams'],
@@ -33,12 +37,12 @@ function migration(spec: IndexMigrationSpec = SPEC, name = 'mcp'): IndexMigratio
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
-describe('buildJob', () => {
+void describe('buildJob', () => {
   const job = buildJob(migration(), { kind: 'apply', phase: 'core', phases: ['core'] }, DEFAULT_JOB_SETTINGS);
   const pod = job.spec?.template.spec;
   const container = pod?.containers[0];
 
-  it('names the Job deterministically and labels and owns it', () => {
+  void it('names the Job deterministically and labels and owns it', () => {
     assert.equal(job.metadata.name, 'mcp-core-g3');
     assert.equal(job.metadata.labels?.['index-operator.io/migration'], 'mcp');
     assert.equal(job.metadata.labels?.['index-operator.io/phase'], 'core');
@@ -52,17 +56,32 @@ describe('buildJob', () => {
     });
   });
 
-  it('runs one phase with the spec as CLI flags, no retries by Kubernetes', () => {
+  void it('runs one phase with the spec as CLI flags, no retries by Kubernetes', () => {
     assert.deepEqual(container?.args, [
-      'up', '--phases', 'core', '--catalogue', 'contextforge', '--log-level', 'info',
-      '--concurrency', '2', '--lock-timeout', '5s', '--retries', '5', '--retry-backoff', '10s', '--on-failure', 'rollback-phase',
+      'up',
+      '--phases',
+      'core',
+      '--catalogue',
+      'contextforge',
+      '--log-level',
+      'info',
+      '--concurrency',
+      '2',
+      '--lock-timeout',
+      '5s',
+      '--retries',
+      '5',
+      '--retry-backoff',
+      '10s',
+      '--on-failure',
+      'rollback-phase',
     ]);
     assert.equal(job.spec?.backoffLimit, 0);
     assert.equal(job.spec?.activeDeadlineSeconds, 600);
     assert.equal(job.spec?.ttlSecondsAfterFinished, DEFAULT_JOB_SETTINGS.ttlSecondsAfterFinished);
   });
 
-  it('is locked down: non-root numeric user, read-only root, no capabilities, RuntimeDefault seccomp', () => {
+  void it('is locked down: non-root numeric user, read-only root, no capabilities, RuntimeDefault seccomp', () => {
     assert.equal(pod?.securityContext?.['runAsNonRoot'], true);
     assert.equal(typeof pod?.securityContext?.['runAsUser'], 'number');
     assert.deepEqual(pod?.securityContext?.['seccompProfile'], { type: 'RuntimeDefault' });
@@ -71,30 +90,52 @@ describe('buildJob', () => {
     assert.deepEqual(container?.resources, DEFAULT_JOB_SETTINGS.resources);
   });
 
-  it('takes credentials from the Secret by reference, never by value', () => {
+  void it('takes credentials from the Secret by reference, never by value', () => {
     const env = container?.env ?? [];
-    assert.deepEqual(env.find((e) => e.name === 'PGPASSWORD'), { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'pg', key: 'P' } } });
+    assert.deepEqual(
+      env.find((e) => e.name === 'PGPASSWORD'),
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'pg', key: 'P' } } },
+    );
     assert.equal(env.find((e) => e.name === 'PGHOST')?.value, 'db');
     assert.ok(!JSON.stringify(job).includes('hunter2'));
   });
 
-  it('mounts the SQLite claim at the file\'s directory', () => {
-    const spec: IndexMigrationSpec = { ...SPEC, database: { dialect: 'sqlite', sqlite: { claimName: 'mcp-data', path: '/data/mcp.db' } } };
-    const j = buildJob(migration(spec), { kind: 'apply', phase: 'core', phases: ['core'] }, DEFAULT_JOB_SETTINGS);
-    assert.deepEqual(j.spec?.template.spec?.volumes, [{ name: 'database', persistentVolumeClaim: { claimName: 'mcp-data' } }]);
-    assert.deepEqual(j.spec?.template.spec?.containers[0]?.volumeMounts, [{ name: 'database', mountPath: '/data' }]);
+  void it("mounts the SQLite claim at the file's directory", () => {
+    const spec: IndexMigrationSpec = {
+      ...SPEC,
+      database: { dialect: 'sqlite', sqlite: { claimName: 'mcp-data', path: '/data/mcp.db' } },
+    };
+    const j = buildJob(
+      migration(spec),
+      { kind: 'apply', phase: 'core', phases: ['core'] },
+      DEFAULT_JOB_SETTINGS,
+    );
+    assert.deepEqual(j.spec?.template.spec?.volumes, [
+      { name: 'database', persistentVolumeClaim: { claimName: 'mcp-data' } },
+    ]);
+    assert.deepEqual(j.spec?.template.spec?.containers[0]?.volumeMounts, [
+      { name: 'database', mountPath: '/data' },
+    ]);
     assert.deepEqual(databaseEnv(spec.database), [{ name: 'DATABASE_URL', value: 'sqlite:/data/mcp.db' }]);
   });
 
-  it('rollback and verify Jobs run down and verify', () => {
-    const rb = buildJob(migration(), { kind: 'rollback', phase: 'teams', phases: ['teams', 'core'] }, DEFAULT_JOB_SETTINGS);
+  void it('rollback and verify Jobs run down and verify', () => {
+    const rb = buildJob(
+      migration(),
+      { kind: 'rollback', phase: 'teams', phases: ['teams', 'core'] },
+      DEFAULT_JOB_SETTINGS,
+    );
     assert.equal(rb.metadata.name, 'mcp-rollback-g3');
-    assert.deepEqual(rb.spec?.template.spec?.containers[0]?.args?.slice(0, 3), ['down', '--phases', 'teams,core']);
+    assert.deepEqual(rb.spec?.template.spec?.containers[0]?.args?.slice(0, 3), [
+      'down',
+      '--phases',
+      'teams,core',
+    ]);
     const v = buildJob(migration(), { kind: 'verify', phases: [] }, DEFAULT_JOB_SETTINGS);
     assert.equal(v.spec?.template.spec?.containers[0]?.args?.[0], 'verify');
   });
 
-  it('reads back what it built', () => {
+  void it('reads back what it built', () => {
     const owned = toOwnedJob(job);
     assert.equal(owned?.kind, 'apply');
     assert.equal(owned?.generation, 3);
@@ -102,7 +143,7 @@ describe('buildJob', () => {
     assert.equal(owned?.state, 'active');
   });
 
-  it('keeps long names within 63 characters and distinct', () => {
+  void it('keeps long names within 63 characters and distinct', () => {
     const long = 'a'.repeat(70);
     const a = jobName(long, { kind: 'apply', phase: 'associations' }, 12);
     const b = jobName(`${long}b`, { kind: 'apply', phase: 'associations' }, 12);
@@ -112,9 +153,9 @@ describe('buildJob', () => {
   });
 });
 
-describe('databaseUrlFromSecret', () => {
+void describe('databaseUrlFromSecret', () => {
   const db = SPEC.database;
-  it('names the Secret and the keys when the Secret is missing', () => {
+  void it('names the Secret and the keys when the Secret is missing', () => {
     const r = databaseUrlFromSecret(db, 'apps', undefined);
     assert.equal(r.ok, false);
     if (!r.ok) {
@@ -123,13 +164,16 @@ describe('databaseUrlFromSecret', () => {
     }
   });
 
-  it('names the missing key', () => {
+  void it('names the missing key', () => {
     const r = databaseUrlFromSecret(db, 'apps', { metadata: {}, data: { U: b64('app'), D: b64('mcp') } });
     assert.ok(!r.ok && r.problem.reason === 'SecretKeyMissing' && /no key P/.test(r.problem.message));
   });
 
-  it('composes a URL with encoded credentials', () => {
-    const r = databaseUrlFromSecret(db, 'apps', { metadata: {}, data: { U: b64('app'), P: b64('p@ss/w:rd'), D: b64('mcp') } });
+  void it('composes a URL with encoded credentials', () => {
+    const r = databaseUrlFromSecret(db, 'apps', {
+      metadata: {},
+      data: { U: b64('app'), P: b64('p@ss/w:rd'), D: b64('mcp') },
+    });
     assert.ok(r.ok);
     if (r.ok) assert.equal(r.url, 'postgres://app:p%40ss%2Fw%3Ard@db:5432/mcp');
   });

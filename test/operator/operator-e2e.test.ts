@@ -20,7 +20,16 @@ import { loadBuiltInCatalogue } from '../../src/catalogue/registry.js';
 import { planRun } from '../../src/engine/engine.js';
 import { createLogger } from '../../src/log.js';
 import type { IndexMigration, IndexMigrationSpec, PhaseName } from '../../src/operator/types.js';
-import { NS, condition, getMigration, migration, pgDatabase, startOperator, urlSecret, type RunningOperator } from './operator-harness.js';
+import {
+  NS,
+  condition,
+  getMigration,
+  migration,
+  pgDatabase,
+  startOperator,
+  urlSecret,
+  type RunningOperator,
+} from './operator-harness.js';
 
 const PHASES: readonly PhaseName[] = ['sessions', 'associations'];
 const CATALOGUE = loadBuiltInCatalogue('contextforge');
@@ -79,68 +88,114 @@ async function withDb<T>(url: string, fn: (db: Dialect) => Promise<T>): Promise<
 async function leftToBuild(url: string, phases: readonly string[]): Promise<string[]> {
   return withDb(url, async (dialect) => {
     const plan = await planRun({ dialect, log: silent }, CATALOGUE, { phases });
-    return plan.phases.flatMap((p) => p.indexes.filter((i) => i.action === 'create' || i.action === 'rebuild').map((i) => i.index.name));
+    return plan.phases.flatMap((p) =>
+      p.indexes.filter((i) => i.action === 'create' || i.action === 'rebuild').map((i) => i.index.name),
+    );
   });
 }
 
 async function invalidIndexes(url: string): Promise<string[]> {
-  return withDb(url, async (db) => (await db.introspect()).indexes.filter((i) => !i.valid).map((i) => i.name));
+  return withDb(url, async (db) =>
+    (await db.introspect()).indexes.filter((i) => !i.valid).map((i) => i.name),
+  );
 }
 
-async function start(identity = 'op-1'): Promise<RunningOperator> {
-  const op = await startOperator(server, identity);
+function start(identity = 'op-1'): RunningOperator {
+  const op = startOperator(server, identity);
   running.push(op);
   return op;
 }
 
-function spec(t: Target, over: Partial<IndexMigrationSpec> = {}): Partial<IndexMigrationSpec> & Pick<IndexMigrationSpec, 'database'> {
-  return { database: t.database, phases: [...PHASES], verify: false, lockTimeout: '2s', retries: { limit: 0, backoff: '100ms' }, ...over };
+function spec(
+  t: Target,
+  over: Partial<IndexMigrationSpec> = {},
+): Partial<IndexMigrationSpec> & Pick<IndexMigrationSpec, 'database'> {
+  return {
+    database: t.database,
+    phases: [...PHASES],
+    verify: false,
+    lockTimeout: '2s',
+    retries: { limit: 0, backoff: '100ms' },
+    ...over,
+  };
 }
 
 async function finalStatus(name: string, phase: string, timeoutMs = 30_000): Promise<IndexMigration> {
-  return eventually(() => {
-    const m = getMigration(server, name);
-    assert.equal(m?.status?.phase, phase, JSON.stringify(m?.status));
-    return m;
-  }, timeoutMs, 50) as Promise<IndexMigration>;
+  return eventually<IndexMigration>(
+    () => {
+      const m = getMigration(server, name);
+      assert.equal(m?.status?.phase, phase, JSON.stringify(m?.status));
+      return m;
+    },
+    timeoutMs,
+    50,
+  );
 }
 
 function jobNames(): string[] {
-  return server.list('jobs', NS).map((j) => (j as { metadata: { name: string } }).metadata.name).sort();
+  return server
+    .list('jobs', NS)
+    .map((j) => (j as { metadata: { name: string } }).metadata.name)
+    .sort();
 }
 
-describe('operator end to end', () => {
+void describe('operator end to end', () => {
   for (const dialect of ['postgresql', 'sqlite'] as const) {
-    it(`${dialect}: runs the phases as Jobs one by one and ends Succeeded with per-phase timings`, async () => {
+    void it(`${dialect}: runs the phases as Jobs one by one and ends Succeeded with per-phase timings`, async () => {
       server = await FakeApiServer.start();
       runner = new JobRunner(server);
       const t = await target(dialect);
       if (dialect === 'postgresql') runner.start();
-      await start();
+      start();
       server.create('indexmigrations', migration('mcp', spec(t)));
       const m = await finalStatus('mcp', 'Succeeded');
       assert.deepEqual(jobNames(), ['mcp-associations-g1', 'mcp-sessions-g1']);
-      assert.deepEqual(runner.runs.map((r) => r.name), ['mcp-sessions-g1', 'mcp-associations-g1'], 'one phase at a time, catalogue order');
+      assert.deepEqual(
+        runner.runs.map((r) => r.name),
+        ['mcp-sessions-g1', 'mcp-associations-g1'],
+        'one phase at a time, catalogue order',
+      );
       assert.deepEqual(await leftToBuild(t.url, PHASES), [], 'every index of the phases is in the database');
       const phases = m.status?.phases ?? [];
-      assert.deepEqual(phases.map((p) => [p.name, p.state]), [['sessions', 'Succeeded'], ['associations', 'Succeeded']]);
+      assert.deepEqual(
+        phases.map((p) => [p.name, p.state]),
+        [
+          ['sessions', 'Succeeded'],
+          ['associations', 'Succeeded'],
+        ],
+      );
       for (const p of phases) {
-        assert.ok(p.startedAt && p.completedAt && typeof p.durationSeconds === 'number' && p.durationSeconds >= 0, JSON.stringify(p));
+        assert.ok(
+          p.startedAt && p.completedAt && typeof p.durationSeconds === 'number' && p.durationSeconds >= 0,
+          JSON.stringify(p),
+        );
       }
-      if (dialect === 'postgresql') assert.ok(phases.every((p) => (p.indexesCreated ?? 0) > 0), 'timings from the bookkeeping tables');
-      const total = CATALOGUE.phases.filter((p) => PHASES.includes(p.name as PhaseName)).reduce((n, p) => n + p.indexes.length, 0);
-      assert.deepEqual(m.status?.progress, { indexesDone: total, indexesTotal: total, current: '', summary: `${total}/${total}` });
+      if (dialect === 'postgresql')
+        assert.ok(
+          phases.every((p) => (p.indexesCreated ?? 0) > 0),
+          'timings from the bookkeeping tables',
+        );
+      const total = CATALOGUE.phases
+        .filter((p) => PHASES.includes(p.name as PhaseName))
+        .reduce((n, p) => n + p.indexes.length, 0);
+      assert.deepEqual(m.status?.progress, {
+        indexesDone: total,
+        indexesTotal: total,
+        current: '',
+        summary: `${total}/${total}`,
+      });
       assert.equal(condition(m, 'Ready')?.status, 'True');
       assert.equal(condition(m, 'Degraded')?.status, 'False');
       assert.equal(m.status?.observedGeneration, m.metadata.generation);
       await eventually(() => {
         const reasons = server.list('events', NS).map((e) => (e as unknown as { reason: string }).reason);
-        for (const r of ['PhaseStarted', 'PhaseSucceeded', 'Succeeded']) assert.ok(reasons.includes(r), reasons.join(','));
+        for (const r of ['PhaseStarted', 'PhaseSucceeded', 'Succeeded'])
+          assert.ok(reasons.includes(r), reasons.join(','));
       });
     });
   }
 
-  it('postgresql: a failing phase is rolled back: RolledBack and Degraded with the reason, nothing INVALID', async () => {
+  void it('postgresql: a failing phase is rolled back: RolledBack and Degraded with the reason, nothing INVALID', async () => {
     server = await FakeApiServer.start();
     runner = new JobRunner(server).start();
     const t = await target('postgresql');
@@ -149,9 +204,17 @@ describe('operator end to end', () => {
     // Another session holds a table of the second phase: its builds hit lock_timeout and it fails.
     const held = blocker.transaction(async (tx) => {
       await tx.execute('LOCK TABLE server_tool_association IN SHARE UPDATE EXCLUSIVE MODE');
-      await eventually(() => assert.ok(jobNames().includes('mcp-associations-g1') && runner.runsOf('mcp-associations-g1')[0]?.exitCode === 1), 30_000, 50);
+      await eventually(
+        () =>
+          assert.ok(
+            jobNames().includes('mcp-associations-g1') &&
+              runner.runsOf('mcp-associations-g1')[0]?.exitCode === 1,
+          ),
+        30_000,
+        50,
+      );
     });
-    await start();
+    start();
     server.create('indexmigrations', migration('mcp', spec(t, { lockTimeout: '200ms' })));
     await held;
     const m = await finalStatus('mcp', 'RolledBack');
@@ -159,30 +222,48 @@ describe('operator end to end', () => {
     assert.equal(degraded?.status, 'True');
     assert.equal(degraded?.reason, 'PhaseFailed');
     assert.match(degraded?.message ?? '', /phase associations failed and was rolled back/);
-    assert.deepEqual(m.status?.phases?.map((p) => [p.name, p.state]), [['sessions', 'Succeeded'], ['associations', 'RolledBack']]);
+    assert.deepEqual(
+      m.status?.phases?.map((p) => [p.name, p.state]),
+      [
+        ['sessions', 'Succeeded'],
+        ['associations', 'RolledBack'],
+      ],
+    );
     assert.ok(jobNames().includes('mcp-rollback-g1'));
     assert.deepEqual(await invalidIndexes(t.url), []);
-    assert.deepEqual(await leftToBuild(t.url, ['sessions']), [], 'RollbackPhase keeps the phase that succeeded');
-    const associations = CATALOGUE.phases.find((p) => p.name === 'associations')?.indexes.map((i) => i.name) ?? [];
-    assert.deepEqual((await leftToBuild(t.url, ['associations'])).sort(), [...associations].sort(), 'the failed phase left nothing behind');
+    assert.deepEqual(
+      await leftToBuild(t.url, ['sessions']),
+      [],
+      'RollbackPhase keeps the phase that succeeded',
+    );
+    const associations =
+      CATALOGUE.phases.find((p) => p.name === 'associations')?.indexes.map((i) => i.name) ?? [];
+    assert.deepEqual(
+      (await leftToBuild(t.url, ['associations'])).sort(),
+      [...associations].sort(),
+      'the failed phase left nothing behind',
+    );
     await eventually(() => {
       const reasons = server.list('events', NS).map((e) => (e as unknown as { reason: string }).reason);
       assert.ok(reasons.includes('PhaseFailed') && reasons.includes('RollingBack'), reasons.join(','));
     });
   });
 
-  it('postgresql: an operator restarted in the middle of a phase converges with no duplicate Job or work', async () => {
+  void it('postgresql: an operator restarted in the middle of a phase converges with no duplicate Job or work', async () => {
     server = await FakeApiServer.start();
     runner = new JobRunner(server).start();
     runner.hold('mcp-sessions-g1');
     const t = await target('postgresql');
-    const first = await start('op-1');
+    const first = start('op-1');
     server.create('indexmigrations', migration('mcp', spec(t)));
     await eventually(() => assert.equal(runner.heldCount, 1), 10_000);
     await first.stop();
     running.splice(running.indexOf(first), 1);
-    await start('op-2');
-    await eventually(() => assert.equal(getMigration(server, 'mcp')?.status?.phases?.[0]?.state, 'Running'), 10_000);
+    start('op-2');
+    await eventually(
+      () => assert.equal(getMigration(server, 'mcp')?.status?.phases?.[0]?.state, 'Running'),
+      10_000,
+    );
     runner.release();
     const m = await finalStatus('mcp', 'Succeeded');
     assert.equal(server.countRequests('create', 'jobs'), 2, 'one Job per phase, none created twice');
@@ -190,17 +271,19 @@ describe('operator end to end', () => {
     assert.equal(condition(m, 'Ready')?.status, 'True');
   });
 
-  it('postgresql: deleting with deletionPolicy RollBack stops, rolls back what it built, then lets go', async () => {
+  void it('postgresql: deleting with deletionPolicy RollBack stops, rolls back what it built, then lets go', async () => {
     server = await FakeApiServer.start();
     runner = new JobRunner(server).start();
     const t = await target('postgresql');
-    await start();
+    start();
     server.create('indexmigrations', migration('mcp', spec(t, { deletionPolicy: 'RollBack' })));
     await finalStatus('mcp', 'Succeeded');
     server.delete('indexmigrations', NS, 'mcp');
     await eventually(() => assert.equal(getMigration(server, 'mcp'), undefined), 30_000, 50);
     assert.ok(runner.runs.some((r) => r.name === 'mcp-cleanup' && r.exitCode === 0));
-    const all = CATALOGUE.phases.filter((p) => PHASES.includes(p.name as PhaseName)).flatMap((p) => p.indexes.map((i) => i.name));
+    const all = CATALOGUE.phases
+      .filter((p) => PHASES.includes(p.name as PhaseName))
+      .flatMap((p) => p.indexes.map((i) => i.name));
     assert.deepEqual((await leftToBuild(t.url, PHASES)).sort(), [...all].sort(), 'its indexes were dropped');
   });
 });

@@ -37,8 +37,10 @@ function testLogger(): Logger {
   return createLogger({ level: 'debug', destination: sink });
 }
 
-export async function startOperator(server: FakeApiServer, identity = 'op-1'): Promise<RunningOperator> {
-  const kube = new ClientNodeKubeClient(server.kubeConfig(NS), { informerBackoff: { initialMs: 50, maxMs: 500 } });
+export function startOperator(server: FakeApiServer, identity = 'op-1'): RunningOperator {
+  const kube = new ClientNodeKubeClient(server.kubeConfig(NS), {
+    informerBackoff: { initialMs: 50, maxMs: 500 },
+  });
   const log = testLogger().child({ identity });
   const operator = new Operator(
     {
@@ -53,7 +55,14 @@ export async function startOperator(server: FakeApiServer, identity = 'op-1'): P
     },
     {
       controller: { namespaces: [NS], workers: 2, queue: { baseDelayMs: 50, maxDelayMs: 600 } },
-      lease: { namespace: NS, name: 'index-operator-leader', identity, leaseDurationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 150 },
+      lease: {
+        namespace: NS,
+        name: 'index-operator-leader',
+        identity,
+        leaseDurationMs: 1500,
+        renewDeadlineMs: 1000,
+        retryPeriodMs: 150,
+      },
     },
   );
   const abort = new AbortController();
@@ -68,23 +77,42 @@ export async function startOperator(server: FakeApiServer, identity = 'op-1'): P
   };
 }
 
-export function migration(name: string, spec: Partial<IndexMigrationSpec> & Pick<IndexMigrationSpec, 'database'>): unknown {
-  return { apiVersion: 'index-operator.io/v1alpha1', kind: 'IndexMigration', metadata: { name, namespace: NS }, spec };
+export function migration(
+  name: string,
+  spec: Partial<IndexMigrationSpec> & Pick<IndexMigrationSpec, 'database'>,
+): unknown {
+  return {
+    apiVersion: 'index-operator.io/v1alpha1',
+    kind: 'IndexMigration',
+    metadata: { name, namespace: NS },
+    spec,
+  };
 }
 
 export function pgDatabase(secretName: string): IndexMigrationSpec['database'] {
-  return { dialect: 'postgresql', postgresql: { port: 5432, secretRef: { name: secretName, urlKey: 'DATABASE_URL' } } };
+  return {
+    dialect: 'postgresql',
+    postgresql: { port: 5432, secretRef: { name: secretName, urlKey: 'DATABASE_URL' } },
+  };
 }
 
 export function urlSecret(name: string, url: string): unknown {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS }, data: { DATABASE_URL: Buffer.from(url).toString('base64') } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: NS },
+    data: { DATABASE_URL: Buffer.from(url).toString('base64') },
+  };
 }
 
 export function getMigration(server: FakeApiServer, name: string): IndexMigration | undefined {
   return server.get('indexmigrations', NS, name) as IndexMigration | undefined;
 }
 
-export function condition(m: IndexMigration | undefined, type: string): { status: string; reason: string; message: string } | undefined {
+export function condition(
+  m: IndexMigration | undefined,
+  type: string,
+): { status: string; reason: string; message: string } | undefined {
   return m?.status?.conditions?.find((c) => c.type === type);
 }
 
@@ -94,6 +122,13 @@ export function finishJob(server: FakeApiServer, name: string, ok: boolean, mess
   server.setJobStatus(NS, name, {
     startTime: now,
     ...(ok ? { succeeded: 1, completionTime: now } : { failed: 1 }),
-    conditions: [{ type: ok ? 'Complete' : 'Failed', status: 'True', lastTransitionTime: now, ...(ok ? {} : { reason: 'BackoffLimitExceeded', message }) }],
+    conditions: [
+      {
+        type: ok ? 'Complete' : 'Failed',
+        status: 'True',
+        lastTransitionTime: now,
+        ...(ok ? {} : { reason: 'BackoffLimitExceeded', message }),
+      },
+    ],
   });
 }

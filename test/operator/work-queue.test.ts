@@ -4,8 +4,8 @@ import { WorkQueue, backoffDelay } from '../../src/operator/work-queue.js';
 
 const OPTS = { baseDelayMs: 5, maxDelayMs: 40 };
 
-describe('WorkQueue', () => {
-  it('de-duplicates keys waiting in the queue', async () => {
+void describe('WorkQueue', () => {
+  void it('de-duplicates keys waiting in the queue', async () => {
     const q = new WorkQueue(OPTS);
     q.add('ns/a');
     q.add('ns/a');
@@ -15,7 +15,7 @@ describe('WorkQueue', () => {
     assert.equal(await q.get(), 'ns/b');
   });
 
-  it('never hands a key being processed to a second worker; re-queues it on done', async () => {
+  void it('never hands a key being processed to a second worker; re-queues it on done', async () => {
     const q = new WorkQueue(OPTS);
     q.add('ns/a');
     const first = await q.get();
@@ -30,8 +30,11 @@ describe('WorkQueue', () => {
     assert.equal(await second, 'ns/a');
   });
 
-  it('backs off exponentially per key, capped, and forget resets it', () => {
-    assert.deepEqual([1, 2, 3, 4, 5, 10].map((n) => backoffDelay(n, OPTS)), [5, 10, 20, 40, 40, 40]);
+  void it('backs off exponentially per key, capped, and forget resets it', () => {
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 10].map((n) => backoffDelay(n, OPTS)),
+      [5, 10, 20, 40, 40, 40],
+    );
     const q = new WorkQueue(OPTS);
     assert.equal(q.addRateLimited('ns/a'), 5);
     assert.equal(q.addRateLimited('ns/a'), 10);
@@ -41,7 +44,7 @@ describe('WorkQueue', () => {
     q.shutdown();
   });
 
-  it('delivers a delayed key after its delay', async () => {
+  void it('delivers a delayed key after its delay', async () => {
     const q = new WorkQueue(OPTS);
     q.addAfter('ns/a', 10);
     assert.equal(q.length, 0);
@@ -49,7 +52,7 @@ describe('WorkQueue', () => {
     q.shutdown();
   });
 
-  it('shutdown releases waiting workers with undefined', async () => {
+  void it('shutdown releases waiting workers with undefined', async () => {
     const q = new WorkQueue(OPTS);
     const waiting = q.get();
     q.shutdown();

@@ -13,12 +13,22 @@ import { operatorMetrics } from '../../operator/operator-metrics.js';
 import type { CatalogueLookup } from '../../operator/validate-spec.js';
 import { DEFAULT_QUEUE_OPTIONS } from '../../operator/work-queue.js';
 
-const s = (valueName: string, description: string): CommandOptions[string] => ({ type: 'string', valueName, description });
+const s = (valueName: string, description: string): CommandOptions[string] => ({
+  type: 'string',
+  valueName,
+  description,
+});
 
 const OPTIONS: CommandOptions = {
-  'watch-namespace': s('<ns[,ns…]>', 'namespaces to watch (default: $WATCH_NAMESPACE, empty = all namespaces)'),
+  'watch-namespace': s(
+    '<ns[,ns…]>',
+    'namespaces to watch (default: $WATCH_NAMESPACE, empty = all namespaces)',
+  ),
   workers: s('<n>', 'resources reconciled at once (default 2)'),
-  'job-image': s('<image>', "image of the phase Jobs, normally the operator's own (default: $OPERATOR_IMAGE)"),
+  'job-image': s(
+    '<image>',
+    "image of the phase Jobs, normally the operator's own (default: $OPERATOR_IMAGE)",
+  ),
   'job-service-account': s('<name>', "service account of the Jobs' pods (default: the namespace's default)"),
   'job-run-as-user': s('<uid>', 'numeric non-root user of the Jobs (default 10001)'),
   'job-ttl-seconds': s('<n>', 'ttlSecondsAfterFinished when the resource does not set it (default 86400)'),
@@ -29,7 +39,10 @@ const OPTIONS: CommandOptions = {
   'lease-name': s('<name>', 'leader election Lease (default index-operator-leader)'),
   'lease-namespace': s('<ns>', 'namespace of the Lease (default: $POD_NAMESPACE, else default)'),
   'lease-duration': s('<duration>', 'how long a lease lasts without renewal (default 15s)'),
-  'renew-deadline': s('<duration>', 'the leader stops working when it could not renew for this long (default 10s)'),
+  'renew-deadline': s(
+    '<duration>',
+    'the leader stops working when it could not renew for this long (default 10s)',
+  ),
   'retry-period': s('<duration>', 'how often to renew or try to acquire (default 2s)'),
   identity: s('<name>', 'this replica in the Lease (default: $POD_NAME, else the host name)'),
   'bind-address': s('<addr>', 'address of the probe and metrics servers (default 0.0.0.0)'),
@@ -53,7 +66,8 @@ export function builtInCatalogues(): CatalogueLookup & { load: typeof loadBuiltI
 
 export const operatorCommand: Command = {
   name: 'operator',
-  summary: 'run the Kubernetes controller for IndexMigration resources (in cluster, or with the local kubeconfig)',
+  summary:
+    'run the Kubernetes controller for IndexMigration resources (in cluster, or with the local kubeconfig)',
   usage: '[--watch-namespace <ns,…>] [--workers <n>] [--job-image <image>] [--lease-name <name>] …',
   details: [
     'Leader-elected on a coordination.k8s.io Lease: only the leader reconciles; SIGTERM releases the lease.',
@@ -67,7 +81,12 @@ export const operatorCommand: Command = {
     const kube = new ClientNodeKubeClient(loadKubeConfig(config.kubeconfig));
     const registry = new Registry();
     const metrics = createMetrics(registry, { version: ctx.io.env['npm_package_version'] ?? '0.1.0' });
-    const metricsServer = await startMetricsServer({ port: config.metricsPort, host: config.bindAddress, registry, log });
+    const metricsServer = await startMetricsServer({
+      port: config.metricsPort,
+      host: config.bindAddress,
+      registry,
+      log,
+    });
     const operator = new Operator(
       {
         kube,
