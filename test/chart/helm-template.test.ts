@@ -273,6 +273,14 @@ void test('every rendered object is valid against its Kubernetes schema', () => 
       assert.equal(problem, undefined, `${object.kind} ${object.metadata.name}: ${problem ?? ''}`);
     }
   }
+  // The checks can fail: a wrong type, and a field Kubernetes does not know.
+  const deployment = only(defaults, 'Deployment');
+  const spec = specOf(deployment);
+  assert.match(validateKubeObject({ ...deployment, spec: { ...spec, replicas: 'two' } }) ?? '', /replicas/);
+  assert.match(
+    validateKubeObject({ ...deployment, spec: { ...spec, replica: 2 } }) ?? '',
+    /unknown.*spec\.replica\b/,
+  );
   for (const kind of [
     'CustomResourceDefinition',
     'Deployment',
