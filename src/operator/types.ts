@@ -140,7 +140,7 @@ export interface IndexMigrationSpec {
   readonly onFailure: OnFailurePolicy;
   /** true: start no new Job (a running one finishes). */
   readonly suspend: boolean;
-  /** Run the hot-query suite after each phase. */
+  /** Run the hot-query suite once the phases are applied. */
   readonly verify: boolean;
   /** What deleting the resource does to the indexes it built. */
   readonly deletionPolicy: DeletionPolicy;
