@@ -35,7 +35,16 @@ const OPERATORS = [
   ';',
   '+',
   '*',
+  '/',
+  '%',
+  '||',
+  '|',
+  '&',
+  '~',
 ];
+
+/** Bind parameters: `$1`, `?1`, `?`, `:name`, `@name`. */
+const PARAMETER = /^(?:\$\d+|\?\d*|[:@][A-Za-z_]\w*)/;
 
 /** Splits SQL into tokens; undefined when it meets something it does not know. */
 export function tokenize(sql: string): Token[] | undefined {
@@ -63,7 +72,7 @@ export function tokenize(sql: string): Token[] | undefined {
       i += word[0].length;
       continue;
     }
-    const op = OPERATORS.find((o) => rest.startsWith(o));
+    const op = PARAMETER.exec(rest)?.[0] ?? OPERATORS.find((o) => rest.startsWith(o));
     if (op === undefined) return undefined;
     out.push({ t: 'op', v: op });
     i += op.length;

@@ -21,7 +21,7 @@ import type {
   SchemaSnapshot,
 } from './dialect.js';
 import { classifySqliteError } from './sqlite-errors.js';
-import { summarizeSqlitePlan } from './sqlite-explain.js';
+import { summarizeSqlitePlan, tableAliases } from './sqlite-explain.js';
 import { LOCK_TABLE_SQL, isStale, lockHeldMessage, type LockRow } from './sqlite-lock-row.js';
 import { introspectSqlite } from './sqlite-introspection.js';
 import { quoteIdentifier, renderCreateIndex, renderDropIndex } from './render-sql.js';
@@ -147,7 +147,7 @@ export class SqliteDialect implements Dialect {
 
   async explain(sql: string, params: readonly unknown[]): Promise<ExplainResult> {
     const rows = await this.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params);
-    return summarizeSqlitePlan(rows);
+    return summarizeSqlitePlan(rows, tableAliases(sql));
   }
 
   classifyError(e: unknown): ClassifiedDbError {

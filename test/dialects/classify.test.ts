@@ -5,7 +5,7 @@ import { classifyPostgresError } from '../../src/dialects/postgres-errors.js';
 import { classifySqliteError } from '../../src/dialects/sqlite-errors.js';
 import { DeadlineExceeded, postgresConnectError } from '../../src/dialects/postgres-connect.js';
 import { summarizePostgresPlan } from '../../src/dialects/postgres-explain.js';
-import { summarizeSqlitePlan } from '../../src/dialects/sqlite-explain.js';
+import { summarizeSqlitePlan, tableAliases } from '../../src/dialects/sqlite-explain.js';
 import { buildSettings } from '../../src/dialects/postgres-session.js';
 
 function withCode(code: string): Error {
@@ -120,6 +120,23 @@ void describe('plan summaries', () => {
       summary: 'Seq Scan on teams; Bitmap Index Scan using idx_tools_team; Index Only Scan using idx_a on a',
     });
     assert.equal(summarizePostgresPlan([{ Plan: { 'Node Type': 'Result' } }]).summary, 'Result');
+  });
+  void it('maps SQLite table aliases back to their tables', () => {
+    const sql =
+      'SELECT * FROM tools AS t, "servers" s JOIN teams m ON m.id = t.team_id LEFT JOIN gateways ' +
+      'WHERE t.enabled = $1 ORDER BY t.id';
+    assert.deepEqual(
+      [...tableAliases(sql)],
+      [
+        ['t', 'tools'],
+        ['s', 'servers'],
+        ['m', 'teams'],
+      ],
+    );
+    assert.deepEqual(
+      summarizeSqlitePlan([{ detail: 'SCAN m' }, { detail: 'SCAN gateways' }], tableAliases(sql)).seqScans,
+      ['teams', 'gateways'],
+    );
   });
   void it('reads SQLite EXPLAIN QUERY PLAN details', () => {
     const r = summarizeSqlitePlan([

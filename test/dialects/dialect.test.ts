@@ -262,6 +262,8 @@ for (const dialectName of ALL_DIALECTS) {
       const bySeq = await db.explain('SELECT id FROM big WHERE note = $1', ['n3']);
       assert.deepEqual(bySeq.seqScans, ['big'], bySeq.summary);
       assert.deepEqual(bySeq.indexesUsed, []);
+      const aliased = await db.explain('SELECT b.id FROM big AS b WHERE b.note = $1', ['n3']);
+      assert.deepEqual(aliased.seqScans, ['big'], `an alias is reported as its table: ${aliased.summary}`);
       assert.ok(bySeq.summary.length > 0);
       const snap = await db.introspect();
       assert.ok((snap.tables.get('big')?.estimatedRows ?? 0) > 1000, 'row estimate after ANALYZE');
