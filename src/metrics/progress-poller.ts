@@ -5,6 +5,7 @@
  * polling as soon as nothing runs. On other dialects it exports nothing: progress there is
  * `indexes_done / indexes_planned`, kept by the metrics observer.
  */
+import type { Catalogue } from '../catalogue/catalogue.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from './metrics.js';
@@ -106,21 +107,39 @@ export class ProgressPoller {
     this.cancel();
   }
 
+  /**
+   * The operator's mode: it does not see the Job's engine events, so it watches every index of the
+   * catalogue (matched by index name) for as long as the migration runs; `stop()` ends it.
+   */
+  watchCatalogue(catalogue: Catalogue): void {
+    for (const phase of catalogue.phases) {
+      for (const index of phase.indexes) {
+        if (!this.running.has(index.name)) this.track(phase.name, index);
+      }
+    }
+  }
+
   /** One poll now (also what the timer runs). Errors are logged, never thrown. */
   async pollOnce(): Promise<void> {
     if (this.running.size === 0) return;
     try {
       const rows = await this.options.dialect.query<Record<string, unknown>>(PROGRESS_SQL);
-      for (const row of rows) this.export(toProgressRow(row));
+      const seen = new Set<string>();
+      for (const row of rows) {
+        const name = this.export(toProgressRow(row));
+        if (name !== undefined) seen.add(name);
+      }
+      for (const [name, entry] of this.running) if (!seen.has(name)) this.forgetProgress(name, entry);
     } catch (e) {
       this.options.log?.warn({ err: e }, 'could not read index build progress');
     }
   }
 
-  private export(row: ProgressRow): void {
+  /** Exports one row; returns the index it belongs to, if tracked. */
+  private export(row: ProgressRow): string | undefined {
     const name = this.match(row);
     const entry = name === undefined ? undefined : this.running.get(name);
-    if (name === undefined || !entry) return;
+    if (name === undefined || !entry) return undefined;
     const { metrics, migration } = this.options;
     const labels = { migration, phase: entry.phase, index: name };
     if (entry.progressPhase !== undefined && entry.progressPhase !== row.phase) {
@@ -132,13 +151,25 @@ export class ProgressPoller {
     if (fingerprint !== entry.fingerprint) metrics.buildProgressChanged.set(labels, this.now() / 1000);
     entry.progressPhase = row.phase;
     entry.fingerprint = fingerprint;
+    return name;
   }
 
-  /** The tracked build a progress row belongs to: by index name, else by table (one build per table). */
+  /**
+   * The tracked build a progress row belongs to: by index name; else (a plain CREATE INDEX reports no
+   * index yet) by table, when exactly one tracked build is on that table.
+   */
   private match(row: ProgressRow): string | undefined {
-    if (row.indexName !== null && this.running.has(row.indexName)) return row.indexName;
-    for (const [name, entry] of this.running) if (entry.table === row.tableName) return name;
-    return undefined;
+    if (row.indexName !== null) return this.running.has(row.indexName) ? row.indexName : undefined;
+    const onTable = [...this.running].filter(([, e]) => e.table === row.tableName);
+    return onTable.length === 1 ? onTable[0]?.[0] : undefined;
+  }
+
+  /** A tracked build with no progress row (not started yet, or between attempts): no series. */
+  private forgetProgress(name: string, entry: Running): void {
+    if (entry.progressPhase === undefined) return;
+    this.removeSeries(name, entry);
+    entry.progressPhase = undefined;
+    entry.fingerprint = undefined;
   }
 
   private removeSeries(name: string, entry: Running): void {
