@@ -3,7 +3,7 @@
  * (like the DDL types), chosen once here:
  * - PostgreSQL: `INSERT ... SELECT * FROM unnest($1::type[], ...)`, one array parameter per column, so a
  *   statement carries thousands of rows with a handful of parameters;
- * - SQLite: short multi-row INSERTs (a few hundred parameters: SQLite looks named parameters up one by
+ * - SQLite: short multi-row INSERTs (about 100 parameters: SQLite looks named parameters up one by
  *   one, so very long statements cost more per row, not less).
  */
 import type { Dialect, DialectName } from '../dialects/dialect.js';
@@ -47,7 +47,7 @@ const unnestLoader: Loader = {
 };
 
 const valuesLoader: Loader = {
-  rowsPerStatement: (width) => Math.max(1, Math.floor(240 / width)),
+  rowsPerStatement: (width) => Math.max(1, Math.floor(100 / width)),
   statement: (table, columns, rows) => {
     const width = columns.length;
     const tuples: string[] = [];

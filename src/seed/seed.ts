@@ -54,7 +54,10 @@ export async function seedDatabase(db: Dialect, options: SeedOptions): Promise<S
   let t0 = performance.now();
   const extra = options.schema === 'current' ? upstreamIndexesFor(schema, upstreamEpicIndexes()) : [];
   const ddl = schemaDdl(schema, db.name, extra);
-  for (const sql of ddl) await db.execute(sql);
+  // One transaction: one commit instead of one per statement (both dialects have transactional DDL).
+  await db.transaction(async (tx) => {
+    for (const sql of ddl) await tx.execute(sql);
+  });
   const schemaMs = performance.now() - t0;
 
   t0 = performance.now();
