@@ -8,6 +8,8 @@ import { join } from 'node:path';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = join(REPO_ROOT, 'src/cli/main.ts');
+/** tsx's loader by absolute URL, so the CLI also starts from another working directory. */
+const TSX = import.meta.resolve('tsx');
 
 export interface CliResult {
   readonly code: number | null;
@@ -28,6 +30,8 @@ export interface CliOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The process is killed (and the test fails) after this long. Default 120 s. */
   readonly timeoutMs?: number;
+  /** Working directory (default: the repository root). */
+  readonly cwd?: string;
 }
 
 /** Starts the CLI; DATABASE_URL and LOG_LEVEL from the parent are not inherited unless given. */
@@ -38,8 +42,8 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Cli
     LOG_LEVEL: undefined,
   };
   Object.assign(env, options.env ?? {});
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    cwd: REPO_ROOT,
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
     env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
