@@ -17,19 +17,23 @@ export interface DropTarget {
   readonly table: string;
 }
 
-/** Drops each target in turn; stops at the first failure (what is left stays owned and recorded). */
+/**
+ * Drops each target in turn. A drop that fails (after its retries) does not stop the others: the first
+ * failure is returned, and what could not be dropped stays owned and recorded.
+ */
 export async function dropIndexes(
   ctx: RunContext,
   phase: string,
   targets: readonly DropTarget[],
 ): Promise<DropResult> {
   const dropped: string[] = [];
+  let firstError: RunError | undefined;
   for (const target of targets) {
     const error = await dropOne(ctx, phase, target);
-    if (error) return { dropped, error };
-    dropped.push(target.name);
+    if (error) firstError ??= error;
+    else dropped.push(target.name);
   }
-  return { dropped };
+  return firstError ? { dropped, error: firstError } : { dropped };
 }
 
 async function dropOne(ctx: RunContext, phase: string, target: DropTarget): Promise<RunError | undefined> {

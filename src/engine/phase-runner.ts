@@ -236,11 +236,7 @@ export async function runPhaseDown(ctx: RunContext, phase: Phase, checksum: stri
     name: t.name,
     table: t.table,
     action: 'drop',
-    status: result.dropped.includes(t.name)
-      ? 'succeeded'
-      : result.error?.index === t.name
-        ? 'failed'
-        : 'not_run',
+    status: result.dropped.includes(t.name) ? 'succeeded' : 'failed',
     attempts: 1,
     durationMs: 0,
   }));

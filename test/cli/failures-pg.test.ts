@@ -94,11 +94,15 @@ void test('SIGKILL in the middle of a concurrent build leaves an INVALID index; 
   const db = await freshPostgres('e3kill');
   await createEvents(db, 200_000);
   const catalogue = catalogueFile([ACCOUNT_CREATED, PAYLOAD]);
-  const blocker = await openWriterTransaction(db);
+  // A snapshot older than the build (it writes nothing, so the build starts at once): CONCURRENTLY
+  // registers the index, builds it, then waits for this snapshot before marking it valid.
+  const blocker = await pgClient(db.url);
+  await blocker.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+  await blocker.query('SELECT 1');
   const watcher = await pgClient(db.url);
 
   const first = startCli(['up', '--database', db.url, '--catalogue-file', catalogue, '--lock-timeout', '2m']);
-  // The build has created its (invalid) catalog entry and waits for the open writer: mid-build.
+  // The build has created its (invalid) catalog entry and waits for the old snapshot: mid-build.
   const pid = await waitFor('the build to be in progress with an INVALID index', async () => {
     const r = await watcher.query<{ pid: number }>(
       `SELECT a.pid FROM pg_stat_activity a
