@@ -6,7 +6,7 @@ import { Umzug } from 'umzug';
 import type { Catalogue, Phase } from '../catalogue/catalogue.js';
 import { phaseChecksum } from '../catalogue/phase-checksum.js';
 import { validateCatalogue } from '../catalogue/validate-catalogue.js';
-import { errorMessage } from '../errors.js';
+import { UsageError, errorMessage } from '../errors.js';
 import type { DownOptions, EngineDeps, PhaseReport, RunError, RunReport, UpOptions } from './engine.js';
 import { runPhaseDown, runPhaseUp, type PhaseRunResult } from './phase-runner.js';
 import { reconcileInterrupted } from './reconcile.js';
@@ -81,11 +81,30 @@ async function withRunnerLock(ctx: RunContext, fn: () => Promise<RunReport>): Pr
   const lock = await ctx.dialect.acquireRunnerLock(ctx.options.owner, ctx.options.lockWaitMs);
   try {
     await ctx.store.ensureTables();
+    await refuseOtherCatalogue(ctx);
     await reconcileInterrupted(ctx);
     return await fn();
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Bookkeeping is keyed by phase name: one catalogue per database. A phase of the same name recorded
+ * for another catalogue (and not rolled back) is a UsageError before anything changes.
+ */
+async function refuseOtherCatalogue(ctx: RunContext): Promise<void> {
+  const names = new Set(ctx.catalogue.phases.map((p) => p.name));
+  const clash = (await ctx.store.listMigrations()).filter(
+    (m) => names.has(m.phase) && m.catalogue !== ctx.catalogue.name && m.status !== 'rolled_back',
+  );
+  if (clash.length === 0) return;
+  const list = clash.map((m) => `'${m.phase}' (catalogue '${m.catalogue}', ${m.status})`).join(', ');
+  throw new UsageError(
+    `${ctx.dialect.target} already records phase ${list} of another catalogue; one catalogue per ` +
+      `database: roll that catalogue back with down --catalogue ${clash[0]?.catalogue ?? ''} first`,
+    { reason: 'other_catalogue' },
+  );
 }
 
 async function executed(ctx: RunContext, direction: Direction): Promise<string[]> {

@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exampleCatalogue } from '../../src/catalogue/example/example-catalogue.js';
 import { applyPhases, planRun, readStatus, rollbackPhases, type OnFailure } from '../../src/engine/engine.js';
+import { UsageError } from '../../src/errors.js';
 import { SqlBookkeepingStore } from '../../src/engine/sql-bookkeeping-store.js';
 import { phaseChecksum } from '../../src/catalogue/phase-checksum.js';
 import { ALL_DIALECTS } from '../helpers/databases.js';
@@ -242,6 +243,29 @@ for (const kind of ALL_DIALECTS) {
         down.phases[0]?.indexesDropped,
         3,
         'the crashed run built idx_posts_author_id: it is owned',
+      );
+    });
+
+    void test('a phase recorded for another catalogue is refused before anything changes', async () => {
+      const f = await engineFixture(kind);
+      assert.equal((await applyPhases(f.deps(), exampleCatalogue, { phases: ['core'] })).ok, true);
+      const other = { ...exampleCatalogue, name: 'other' };
+      await assert.rejects(
+        applyPhases(f.deps(), other),
+        (e: unknown) =>
+          e instanceof UsageError &&
+          /already records phase 'core' \(catalogue 'example', succeeded\) of another catalogue/.test(
+            e.message,
+          ),
+      );
+      await assert.rejects(rollbackPhases(f.deps(), other), UsageError);
+      assert.equal((await catalogueIndexesInDb(f.dialect)).size, 3, 'nothing changed');
+      const down = await rollbackPhases(f.deps(), exampleCatalogue);
+      assert.equal(down.ok, true);
+      assert.equal(
+        (await applyPhases(f.deps(), other, { phases: ['core'] })).ok,
+        true,
+        'allowed once rolled back',
       );
     });
 

@@ -24,6 +24,15 @@ async function lockTable(url: string, table: string) {
   };
 }
 
+/** A second session with an open transaction that has written to a table (CONCURRENTLY waits for it). */
+async function openWriter(url: string, sql: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query(sql);
+  return { release: () => client.query('ROLLBACK').then(() => client.end()) };
+}
+
 void describe('engine failures on postgresql only', () => {
   void test('an INVALID leftover is planned as rebuild, dropped and rebuilt', async () => {
     const f = await engineFixture('postgresql');
@@ -82,9 +91,9 @@ void describe('engine failures on postgresql only', () => {
     await assertBookkeepingMatchesDatabase(f.dialect);
   });
 
-  void test('a lock never released fails the phase after the retries and rolls it back; nothing INVALID remains', async () => {
+  void test('an open writer never released fails the phase after the retries and rolls it back; nothing INVALID remains', async () => {
     const f = await engineFixture('postgresql');
-    const holder = await lockTable(f.db.url, 'comments');
+    const holder = await openWriter(f.db.url, 'UPDATE comments SET body = body WHERE id = 1');
     try {
       const clock: Clock = { now: () => Date.now(), sleep: () => Promise.resolve() };
       const report = await applyPhases(f.deps({ clock }), exampleCatalogue, {
