@@ -2,12 +2,13 @@
  * Connects the controller's metric hooks to the typed metrics (src/metrics/metrics.ts). Label
  * `migration` is `namespace/name` (bounded by the resources that exist; removed on deletion).
  */
+import type { DatabaseWatch } from '../metrics/database-watch.js';
 import { removeMigrationSeries, setMigrationState, type Metrics } from '../metrics/metrics.js';
 import type { OperatorMetrics } from './reconciler.js';
 
 const RESULT = { ok: 'success', requeue: 'requeue', error: 'error' } as const;
 
-export function operatorMetrics(metrics: Metrics): OperatorMetrics {
+export function operatorMetrics(metrics: Metrics, watch?: DatabaseWatch): OperatorMetrics {
   return {
     reconciled: ({ result, seconds }) => {
       metrics.reconciles.inc({ result: RESULT[result] });
@@ -24,7 +25,11 @@ export function operatorMetrics(metrics: Metrics): OperatorMetrics {
       }
     },
     migrationDeleted: ({ namespace, migration }) => {
-      void removeMigrationSeries(metrics, `${namespace}/${migration}`);
+      const label = `${namespace}/${migration}`;
+      void (watch ? watch.remove(label) : removeMigrationSeries(metrics, label));
+    },
+    databaseSeen: ({ namespace, migration, url, catalogue, running }) => {
+      void watch?.update({ migration: `${namespace}/${migration}`, url, catalogue, running });
     },
   };
 }

@@ -31,6 +31,14 @@ export interface OperatorMetrics {
     readonly status: IndexMigrationStatus;
   }): void;
   migrationDeleted?(e: { readonly namespace: string; readonly migration: string }): void;
+  /** The database was read: keep its health and (while running) build progress on /metrics. */
+  databaseSeen?(e: {
+    readonly namespace: string;
+    readonly migration: string;
+    readonly url: string;
+    readonly catalogue: Catalogue;
+    readonly running: boolean;
+  }): void;
 }
 
 export interface ReconcilerDeps {
@@ -86,6 +94,10 @@ export class Reconciler {
     if (signal.aborted) return DONE;
     if (decision.action.type === 'createJob') await this.createJob(m, decision);
     await this.writeStatus(m, decision.status, signal);
+    if (applied !== undefined) {
+      const running = decision.status.phase === 'Running';
+      this.deps.metrics?.databaseSeen?.({ namespace, migration: name, url: target.url, catalogue, running });
+    }
     return decision.poll ? { requeueAfterMs: this.deps.pollMs } : DONE;
   }
 

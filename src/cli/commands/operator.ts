@@ -3,6 +3,8 @@ import { Registry } from 'prom-client';
 import type { Command, CommandOptions } from '../command.js';
 import { builtInCatalogueNames, loadBuiltInCatalogue } from '../../catalogue/registry.js';
 import { ClientNodeKubeClient, loadKubeConfig } from '../../kube/client-node-kube-client.js';
+import { openDialect } from '../../dialects/open-dialect.js';
+import { DatabaseWatch } from '../../metrics/database-watch.js';
 import { createMetrics } from '../../metrics/metrics.js';
 import { startMetricsServer } from '../../metrics/metrics-server.js';
 import { readBookkeeping } from '../../operator/bookkeeping-reader.js';
@@ -81,10 +83,13 @@ export const operatorCommand: Command = {
     const kube = new ClientNodeKubeClient(loadKubeConfig(config.kubeconfig));
     const registry = new Registry();
     const metrics = createMetrics(registry, { version: ctx.io.env['npm_package_version'] ?? '0.1.0' });
+    // Health and live build progress of each migration's database, refreshed before a scrape when stale.
+    const watch = new DatabaseWatch({ metrics, open: (url) => openDialect(url, { poolSize: 2, log }), log });
     const metricsServer = await startMetricsServer({
       port: config.metricsPort,
       host: config.bindAddress,
       registry,
+      beforeScrape: () => watch.refreshStale(),
       log,
     });
     const operator = new Operator(
@@ -97,7 +102,7 @@ export const operatorCommand: Command = {
         events: new EventRecorder(kube, log, config.lease.identity),
         now: () => new Date(),
         pollMs: config.pollMs,
-        metrics: operatorMetrics(metrics),
+        metrics: operatorMetrics(metrics, watch),
       },
       {
         controller: { namespaces: config.namespaces, workers: config.workers, queue: DEFAULT_QUEUE_OPTIONS },
@@ -109,6 +114,7 @@ export const operatorCommand: Command = {
       await operator.run(ctx.signal);
     } finally {
       await metricsServer.close();
+      await watch.close();
     }
     return 0;
   },
