@@ -75,102 +75,106 @@ for (const dialect of ALL_DIALECTS) {
         const r = await run(['up', '--catalogue', 'example', '--phases', 'core,nope']);
         assert.match(r.stderr, /--phases: unknown phase 'nope'; known phases: core, lookups, reporting/);
       });
-
-      void test('a phase name that tries SQL injection is just an unknown phase', async () => {
-        const r = await run(['up', '--catalogue', 'example', '--phases', "core'; DROP TABLE posts; --"]);
-        assert.match(r.stderr, /unknown phase/);
-      });
-
-      void test('unknown flag, bad durations and a bad mode are reported together', async () => {
-        const flag = await run(['up', '--catalogue', 'example', '--phase', 'core']);
-        assert.match(flag.stderr, /unknown flag '--phase'.*accepts: .*--phases/);
-        const values = await run([
-          'up',
-          '--catalogue',
-          'example',
-          '--lock-timeout',
-          'soon',
-          '--concurrency',
-          'many',
-          '--on-failure',
-          'panic',
-        ]);
-        assert.match(values.stderr, /3 problems/);
-        assert.match(values.stderr, /--lock-timeout 'soon' is not a duration: use e\.g\. 250ms, 5s, 2m, 1h/);
-        assert.match(
-          values.stderr,
-          /--on-failure 'panic' is not accepted: use one of rollback-phase, rollback-all, halt/,
-        );
-      });
-
-      void test('unknown built-in catalogue lists the known ones', async () => {
-        const r = await run(['plan', '--catalogue', 'nosuch']);
-        assert.match(r.stderr, /unknown catalogue 'nosuch'; built-in catalogues: .*example/);
-      });
     },
   );
 }
 
-// Catalogue problems are found before any connection is made: one dialect is enough to show that.
-void describe('bad catalogues: exit 2, every problem listed, nothing changed', { concurrency: false }, () => {
-  const db = databases.get('postgresql') as FreshDatabase;
-  const run = async (args: readonly string[]): Promise<CliResult> => {
-    const r = await runCliProcess(['--database', db.url, ...args]);
-    assert.equal(r.code, 2, describeResult(r));
-    await assertUnchanged('postgresql', db, r);
-    return r;
-  };
+// Flags and catalogues are checked before any connection is made: one dialect is enough to show that.
+void describe(
+  'bad flags and catalogues: exit 2, every problem listed, nothing changed',
+  { concurrency: false },
+  () => {
+    const db = databases.get('postgresql') as FreshDatabase;
+    const run = async (args: readonly string[]): Promise<CliResult> => {
+      const r = await runCliProcess(['--database', db.url, ...args]);
+      assert.equal(r.code, 2, describeResult(r));
+      await assertUnchanged('postgresql', db, r);
+      return r;
+    };
 
-  void test('an invalid catalogue file lists every problem', async () => {
-    const file = writeCatalogueFile({
-      name: 'custom',
-      description: 'two problems and an unknown key',
-      phases: [
-        {
-          name: 'only',
-          description: 'x',
-          indexes: [
-            { name: 'idx_a', table: 'posts', columns: ['title'], reason: 'r' },
-            { name: 'idx_a', table: 'posts', columns: ['Title Case'], reason: 'r' },
-          ],
-        },
-      ],
+    void test('a phase name that tries SQL injection is just an unknown phase', async () => {
+      const r = await run(['up', '--catalogue', 'example', '--phases', "core'; DROP TABLE posts; --"]);
+      assert.match(r.stderr, /unknown phase/);
     });
-    const r = await run(['up', '--catalogue-file', file]);
-    assert.match(r.stderr, /catalogue 'custom' is invalid \(2 problems\)/);
-    assert.match(r.stderr, /duplicate index name 'idx_a'/);
-    assert.match(r.stderr, /column "Title Case" is not a valid identifier/);
-    const r1 = await run(['up', '--catalogue-file', writeCatalogueFile(catalogue({ colour: 'red' }))]);
-    assert.match(r1.stderr, /unknown key 'colour'/);
-    const r2 = await run([
-      'plan',
-      '--catalogue-file',
-      writeCatalogueFile({ ...(catalogue({}) as object), phases: [] }),
-    ]);
-    assert.match(r2.stderr, /a catalogue needs at least one phase/);
-    const r3 = await run(['up', '--catalogue-file', writeCatalogueFile('{"name": ')]);
-    assert.match(r3.stderr, /is not valid JSON/);
-    const r4 = await run(['up', '--catalogue-file', '/nonexistent/catalogue.json']);
-    assert.match(r4.stderr, /cannot read catalogue file \/nonexistent\/catalogue\.json/);
-  });
 
-  void test('identifiers that try SQL injection are rejected before anything runs', async () => {
-    for (const overrides of [
-      { table: INJECTION },
-      { name: 'idx"; DROP TABLE posts; --' },
-      { columns: ['title); DROP TABLE posts; --'] },
-      { include: ['title" DESC'] },
-      { where: [{ column: 'status = status OR 1=1 --', op: 'IS NULL' }] },
-    ]) {
-      const r = await run(['up', '--catalogue-file', writeCatalogueFile(catalogue(overrides))]);
+    void test('unknown flag, bad durations and a bad mode are reported together', async () => {
+      const flag = await run(['up', '--catalogue', 'example', '--phase', 'core']);
+      assert.match(flag.stderr, /unknown flag '--phase'.*accepts: .*--phases/);
+      const values = await run([
+        'up',
+        '--catalogue',
+        'example',
+        '--lock-timeout',
+        'soon',
+        '--concurrency',
+        'many',
+        '--on-failure',
+        'panic',
+      ]);
+      assert.match(values.stderr, /3 problems/);
+      assert.match(values.stderr, /--lock-timeout 'soon' is not a duration: use e\.g\. 250ms, 5s, 2m, 1h/);
       assert.match(
-        r.stderr,
-        /catalogue 'custom' is invalid .*fix:[\s\S]*is not a valid identifier/,
-        describeResult(r),
+        values.stderr,
+        /--on-failure 'panic' is not accepted: use one of rollback-phase, rollback-all, halt/,
       );
-    }
-  });
-});
+    });
+
+    void test('unknown built-in catalogue lists the known ones', async () => {
+      const r = await run(['plan', '--catalogue', 'nosuch']);
+      assert.match(r.stderr, /unknown catalogue 'nosuch'; built-in catalogues: .*example/);
+    });
+
+    void test('an invalid catalogue file lists every problem', async () => {
+      const file = writeCatalogueFile({
+        name: 'custom',
+        description: 'two problems and an unknown key',
+        phases: [
+          {
+            name: 'only',
+            description: 'x',
+            indexes: [
+              { name: 'idx_a', table: 'posts', columns: ['title'], reason: 'r' },
+              { name: 'idx_a', table: 'posts', columns: ['Title Case'], reason: 'r' },
+            ],
+          },
+        ],
+      });
+      const r = await run(['up', '--catalogue-file', file]);
+      assert.match(r.stderr, /catalogue 'custom' is invalid \(2 problems\)/);
+      assert.match(r.stderr, /duplicate index name 'idx_a'/);
+      assert.match(r.stderr, /column "Title Case" is not a valid identifier/);
+      const r1 = await run(['up', '--catalogue-file', writeCatalogueFile(catalogue({ colour: 'red' }))]);
+      assert.match(r1.stderr, /unknown key 'colour'/);
+      const r2 = await run([
+        'plan',
+        '--catalogue-file',
+        writeCatalogueFile({ ...(catalogue({}) as object), phases: [] }),
+      ]);
+      assert.match(r2.stderr, /a catalogue needs at least one phase/);
+      const r3 = await run(['up', '--catalogue-file', writeCatalogueFile('{"name": ')]);
+      assert.match(r3.stderr, /is not valid JSON/);
+      const r4 = await run(['up', '--catalogue-file', '/nonexistent/catalogue.json']);
+      assert.match(r4.stderr, /cannot read catalogue file \/nonexistent\/catalogue\.json/);
+    });
+
+    void test('identifiers that try SQL injection are rejected before anything runs', async () => {
+      for (const overrides of [
+        { table: INJECTION },
+        { name: 'idx"; DROP TABLE posts; --' },
+        { columns: ['title); DROP TABLE posts; --'] },
+        { include: ['title" DESC'] },
+        { where: [{ column: 'status = status OR 1=1 --', op: 'IS NULL' }] },
+      ]) {
+        const r = await run(['up', '--catalogue-file', writeCatalogueFile(catalogue(overrides))]);
+        assert.match(
+          r.stderr,
+          /catalogue 'custom' is invalid .*fix:[\s\S]*is not a valid identifier/,
+          describeResult(r),
+        );
+      }
+    });
+  },
+);
 
 void test('an unreachable host: exit 2, the message names host and port, never the password', async () => {
   const r = await runCliProcess([
