@@ -101,8 +101,9 @@ export function analyzeHealth(input: AnalyzeInput): HealthReport {
   const { snapshot, statistics, catalogue } = input;
   const scope = tablesInScope(snapshot, catalogue);
   const existing = snapshot.indexes.filter((i) => scope.has(i.table));
+  const owned = catalogueNames(catalogue);
   const indexes = [
-    ...existing.map((i) => existingHealth(i, statistics, catalogue)),
+    ...existing.map((i) => existingHealth(i, statistics, owned)),
     ...missing(snapshot, catalogue),
   ];
   const invalid = indexes.filter((i) => i.state === 'invalid');
@@ -150,14 +151,14 @@ function catalogueNames(catalogue: Catalogue | undefined): Set<string> {
 function existingHealth(
   i: ExistingIndex,
   statistics: UsageStatistics | undefined,
-  catalogue: Catalogue | undefined,
+  owned: ReadonlySet<string>,
 ): IndexHealth {
   const stats = statistics?.indexes.find((s) => s.index === i.name && s.table === i.table);
   return {
     name: i.name,
     table: i.table,
     state: i.valid ? 'valid' : 'invalid',
-    inCatalogue: catalogueNames(catalogue).has(i.name),
+    inCatalogue: owned.has(i.name),
     unique: i.unique,
     primary: i.primary,
     sizeBytes: stats?.sizeBytes ?? null,
