@@ -87,8 +87,9 @@ export function createProgress(out: ProgressTarget, now: () => number = Date.now
       print(`  failed   ${e.index.name}  ${e.reason}: ${e.message}`);
     },
     phaseFinished(e) {
-      const counts = `${e.indexesCreated} created, ${e.indexesSkipped} skipped`;
-      print(`phase ${e.phase} ${e.result.replace('_', ' ')} in ${formatDuration(e.durationMs)} (${counts})`);
+      const counts =
+        e.result === 'rolled_back' ? '' : ` (${e.indexesCreated} created, ${e.indexesSkipped} skipped)`;
+      print(`phase ${e.phase} ${e.result.replace('_', ' ')} in ${formatDuration(e.durationMs)}${counts}`);
     },
     rollback(e) {
       print(
