@@ -27,7 +27,8 @@ export async function applyPhasesImpl(
   return withRunnerLock(ctx, async () => {
     const started = ctx.clock.now();
     const applied = new Set(await executed(ctx, 'up'));
-    ctx.notify('runStarted', { phases: phases.map((p) => p.name), indexesTotal: countIndexes(phases) });
+    const toRun = phases.filter((p) => !applied.has(p.name));
+    ctx.notify('runStarted', { phases: toRun.map((p) => p.name), indexesTotal: countIndexes(toRun) });
     const results = new Map<string, PhaseRunResult>();
     let error = await runUmzug(ctx, 'up', results, phases, (p) => p.name);
     if (error && ctx.options.onFailure === 'rollback-all') {
@@ -57,7 +58,8 @@ export async function rollbackPhasesImpl(
     const started = ctx.clock.now();
     const applied = new Set(await executed(ctx, 'down'));
     const newestFirst = [...phases].reverse();
-    ctx.notify('runStarted', { phases: newestFirst.map((p) => p.name), indexesTotal: countIndexes(phases) });
+    const toRun = newestFirst.filter((p) => applied.has(p.name));
+    ctx.notify('runStarted', { phases: toRun.map((p) => p.name), indexesTotal: countIndexes(toRun) });
     const results = new Map<string, PhaseRunResult>();
     const error = await runUmzug(ctx, 'down', results, newestFirst, (p) => p.name);
     const reports = newestFirst.map(

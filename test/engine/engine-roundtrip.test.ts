@@ -178,6 +178,12 @@ for (const kind of ALL_DIALECTS) {
           ['reporting', 'unchanged', 0],
         ],
       );
+      const started = f.events.filter((e) => e.event === 'runStarted').at(-1)?.payload;
+      assert.deepEqual(
+        started,
+        { phases: ['core'], indexesTotal: 4 },
+        'progress counts only the phases that run',
+      );
       const after = await planRun(f.deps(), changed);
       assert.ok(after.phases.every((p) => !p.drift && p.applied));
       const status = await readStatus(f.deps(), exampleCatalogue);
