@@ -22,70 +22,78 @@ export interface PhaseRunResult {
 export async function runPhaseUp(ctx: RunContext, phase: Phase): Promise<PhaseRunResult> {
   const started = ctx.clock.now();
   const checksum = phaseChecksum(phase);
-  await ctx.store.upsertMigration({
+  const startedAt = new Date(started).toISOString();
+  await ctx.store.upsertMigration({ ...phaseRow(ctx, phase, checksum, startedAt), status: 'running' });
+  ctx.notify('phaseStarted', { phase: phase.name, indexesTotal: phase.indexes.length });
+  ctx.log.info({ phase: phase.name, indexes: phase.indexes.length }, 'phase started');
+  const { outcomes, notRun, error } = await buildAll(ctx, phase);
+  const skipped = outcomes.filter((o) => o.report.status === 'skipped').length;
+  const indexes = [...outcomes.map((o) => o.report), ...notRun.map(notRunReport)];
+  const base = { name: phase.name, checksum, startedAt, indexes, indexesSkipped: skipped };
+  if (!error) {
+    await analyzeTouched(ctx, phase.name, outcomes);
+    const created = outcomes.filter((o) => o.created).length;
+    const durationMs = ctx.clock.now() - started;
+    const done = { outcome: 'succeeded', finishedAt: ctx.nowIso(), durationMs, indexesDropped: 0 } as const;
+    return { report: { ...base, ...done, indexesCreated: created } };
+  }
+  const dropped = await cleanUpFailedPhase(ctx, phase, error);
+  const kept = outcomes.filter((o) => o.created && !dropped.dropped.includes(o.report.name)).length;
+  const message = failureMessage(error, dropped.dropped, dropped.invalid, dropped.error);
+  const durationMs = ctx.clock.now() - started;
+  const counts = { indexesCreated: kept, indexesSkipped: skipped };
+  await recordPhaseFailure(ctx, phase, { checksum, startedAt, durationMs, message, ...counts });
+  if (dropped.dropped.length > 0) {
+    ctx.notify('rollback', { phase: phase.name, indexesDropped: dropped.dropped.length });
+  }
+  ctx.log.error({ phase: phase.name, reason: error.reason, durationMs }, message);
+  const failed = { outcome: 'failed', finishedAt: ctx.nowIso(), durationMs, message } as const;
+  return {
+    report: { ...base, ...failed, ...counts, indexesDropped: dropped.dropped.length },
+    error: { ...error, message },
+  };
+}
+
+function phaseRow(ctx: RunContext, phase: Phase, checksum: string, startedAt: string) {
+  return {
     phase: phase.name,
     catalogue: ctx.catalogue.name,
     checksum,
-    status: 'running',
-    startedAt: new Date(started).toISOString(),
+    startedAt,
     finishedAt: null,
     durationMs: null,
     indexesCreated: 0,
     indexesSkipped: 0,
     message: null,
-  });
-  ctx.notify('phaseStarted', { phase: phase.name, indexesTotal: phase.indexes.length });
-  ctx.log.info({ phase: phase.name, indexes: phase.indexes.length }, 'phase started');
-  const { outcomes, notRun, error } = await buildAll(ctx, phase);
-  const created = outcomes.filter((o) => o.created).length;
-  const skipped = outcomes.filter((o) => o.report.status === 'skipped').length;
-  const indexes = [...outcomes.map((o) => o.report), ...notRun.map(notRunReport)];
-  const base = { name: phase.name, checksum, startedAt: new Date(started).toISOString(), indexes };
-  if (!error) {
-    await analyzeTouched(ctx, phase.name, outcomes);
-    const durationMs = ctx.clock.now() - started;
-    const report = { ...base, outcome: 'succeeded', finishedAt: ctx.nowIso(), durationMs } as const;
-    return { report: { ...report, indexesCreated: created, indexesSkipped: skipped, indexesDropped: 0 } };
-  }
-  const dropped = await cleanUpFailedPhase(ctx, phase, error);
-  const durationMs = ctx.clock.now() - started;
-  const kept = outcomes.filter((o) => o.created && !dropped.dropped.includes(o.report.name)).length;
-  const message = failureMessage(error, dropped.dropped, dropped.invalid, dropped.error);
+  };
+}
+
+interface PhaseFailure {
+  readonly checksum: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly message: string;
+  readonly indexesCreated: number;
+  readonly indexesSkipped: number;
+}
+
+async function recordPhaseFailure(ctx: RunContext, phase: Phase, f: PhaseFailure): Promise<void> {
   await ctx.store.upsertMigration({
-    phase: phase.name,
-    catalogue: ctx.catalogue.name,
-    checksum,
+    ...phaseRow(ctx, phase, f.checksum, f.startedAt),
     status: 'failed',
-    startedAt: base.startedAt,
     finishedAt: ctx.nowIso(),
-    durationMs,
-    indexesCreated: kept,
-    indexesSkipped: skipped,
-    message,
+    durationMs: f.durationMs,
+    indexesCreated: f.indexesCreated,
+    indexesSkipped: f.indexesSkipped,
+    message: f.message,
   });
   ctx.notify('phaseFinished', {
     phase: phase.name,
     result: 'failed',
-    durationMs,
-    indexesCreated: kept,
-    indexesSkipped: skipped,
+    durationMs: f.durationMs,
+    indexesCreated: f.indexesCreated,
+    indexesSkipped: f.indexesSkipped,
   });
-  if (dropped.dropped.length > 0)
-    ctx.notify('rollback', { phase: phase.name, indexesDropped: dropped.dropped.length });
-  ctx.log.error({ phase: phase.name, reason: error.reason, durationMs }, message);
-  return {
-    report: {
-      ...base,
-      outcome: 'failed',
-      finishedAt: ctx.nowIso(),
-      durationMs,
-      indexesCreated: kept,
-      indexesSkipped: skipped,
-      indexesDropped: dropped.dropped.length,
-      message,
-    },
-    error: { ...error, message },
-  };
 }
 
 interface BuildAllResult {
@@ -216,20 +224,7 @@ function notRunReport(def: IndexDefinition): IndexReport {
 export async function runPhaseDown(ctx: RunContext, phase: Phase, checksum: string): Promise<PhaseRunResult> {
   const started = ctx.clock.now();
   ctx.notify('phaseStarted', { phase: phase.name, indexesTotal: phase.indexes.length });
-  const snapshot = await ctx.dialect.introspect();
-  const present = new Map(snapshot.indexes.map((i) => [i.name, i]));
-  const targets = await invalidLeftovers(ctx, phase);
-  for (const o of await ctx.store.listOwned(phase.name)) {
-    const existing = present.get(o.indexName);
-    if (!existing) {
-      ctx.log.warn(
-        { phase: phase.name, index: o.indexName },
-        'owned index is already gone; recording it as dropped',
-      );
-      await ctx.store.disown(o.indexName);
-    } else if (!targets.some((t) => t.name === o.indexName))
-      targets.push({ name: existing.name, table: existing.table });
-  }
+  const targets = await downTargets(ctx, phase);
   const result = await dropIndexes(ctx, phase.name, targets);
   const durationMs = ctx.clock.now() - started;
   const indexes: IndexReport[] = targets.map((t) => ({
@@ -253,17 +248,40 @@ export async function runPhaseDown(ctx: RunContext, phase: Phase, checksum: stri
     indexes,
     ...(result.error ? { message: result.error.message } : {}),
   };
-  if (result.dropped.length > 0)
+  if (result.dropped.length > 0) {
     ctx.notify('rollback', { phase: phase.name, indexesDropped: result.dropped.length });
-  if (result.error) {
-    ctx.notify('phaseFinished', {
-      phase: phase.name,
-      result: 'failed',
-      durationMs,
-      indexesCreated: 0,
-      indexesSkipped: 0,
-    });
-    return { report, error: result.error };
   }
-  return { report };
+  if (!result.error) return { report };
+  const finished = {
+    phase: phase.name,
+    result: 'failed',
+    durationMs,
+    indexesCreated: 0,
+    indexesSkipped: 0,
+  } as const;
+  ctx.notify('phaseFinished', finished);
+  return { report, error: result.error };
+}
+
+/** INVALID leftovers of the phase's indexes, then every owned index still there (gone ones are disowned). */
+async function downTargets(ctx: RunContext, phase: Phase): Promise<DropTarget[]> {
+  const snapshot = await ctx.dialect.introspect();
+  const names = new Set(phase.indexes.map((d) => d.name));
+  const targets: DropTarget[] = snapshot.indexes
+    .filter((i) => names.has(i.name) && (!i.valid || !i.ready))
+    .map((i) => ({ name: i.name, table: i.table }));
+  const present = new Map(snapshot.indexes.map((i) => [i.name, i]));
+  for (const o of await ctx.store.listOwned(phase.name)) {
+    const existing = present.get(o.indexName);
+    if (!existing) {
+      ctx.log.warn(
+        { phase: phase.name, index: o.indexName },
+        'owned index is already gone; recording it as dropped',
+      );
+      await ctx.store.disown(o.indexName);
+    } else if (!targets.some((t) => t.name === o.indexName)) {
+      targets.push({ name: existing.name, table: existing.table });
+    }
+  }
+  return targets;
 }
