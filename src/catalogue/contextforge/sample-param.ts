@@ -4,6 +4,7 @@
  * one, so a parameter is a query that picks a typical value, with a fallback for an empty table.
  */
 import type { Dialect } from '../../dialects/dialect.js';
+import { quoteIdentifier } from '../../dialects/render-sql.js';
 
 /** What a resolver may use: plain queries, `$1..$n` placeholders. */
 export type ParamSource = Pick<Dialect, 'query'>;
@@ -39,7 +40,9 @@ export function parseTimestamp(value: unknown): Date | undefined {
 /** `hours` before the newest value of `table.column` (falls back to now), as a bound timestamp. */
 export function hoursBeforeLatest(table: string, column: string, hours: number): ParamResolver {
   return async (db) => {
-    const rows = await db.query<{ latest: unknown }>(`SELECT max("${column}") AS latest FROM "${table}"`);
+    const rows = await db.query<{ latest: unknown }>(
+      `SELECT max(${quoteIdentifier(column)}) AS latest FROM ${quoteIdentifier(table)}`,
+    );
     const latest = parseTimestamp(rows[0]?.latest) ?? new Date();
     return formatTimestamp(new Date(latest.getTime() - hours * 3_600_000));
   };
