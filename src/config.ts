@@ -46,6 +46,13 @@ export class Problems {
 
 export function parseGlobalConfig(values: RawValues, env: Env): GlobalConfig {
   const problems = new Problems();
+  const config = readGlobalConfig(values, env, problems);
+  problems.done();
+  return config;
+}
+
+/** Like parseGlobalConfig, but adds problems to the caller's list (defaults stand in for bad values). */
+export function readGlobalConfig(values: RawValues, env: Env, problems: Problems): GlobalConfig {
   const databaseUrl = str(values['database']) ?? nonEmpty(env['DATABASE_URL']) ?? urlFromLibpqEnv(env);
   const output = oneOf('--output', str(values['output']) ?? 'text', OUTPUT_FORMATS, problems);
   const logLevel = oneOf(
@@ -56,7 +63,6 @@ export function parseGlobalConfig(values: RawValues, env: Env): GlobalConfig {
   );
   const catalogue = str(values['catalogue']);
   const catalogueFile = str(values['catalogue-file']);
-  problems.done();
   return { databaseUrl, output: output ?? 'text', catalogue, catalogueFile, logLevel: logLevel ?? 'warn' };
 }
 
@@ -79,7 +85,7 @@ export function urlFromLibpqEnv(env: Env): string | undefined {
 export function requireDatabaseUrl(global: GlobalConfig): string {
   if (global.databaseUrl !== undefined) return global.databaseUrl;
   throw new UsageError(
-    'no database given: pass --database <url> or set DATABASE_URL ' +
+    'no database given: pass --database <url> or set DATABASE_URL (or PGHOST, PGUSER, PGDATABASE…) ' +
       '(postgres://user@host:5432/db, postgresql://…, or sqlite:<path>)',
     { reason: 'bad_input' },
   );

@@ -9,7 +9,7 @@ import { GLOBAL_OPTIONS, resolveCommand } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import type { CliIo } from './cli-io.js';
 import { commandHelp, overallHelp } from './help.js';
-import { parseGlobalConfig, type GlobalConfig, type OutputFormat } from '../config.js';
+import { Problems, readGlobalConfig, type GlobalConfig, type OutputFormat } from '../config.js';
 import { UsageError, errorMessage, exitCodeFor, isAppError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { redactUrl } from '../redact.js';
@@ -27,12 +27,14 @@ export async function runCli(
     const { entry, rest } = findCommand(argv, commands);
     if (entry === undefined) return await topLevel(rest, io, commands);
     const command = await resolveCommand(entry);
-    const parsed = parseCommandArgs(command, rest);
+    const problems = new Problems();
+    const parsed = parseCommandArgs(command, rest, problems);
     if (parsed.values['help'] === true) {
       io.stdout.write(commandHelp(command));
       return 0;
     }
-    const global = parseGlobalConfig(parsed.values, io.env);
+    const global = readGlobalConfig(parsed.values, io.env, problems);
+    problems.done();
     output = global.output;
     log = createLogger({ level: global.logLevel, destination: io.stderr }).child({ command: command.name });
     return await command.run({
@@ -104,8 +106,8 @@ interface ParsedArgs {
   readonly positionals: readonly string[];
 }
 
-/** Parses global + command flags leniently, then reports every problem in one UsageError. */
-function parseCommandArgs(command: Command, args: readonly string[]): ParsedArgs {
+/** Parses global + command flags leniently; every problem goes to `problems`. */
+function parseCommandArgs(command: Command, args: readonly string[], problems: Problems): ParsedArgs {
   const options: CommandOptions = { ...GLOBAL_OPTIONS, ...command.options };
   const { values, positionals, tokens } = parseArgs({
     args: [...args],
@@ -114,29 +116,25 @@ function parseCommandArgs(command: Command, args: readonly string[]): ParsedArgs
     allowPositionals: true,
     tokens: true,
   });
-  const problems: string[] = [];
+  const unknown: string[] = [];
   for (const t of tokens) {
     if (t.kind !== 'option') continue;
     const spec = options[t.name];
-    if (spec === undefined) problems.push(`unknown flag '${t.rawName}'`);
+    if (spec === undefined) unknown.push(`'${redactUrl(t.rawName)}'`);
     else if (spec.type === 'string' && (t.value === undefined || (!t.inlineValue && t.value.startsWith('-'))))
-      problems.push(`${t.rawName} needs a value${spec.valueName ? ` (${spec.valueName})` : ''}`);
-    else if (spec.type === 'boolean' && t.value !== undefined) problems.push(`${t.rawName} takes no value`);
+      problems.add(`${t.rawName} needs a value${spec.valueName ? ` (${spec.valueName})` : ''}`);
+    else if (spec.type === 'boolean' && t.value !== undefined) problems.add(`${t.rawName} takes no value`);
+  }
+  if (unknown.length > 0) {
+    const accepted = Object.keys(options).map((n) => `--${n}`);
+    problems.add(
+      `unknown flag${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; ${BIN} ${command.name} accepts: ` +
+        `${accepted.join(', ')} (see '${BIN} ${command.name} --help')`,
+    );
   }
   if (!command.allowPositionals && positionals.length > 0) {
-    problems.push(
-      `unexpected argument${positionals.length > 1 ? 's' : ''} ${positionals.map((p) => `'${p}'`).join(' ')}`,
-    );
-  }
-  if (problems.length > 0) {
-    const accepted = Object.keys(options)
-      .map((n) => `--${n}`)
-      .join(', ');
-    throw new UsageError(
-      `${problems.map((p) => redactUrl(p)).join('; ')}. ${BIN} ${command.name} accepts: ${accepted} ` +
-        `(see '${BIN} ${command.name} --help')`,
-      { reason: 'bad_input' },
-    );
+    const words = positionals.map((p) => `'${redactUrl(p)}'`).join(' ');
+    problems.add(`unexpected argument${positionals.length > 1 ? 's' : ''} ${words}`);
   }
   return { values, positionals };
 }

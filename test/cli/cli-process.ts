@@ -34,13 +34,11 @@ export interface CliOptions {
   readonly cwd?: string;
 }
 
-/** Starts the CLI; DATABASE_URL and LOG_LEVEL from the parent are not inherited unless given. */
+/** Starts the CLI; DATABASE_URL, PG* and LOG_LEVEL from the parent are not inherited unless given. */
 export function startCli(args: readonly string[], options: CliOptions = {}): CliProcess {
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    DATABASE_URL: undefined,
-    LOG_LEVEL: undefined,
-  };
+  const env: Record<string, string | undefined> = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|LOG_LEVEL|PG[A-Z]+)$/.test(k)),
+  );
   Object.assign(env, options.env ?? {});
   const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
     cwd: options.cwd ?? REPO_ROOT,

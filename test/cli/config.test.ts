@@ -10,6 +10,7 @@ import {
   phasesAfter,
 } from '../../src/config.js';
 import { UsageError } from '../../src/errors.js';
+import { redactUrl } from '../../src/redact.js';
 
 const PHASES = ['core', 'rbac', 'teams'];
 const DEFAULTS = {
@@ -143,4 +144,20 @@ void test('plan/down config: empty --phases, unknown --to, --to with --phases ar
 void test('down --to keeps the named phase: only the newer ones are rolled back', () => {
   assert.deepEqual(phasesAfter('core', PHASES), ['rbac', 'teams']);
   assert.deepEqual(phasesAfter('teams', PHASES), []);
+});
+
+void test('libpq environment (PGHOST, PGUSER, PGPASSWORD, …) gives the database when DATABASE_URL is absent', () => {
+  const env = {
+    PGHOST: 'db',
+    PGUSER: 'app',
+    PGPASSWORD: 'p@ss:w/rd',
+    PGDATABASE: 'mcp',
+    PGSSLMODE: 'require',
+  };
+  const url = parseGlobalConfig({}, env).databaseUrl;
+  assert.equal(url, 'postgres://app:p%40ss%3Aw%2Frd@db:5432/mcp?sslmode=require');
+  assert.equal(new URL(url ?? '').password, 'p%40ss%3Aw%2Frd');
+  assert.doesNotMatch(redactUrl(url ?? ''), /p%40ss/);
+  assert.equal(parseGlobalConfig({}, { ...env, DATABASE_URL: 'sqlite:x.db' }).databaseUrl, 'sqlite:x.db');
+  assert.equal(parseGlobalConfig({}, { PGUSER: 'app' }).databaseUrl, undefined, 'no PGHOST, no URL');
 });

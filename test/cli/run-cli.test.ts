@@ -139,3 +139,15 @@ void test('a lazy command is loaded only when it runs or shows its help', async 
   assert.equal(await runCli(['help', 'later'], io, [fakeCommand([]), lazy]), 0);
   assert.equal(loads, 2);
 });
+
+void test('unknown flags and bad global values are reported together in one message', async () => {
+  const io = memoryIo();
+  const code = await runCli(['fake', '--nope', '--x=1', '--output', 'xml', '--log-level', 'loud'], io, [
+    fakeCommand([]),
+  ]);
+  assert.equal(code, 2);
+  assert.match(io.err(), /3 problems/);
+  assert.match(io.err(), /unknown flags '--nope', '--x'/);
+  assert.match(io.err(), /--output 'xml' is not accepted/);
+  assert.match(io.err(), /--log-level 'loud' is not accepted/);
+});
