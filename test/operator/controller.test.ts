@@ -147,6 +147,20 @@ void describe('operator controller', () => {
     assert.equal(server.countRequests('create', 'jobs'), 2, 'no duplicate Job');
   });
 
+  void it('stops working at once when it cannot renew its lease, and leads again once it can', async () => {
+    server = await FakeApiServer.start();
+    server.create('secrets', urlSecret('pg', db.url));
+    const op = operator('op-1');
+    await eventually(() => op.operator.isLeader && op.operator.ready().detail === 'leader, informers synced');
+    server.failNext({ resource: 'leases' }, { code: 500, message: 'etcd is down' }, 12);
+    await eventually(() => assert.equal(op.operator.isLeader, false), 4000);
+    assert.equal(op.operator.ready().detail, 'standby');
+    assert.ok(logLines.some((l) => l.includes('lost leadership')));
+    server.create('indexmigrations', migration('late', { database: pgDatabase('pg'), phases: ['core'] }));
+    await eventually(() => assert.deepEqual(jobNames(), ['late-core-g1']), 8000);
+    assert.ok(op.operator.isLeader);
+  });
+
   for (const goneAs of ['event', 'http'] as const) {
     void it(`re-lists and carries on after its watches are cut and the history compacted (410 Gone as ${goneAs})`, async () => {
       server = await FakeApiServer.start({ goneAs });

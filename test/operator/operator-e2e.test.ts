@@ -195,6 +195,22 @@ void describe('operator end to end', () => {
     });
   }
 
+  void it('postgresql: with verify, runs the hot-query suite as a last Job and reports its outcome', async () => {
+    server = await FakeApiServer.start();
+    runner = new JobRunner(server).start();
+    const t = await target('postgresql');
+    start();
+    server.create('indexmigrations', migration('mcp', spec(t, { verify: true })));
+    await eventually(() => runner.runsOf('mcp-verify-g1')[0]?.exitCode !== undefined, 60_000, 50);
+    const verify = runner.runsOf('mcp-verify-g1')[0];
+    assert.deepEqual(verify?.args.slice(0, 1), ['verify']);
+    const expected = verify?.exitCode === 0 ? 'Succeeded' : 'Failed';
+    const m = await finalStatus('mcp', expected);
+    if (expected === 'Failed') assert.equal(condition(m, 'Degraded')?.reason, 'VerifyFailed');
+    else assert.equal(condition(m, 'Ready')?.status, 'True');
+    assert.deepEqual(jobNames(), ['mcp-associations-g1', 'mcp-sessions-g1', 'mcp-verify-g1']);
+  });
+
   void it('postgresql: a failing phase is rolled back: RolledBack and Degraded with the reason, nothing INVALID', async () => {
     server = await FakeApiServer.start();
     runner = new JobRunner(server).start();
@@ -204,15 +220,8 @@ void describe('operator end to end', () => {
     // Another session holds a table of the second phase: its builds hit lock_timeout and it fails.
     const held = blocker.transaction(async (tx) => {
       await tx.execute('LOCK TABLE server_tool_association IN SHARE UPDATE EXCLUSIVE MODE');
-      await eventually(
-        () =>
-          assert.ok(
-            jobNames().includes('mcp-associations-g1') &&
-              runner.runsOf('mcp-associations-g1')[0]?.exitCode === 1,
-          ),
-        30_000,
-        50,
-      );
+      // A boolean, not assert.ok: a failing assert.ok re-reads the source for its message on every poll.
+      await eventually(() => runner.runsOf('mcp-associations-g1')[0]?.exitCode === 1, 30_000, 50);
     });
     start();
     server.create('indexmigrations', migration('mcp', spec(t, { lockTimeout: '200ms' })));
