@@ -6,8 +6,10 @@ import { errorMessage } from '../errors.js';
 import type { IndexDefinition } from '../catalogue/index-definition.js';
 import type { BuildStatus } from './bookkeeping-store.js';
 import type { PlannedIndex } from './engine.js';
+import type { IndexAction } from './run-observer.js';
 import type { BuildOutcome } from './index-builder.js';
 import type { RunContext } from './run-context.js';
+import { newBuildRow } from './attempt.js';
 
 /** Records an index that needs no build: exists, skip (with reason), or conflict (a permanent failure). */
 export async function recordFinished(
@@ -18,25 +20,18 @@ export async function recordFinished(
 ): Promise<BuildOutcome> {
   const def = planned.index;
   const conflict = planned.action === 'conflict';
-  const action = planned.action === 'skip' ? 'skip' : conflict ? 'create' : 'exists';
+  const action: IndexAction = planned.action === 'skip' ? 'skip' : conflict ? 'create' : 'exists';
   const status: BuildStatus = conflict ? 'failed' : 'succeeded';
   const message = planned.reason ?? null;
   const now = ctx.nowIso();
+  const target = { phase, name: def.name, table: def.table, action, attempt };
   await ctx.store.insertBuild({
-    id: ctx.nextId(),
-    runId: ctx.runId,
-    phase,
-    indexName: def.name,
-    tableName: def.table,
-    action,
+    ...newBuildRow(ctx, target, now),
     status,
-    attempt,
-    startedAt: now,
     finishedAt: now,
     durationMs: 0,
     errorCode: conflict ? 'conflict' : null,
     errorMessage: message,
-    owned: false,
   });
   const log = ctx.log.child({ phase, index: def.name });
   const base = { name: def.name, table: def.table, attempts: attempt, durationMs: 0 };

@@ -3,12 +3,11 @@
  * table), records a build row per attempt, retries transient failures with backoff, and reports.
  */
 import type { IndexDefinition } from '../catalogue/index-definition.js';
-import { errorMessage } from '../errors.js';
 import type { IndexReport, PlannedIndex, RunError } from './engine.js';
 import { planIndex } from './planner.js';
-import { backoffDelay } from './retry.js';
 import type { RunContext } from './run-context.js';
 import { describeDuplicate, recordFinished } from './build-records.js';
+import { recordedAttempt, runErrorOf, waitToRetry, type AttemptResult } from './attempt.js';
 
 export interface BuildOutcome {
   readonly report: IndexReport;
@@ -29,48 +28,33 @@ export async function buildIndex(
     if (planned.action !== 'create' && planned.action !== 'rebuild') {
       return recordFinished(ctx, phase, planned, attempt);
     }
-    const result = await attemptBuild(ctx, phase, planned, attempt);
+    const action = planned.action;
+    const result = await attemptBuild(ctx, phase, planned.index, action, attempt);
+    const base = {
+      name: def.name,
+      table: def.table,
+      action,
+      attempts: attempt,
+      durationMs: result.durationMs,
+    };
     if (result.ok) {
-      log.info({ action: planned.action, attempt, durationMs: result.durationMs }, 'index built');
-      return {
-        created: true,
-        report: { ...reportOf(def, planned.action, attempt, result.durationMs), status: 'succeeded' },
-      };
+      log.info({ action, attempt, durationMs: result.durationMs }, 'index built');
+      return { created: true, report: { ...base, status: 'succeeded' } };
     }
-    const { classified, message } = result;
-    const retry = classified.errorClass === 'transient' && attempt <= ctx.options.retries.limit;
-    if (retry) {
-      const delayMs = backoffDelay(attempt, ctx.options.retries.backoffMs, ctx.random);
-      log.warn(
-        { attempt, reason: classified.reason, delayMs, err: result.error },
-        'index build failed; will retry',
-      );
-      ctx.notify('indexRetry', { phase, index: def, attempt, reason: classified.reason, delayMs });
-      try {
-        await ctx.clock.sleep(delayMs, ctx.signal);
-      } catch {
-        return aborted(def, attempt);
-      }
-      continue;
-    }
-    log.error({ attempt, reason: classified.reason, err: result.error }, 'index build failed');
-    ctx.notify('indexFailed', { phase, index: def, attempt, reason: classified.reason, message });
+    const { reason } = result.classified;
+    const next = await waitToRetry(ctx, attempt, result, (delayMs) => {
+      log.warn({ attempt, reason, delayMs, err: result.cause }, 'index build failed; will retry');
+      ctx.notify('indexRetry', { phase, index: def, attempt, reason, delayMs });
+    });
+    if (next === 'retry') continue;
+    if (next === 'aborted') return aborted(def, attempt);
+    log.error({ attempt, reason, err: result.cause }, 'index build failed');
+    ctx.notify('indexFailed', { phase, index: def, attempt, reason, message: result.message });
+    const code = result.classified.code ? { errorCode: result.classified.code } : {};
     return {
       created: false,
-      report: {
-        ...reportOf(def, planned.action, attempt, result.durationMs),
-        status: 'failed',
-        message,
-        ...(classified.code ? { errorCode: classified.code } : {}),
-      },
-      error: {
-        message,
-        errorClass: classified.errorClass,
-        reason: classified.reason,
-        phase,
-        index: def.name,
-        ...(classified.code ? { code: classified.code } : {}),
-      },
+      report: { ...base, status: 'failed', message: result.message, ...code },
+      error: runErrorOf(result, phase, def.name),
     };
   }
 }
@@ -81,80 +65,34 @@ async function recheck(ctx: RunContext, def: IndexDefinition): Promise<PlannedIn
   return planIndex(def, { snapshot, capabilities: ctx.dialect.capabilities, owned: new Set() });
 }
 
-type AttemptResult =
-  | { readonly ok: true; readonly durationMs: number }
-  | {
-      readonly ok: false;
-      readonly durationMs: number;
-      readonly error: unknown;
-      readonly message: string;
-      readonly classified: ReturnType<RunContext['dialect']['classifyError']>;
-    };
-
 async function attemptBuild(
   ctx: RunContext,
   phase: string,
-  planned: PlannedIndex,
+  def: IndexDefinition,
+  action: 'create' | 'rebuild',
   attempt: number,
 ): Promise<AttemptResult> {
-  const def = planned.index;
-  const action = planned.action === 'rebuild' ? 'rebuild' : 'create';
-  const id = ctx.nextId();
-  const started = ctx.clock.now();
-  await ctx.store.insertBuild({
-    id,
-    runId: ctx.runId,
-    phase,
-    indexName: def.name,
-    tableName: def.table,
-    action,
-    status: 'running',
-    attempt,
-    startedAt: new Date(started).toISOString(),
-    finishedAt: null,
-    durationMs: null,
-    errorCode: null,
-    errorMessage: null,
-    owned: false,
-  });
-  ctx.notify('indexStarted', { phase, index: def, attempt });
-  try {
+  const target = { phase, name: def.name, table: def.table, action, attempt };
+  const ddl = async (): Promise<void> => {
+    ctx.notify('indexStarted', { phase, index: def, attempt });
     if (action === 'rebuild') await ctx.dialect.dropIndex(def.name, ctx.options.build);
     await ctx.dialect.createIndex(def, ctx.options.build);
-  } catch (e) {
-    ctx.invalidateSnapshot();
-    const durationMs = ctx.clock.now() - started;
-    const classified = ctx.dialect.classifyError(e);
-    const duplicate = classified.reason === 'unique_violation' ? await describeDuplicate(ctx, def) : '';
-    const message = `${action} index ${def.name} on ${def.table} (phase ${phase}, attempt ${attempt}) failed: ${errorMessage(e)}${duplicate}`;
-    await ctx.store.finishBuild(id, {
-      status: 'failed',
-      finishedAt: ctx.nowIso(),
-      durationMs,
-      errorCode: classified.code ?? classified.reason,
-      errorMessage: message,
-    });
-    return { ok: false, durationMs, error: e, message, classified };
-  }
-  const durationMs = ctx.clock.now() - started;
-  await ctx.store.finishBuild(id, { status: 'succeeded', finishedAt: ctx.nowIso(), durationMs, owned: true });
-  ctx.notify('indexFinished', { phase, index: def, action, attempt, durationMs });
-  return { ok: true, durationMs };
-}
-
-function reportOf(def: IndexDefinition, action: IndexReport['action'], attempts: number, durationMs: number) {
-  return { name: def.name, table: def.table, action, attempts, durationMs } as const;
+  };
+  const detail = async (c: { readonly reason: string }): Promise<string> =>
+    c.reason === 'unique_violation' ? describeDuplicate(ctx, def) : '';
+  const result = await recordedAttempt(ctx, target, ddl, { ownOnSuccess: true, detail });
+  if (!result.ok) ctx.invalidateSnapshot(); // a failed build may have left an INVALID index
+  if (result.ok)
+    ctx.notify('indexFinished', { phase, index: def, action, attempt, durationMs: result.durationMs });
+  return result;
 }
 
 function aborted(def: IndexDefinition, attempts: number): BuildOutcome {
   const message =
     attempts === 0 ? 'run aborted before the build started' : 'run aborted while waiting to retry';
+  const status = attempts === 0 ? 'not_run' : 'failed';
   return {
     created: false,
-    report: {
-      ...reportOf(def, 'create', attempts, 0),
-      status: attempts === 0 ? 'not_run' : 'failed',
-      message,
-    },
+    report: { name: def.name, table: def.table, action: 'create', attempts, durationMs: 0, status, message },
   };
 }

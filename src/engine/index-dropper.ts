@@ -2,10 +2,9 @@
  * Drops indexes the engine owns (down, rollback) and INVALID leftovers, one build row per drop,
  * retrying transient failures like builds do. Ownership ends only once the index is gone.
  */
-import { errorMessage } from '../errors.js';
 import type { RunError } from './engine.js';
-import { backoffDelay } from './retry.js';
 import type { RunContext } from './run-context.js';
+import { recordedAttempt, runErrorOf, waitToRetry } from './attempt.js';
 
 export interface DropResult {
   readonly dropped: readonly string[];
@@ -39,55 +38,20 @@ export async function dropIndexes(
 async function dropOne(ctx: RunContext, phase: string, target: DropTarget): Promise<RunError | undefined> {
   const log = ctx.log.child({ phase, index: target.name });
   for (let attempt = 1; ; attempt++) {
-    const id = ctx.nextId();
-    const started = ctx.clock.now();
-    await ctx.store.insertBuild({
-      id,
-      runId: ctx.runId,
-      phase,
-      indexName: target.name,
-      tableName: target.table,
-      action: 'drop',
-      status: 'running',
-      attempt,
-      startedAt: new Date(started).toISOString(),
-      finishedAt: null,
-      durationMs: null,
-      errorCode: null,
-      errorMessage: null,
-      owned: false,
-    });
-    try {
-      await ctx.dialect.dropIndex(target.name, ctx.options.build);
-    } catch (e) {
-      const classified = ctx.dialect.classifyError(e);
-      const message = `drop index ${target.name} (phase ${phase}, attempt ${attempt}) failed: ${errorMessage(e)}`;
-      await ctx.store.finishBuild(id, {
-        status: 'failed',
-        finishedAt: ctx.nowIso(),
-        durationMs: ctx.clock.now() - started,
-        errorCode: classified.code ?? classified.reason,
-        errorMessage: message,
-      });
-      if (classified.errorClass === 'transient' && attempt <= ctx.options.retries.limit) {
-        const delayMs = backoffDelay(attempt, ctx.options.retries.backoffMs, ctx.random);
-        log.warn({ err: e, attempt, delayMs }, 'drop failed; will retry');
-        await ctx.clock.sleep(delayMs);
-        continue;
-      }
-      log.error({ err: e, attempt }, 'drop failed');
-      return {
-        message,
-        errorClass: classified.errorClass,
-        reason: classified.reason,
-        phase,
-        index: target.name,
-      };
+    const ddl = () => ctx.dialect.dropIndex(target.name, ctx.options.build);
+    const t = { phase, name: target.name, table: target.table, action: 'drop', attempt } as const;
+    const result = await recordedAttempt(ctx, t, ddl, { ownOnSuccess: false });
+    if (result.ok) {
+      await ctx.store.disown(target.name);
+      log.info({ durationMs: result.durationMs }, 'index dropped');
+      return undefined;
     }
-    const durationMs = ctx.clock.now() - started;
-    await ctx.store.finishBuild(id, { status: 'succeeded', finishedAt: ctx.nowIso(), durationMs });
-    await ctx.store.disown(target.name);
-    log.info({ durationMs }, 'index dropped');
-    return undefined;
+    // A rollback finishes even when the run is being stopped: the backoff ignores the abort signal.
+    const next = await waitToRetry({ ...ctx, signal: undefined }, attempt, result, (delayMs) =>
+      log.warn({ err: result.cause, attempt, delayMs }, 'drop failed; will retry'),
+    );
+    if (next === 'retry') continue;
+    log.error({ err: result.cause, attempt }, 'drop failed');
+    return runErrorOf(result, phase, target.name);
   }
 }

@@ -59,7 +59,6 @@ export function createRunContext(deps: EngineDeps, catalogue: Catalogue, options
   const runId = randomUUID();
   const clock = deps.clock ?? systemClock;
   let seq = 0;
-  let cached: { readonly at: number; readonly snapshot: Promise<SchemaSnapshot> } | undefined;
   const log = deps.log.child({ catalogue: catalogue.name, runId });
   return {
     dialect: deps.dialect,
@@ -82,10 +81,17 @@ export function createRunContext(deps: EngineDeps, catalogue: Catalogue, options
     },
     nextId: () => `${runId}-${String(++seq).padStart(5, '0')}`,
     nowIso: () => new Date(clock.now()).toISOString(),
+    ...snapshotCache(deps.dialect, clock),
+  };
+}
+
+function snapshotCache(dialect: Dialect, clock: Clock): Pick<RunContext, 'snapshot' | 'invalidateSnapshot'> {
+  let cached: { readonly at: number; readonly snapshot: Promise<SchemaSnapshot> } | undefined;
+  return {
     snapshot() {
       const now = clock.now();
       if (!cached || now - cached.at > SNAPSHOT_MAX_AGE_MS) {
-        const snapshot = deps.dialect.introspect();
+        const snapshot = dialect.introspect();
         cached = { at: now, snapshot };
         // A failed read is not cached.
         snapshot.catch(() => {
