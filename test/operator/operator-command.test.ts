@@ -1,0 +1,108 @@
+/**
+ * `index-operator operator` as a real child process against the fake API server: probes, metrics,
+ * leadership, and a graceful SIGTERM (lease released, exit 0).
+ */
+import { after, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeApiServer } from '../kube/fake-api-server.js';
+import { eventually } from '../kube/eventually.js';
+import type { KubeLease } from '../../src/kube/kube-client.js';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function get(url: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.text() };
+}
+
+void it('operator command: probes, metrics, leadership, and a graceful SIGTERM', async () => {
+  const server = await FakeApiServer.start();
+  const dir = mkdtempSync(join(tmpdir(), 'iopcmd-'));
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const kubeconfig = join(dir, 'kubeconfig.yaml');
+  writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      `clusters: [{name: fake, cluster: {server: "${server.url}", insecure-skip-tls-verify: true}}]`,
+      'users: [{name: fake, user: {token: fake-token}}]',
+      'contexts: [{name: fake, context: {cluster: fake, user: fake, namespace: apps}}]',
+      'current-context: fake',
+    ].join('\n'),
+  );
+  const [health, metrics] = [await freePort(), await freePort()];
+  const args = [
+    '--import',
+    'tsx',
+    'src/cli/main.ts',
+    'operator',
+    '--kubeconfig',
+    kubeconfig,
+    '--job-image',
+    'index-operator:test',
+  ];
+  args.push(
+    '--watch-namespace',
+    'apps',
+    '--lease-namespace',
+    'apps',
+    '--identity',
+    'cmd-op',
+    '--bind-address',
+    '127.0.0.1',
+  );
+  args.push('--health-port', String(health), '--metrics-port', String(metrics), '--log-level', 'info');
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WATCH_NAMESPACE: '' },
+  });
+  const stderr: string[] = [];
+  child.stderr.on('data', (c: Buffer) => stderr.push(c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    await eventually(
+      async () => assert.equal((await get(`http://127.0.0.1:${health}/healthz`)).status, 200),
+      30_000,
+      100,
+    );
+    await eventually(
+      async () =>
+        assert.deepEqual(await get(`http://127.0.0.1:${health}/readyz`), {
+          status: 200,
+          body: 'leader, informers synced\n',
+        }),
+      15_000,
+      100,
+    );
+    const lease = (): KubeLease | undefined =>
+      server.get('leases', 'apps', 'index-operator-leader') as KubeLease | undefined;
+    assert.equal(lease()?.spec?.holderIdentity, 'cmd-op');
+    const scrape = await get(`http://127.0.0.1:${metrics}/metrics`);
+    assert.match(scrape.body, /^index_operator_leader 1$/m);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr.join(''));
+    assert.equal(lease()?.spec?.holderIdentity, '', 'lease released on SIGTERM');
+    assert.match(stderr.join(''), /released leadership/);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
