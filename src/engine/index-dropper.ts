@@ -2,12 +2,14 @@
  * Drops indexes the engine owns (down, rollback) and INVALID leftovers, one build row per drop,
  * retrying transient failures like builds do. Ownership ends only once the index is gone.
  */
-import type { RunError } from './engine.js';
+import type { IndexReport, RunError } from './engine.js';
 import type { RunContext } from './run-context.js';
 import { recordedAttempt, runErrorOf, waitToRetry } from './attempt.js';
 
 export interface DropResult {
   readonly dropped: readonly string[];
+  /** Per target (dropped or not): what was tried. */
+  readonly reports: readonly IndexReport[];
   readonly error?: RunError;
 }
 
@@ -25,26 +27,32 @@ export async function dropIndexes(
   phase: string,
   targets: readonly DropTarget[],
 ): Promise<DropResult> {
-  const dropped: string[] = [];
+  const reports: IndexReport[] = [];
   let firstError: RunError | undefined;
   for (const target of targets) {
-    const error = await dropOne(ctx, phase, target);
-    if (error) firstError ??= error;
-    else dropped.push(target.name);
+    const report = await dropOne(ctx, phase, target);
+    reports.push(report.report);
+    if (report.error) firstError ??= report.error;
   }
-  return firstError ? { dropped, error: firstError } : { dropped };
+  const dropped = reports.filter((r) => r.status === 'succeeded').map((r) => r.name);
+  return firstError ? { dropped, reports, error: firstError } : { dropped, reports };
 }
 
-async function dropOne(ctx: RunContext, phase: string, target: DropTarget): Promise<RunError | undefined> {
+async function dropOne(
+  ctx: RunContext,
+  phase: string,
+  target: DropTarget,
+): Promise<{ report: IndexReport; error?: RunError }> {
   const log = ctx.log.child({ phase, index: target.name });
   for (let attempt = 1; ; attempt++) {
     const ddl = () => ctx.dialect.dropIndex(target.name, ctx.options.build);
     const t = { phase, name: target.name, table: target.table, action: 'drop', attempt } as const;
     const result = await recordedAttempt(ctx, t, ddl, { ownOnSuccess: false });
+    const base = { name: target.name, table: target.table, action: 'drop', attempts: attempt } as const;
     if (result.ok) {
       await ctx.store.disown(target.name);
       log.info({ durationMs: result.durationMs }, 'index dropped');
-      return undefined;
+      return { report: { ...base, status: 'succeeded', durationMs: result.durationMs } };
     }
     // A rollback finishes even when the run is being stopped: the backoff ignores the abort signal.
     const next = await waitToRetry({ ...ctx, signal: undefined }, attempt, result, (delayMs) =>
@@ -52,6 +60,12 @@ async function dropOne(ctx: RunContext, phase: string, target: DropTarget): Prom
     );
     if (next === 'retry') continue;
     log.error({ err: result.cause, attempt }, 'drop failed');
-    return runErrorOf(result, phase, target.name);
+    const report = {
+      ...base,
+      status: 'failed',
+      durationMs: result.durationMs,
+      message: result.message,
+    } as const;
+    return { report, error: runErrorOf(result, phase, target.name) };
   }
 }

@@ -10,7 +10,7 @@ import { phaseChecksum } from '../catalogue/phase-checksum.js';
 import { errorMessage } from '../errors.js';
 import type { IndexReport, PhaseReport, RunError } from './engine.js';
 import { buildIndex, type BuildOutcome } from './index-builder.js';
-import { dropIndexes, type DropTarget } from './index-dropper.js';
+import { dropIndexes, type DropResult, type DropTarget } from './index-dropper.js';
 import type { RunContext } from './run-context.js';
 import { runScheduled } from './scheduler.js';
 
@@ -49,7 +49,13 @@ export async function runPhaseUp(ctx: RunContext, phase: Phase): Promise<PhaseRu
   ctx.log.error({ phase: phase.name, reason: error.reason, durationMs }, message);
   const failed = { outcome: 'failed', finishedAt: ctx.nowIso(), durationMs, message } as const;
   return {
-    report: { ...base, ...failed, ...counts, indexesDropped: dropped.dropped.length },
+    report: {
+      ...base,
+      ...failed,
+      ...counts,
+      indexes: [...base.indexes, ...dropped.reports],
+      indexesDropped: dropped.dropped.length,
+    },
     error: { ...error, message },
   };
 }
@@ -145,8 +151,12 @@ async function buildAll(ctx: RunContext, phase: Phase): Promise<BuildAllResult> 
  * INVALID leftover of the phase's indexes is dropped (it serves no query and slows every write).
  * An aborted run drops nothing (it should stop quickly; the next run repairs what is left).
  */
-async function cleanUpFailedPhase(ctx: RunContext, phase: Phase, error: RunError) {
-  if (error.reason === 'aborted') return { dropped: [], invalid: [] };
+async function cleanUpFailedPhase(
+  ctx: RunContext,
+  phase: Phase,
+  error: RunError,
+): Promise<DropResult & { readonly invalid: readonly string[] }> {
+  if (error.reason === 'aborted') return { dropped: [], reports: [], invalid: [] };
   const invalid = await invalidLeftovers(ctx, phase);
   const targets: DropTarget[] = [...invalid];
   if (ctx.options.onFailure !== 'halt') {
@@ -227,14 +237,6 @@ export async function runPhaseDown(ctx: RunContext, phase: Phase, checksum: stri
   const targets = await downTargets(ctx, phase);
   const result = await dropIndexes(ctx, phase.name, targets);
   const durationMs = ctx.clock.now() - started;
-  const indexes: IndexReport[] = targets.map((t) => ({
-    name: t.name,
-    table: t.table,
-    action: 'drop',
-    status: result.dropped.includes(t.name) ? 'succeeded' : 'failed',
-    attempts: 1,
-    durationMs: 0,
-  }));
   const report: PhaseReport = {
     name: phase.name,
     outcome: result.error ? 'failed' : 'rolled_back',
@@ -245,7 +247,7 @@ export async function runPhaseDown(ctx: RunContext, phase: Phase, checksum: stri
     indexesCreated: 0,
     indexesSkipped: 0,
     indexesDropped: result.dropped.length,
-    indexes,
+    indexes: result.reports,
     ...(result.error ? { message: result.error.message } : {}),
   };
   if (result.dropped.length > 0) {

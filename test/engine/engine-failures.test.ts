@@ -49,6 +49,16 @@ for (const kind of ALL_DIALECTS) {
       assert.equal(report.phases[1]?.indexesDropped, 2 + leftover);
       assert.equal(report.phases[1]?.indexesCreated, 0);
       assert.match(report.phases[1]?.message ?? '', /rolled back: dropped 2 indexes built by this run/);
+      const drops = report.phases[1]?.indexes.filter((i) => i.action === 'drop' && i.status === 'succeeded');
+      assert.deepEqual(
+        drops?.map((i) => i.name).sort(),
+        [
+          'idx_authors_team_id_active',
+          'idx_posts_published_author',
+          ...(leftover ? ['uq_authors_email'] : []),
+        ].sort(),
+      );
+      assert.ok(drops?.every((i) => i.attempts === 1 && i.durationMs >= 0));
       if (leftover) assert.match(report.phases[1]?.message ?? '', /dropped 1 INVALID leftover$/);
       const present = [...(await catalogueIndexesInDb(f.dialect)).keys()].sort();
       assert.deepEqual(present, ['idx_comments_author_id', 'idx_comments_post_id', 'idx_posts_author_id']);
