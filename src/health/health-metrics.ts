@@ -49,7 +49,9 @@ export async function exportHealthMetrics(
   migration: string,
   report: HealthReport,
 ): Promise<void> {
-  for (const name of PER_SERIES) await removeSeriesOf(metrics, name, migration);
+  // Read the old series first; then replace them without awaiting, so no scrape sees half an export.
+  const stale = await Promise.all(PER_SERIES.map((name) => seriesOf(metrics, name, migration)));
+  for (const remove of stale.flat()) remove();
   const counts = findingCounts(report);
   for (const kind of HEALTH_FINDING_KINDS) metrics.healthFindings.set({ migration, kind }, counts[kind]);
   for (const state of INDEX_STATES) {
@@ -83,10 +85,11 @@ export async function exportHealthMetrics(
   metrics.healthRefreshed.set({ migration }, Date.parse(report.inspectedAt) / 1000);
 }
 
-async function removeSeriesOf(metrics: Metrics, name: PerSeriesGauge, migration: string): Promise<void> {
+/** Removers of the migration's current series of one gauge. */
+async function seriesOf(metrics: Metrics, name: PerSeriesGauge, migration: string): Promise<(() => void)[]> {
   const gauge = metrics[name] as Gauge<string>;
   const { values } = await gauge.get();
-  for (const v of values) {
-    if (v.labels['migration'] === migration) gauge.remove(v.labels as Record<string, string>);
-  }
+  return values
+    .filter((v) => v.labels['migration'] === migration)
+    .map((v) => () => gauge.remove(v.labels as Record<string, string>));
 }

@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log.js';
 
+export const DEFAULT_BEFORE_SCRAPE_BUDGET_MS = 2_000;
+
 export interface RouteResult {
   readonly status: number;
   readonly body: string;
@@ -24,8 +26,14 @@ export interface MetricsServerOptions {
   readonly registry: Registry;
   /** Extra GET routes by exact path, e.g. `{ '/healthz': ..., '/readyz': ... }`. */
   readonly routes?: Readonly<Record<string, Route>>;
-  /** Awaited before each /metrics render; a failure is logged and the scrape still answers. */
+  /**
+   * Run before each /metrics render (the health monitor refreshes there). A scrape waits for it at
+   * most `beforeScrapeBudgetMs`, then serves the last values (a slow database must not fail scrapes);
+   * a failure is logged and the scrape still answers.
+   */
   readonly beforeScrape?: () => Promise<void>;
+  /** Default 2000 ms: well inside Prometheus's default 10 s scrape timeout. */
+  readonly beforeScrapeBudgetMs?: number;
   readonly log?: Logger;
 }
 
@@ -65,11 +73,15 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
 
 async function renderMetrics(options: MetricsServerOptions): Promise<RouteResult> {
   if (options.beforeScrape) {
-    try {
-      await options.beforeScrape();
-    } catch (e) {
+    const refresh = options.beforeScrape().catch((e: unknown) => {
       options.log?.warn({ err: e }, 'refresh before scrape failed; serving the last values');
-    }
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const budget = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, options.beforeScrapeBudgetMs ?? DEFAULT_BEFORE_SCRAPE_BUDGET_MS);
+    });
+    await Promise.race([refresh, budget]);
+    clearTimeout(timer);
   }
   return {
     status: 200,

@@ -88,3 +88,23 @@ void test('on SQLite (no build progress) the poller never polls', async () => {
     await dialect.close();
   }
 });
+
+void test('a slow refresh before the scrape does not hold the scrape past its budget', async () => {
+  const metrics = createMetrics(new Registry(), { defaultMetrics: false });
+  let release: () => void = () => undefined;
+  const slow = new Promise<void>((resolve) => (release = resolve));
+  const server = await startMetricsServer({
+    port: 0,
+    registry: metrics.registry,
+    beforeScrape: () => slow,
+    beforeScrapeBudgetMs: 50,
+  });
+  try {
+    const res = await fetch(`${server.url}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /index_operator_leader 0/);
+  } finally {
+    release();
+    await server.close();
+  }
+});
