@@ -3,7 +3,8 @@
  * database. The CLI and the operator's Jobs call only these four functions and read only these types.
  *
  * Failure contract:
- * - bad input (invalid catalogue, unknown phase name, bad option) → throws UsageError, nothing changed;
+ * - bad input (invalid catalogue, unknown phase name, bad option, a database whose bookkeeping records
+ *   these phase names for another catalogue) → throws UsageError, nothing changed;
  * - another runner holds the database's runner lock past `lockWaitMs` → throws the dialect's error
  *   (TransientError naming the holder), nothing changed;
  * - a phase fails (permanent error, retries exhausted, conflict) → resolves with `ok: false` and the
