@@ -14,7 +14,7 @@ function ix(name: string, cols: string, over: Partial<ExistingIndex> = {}): Exis
     columns: cols.split(',').map((c) => {
       const [n, o] = c.trim().split(' ');
       return { name: n === '(expr)' ? null : (n ?? ''), order: o === 'DESC' ? 'DESC' : 'ASC' };
-    }) as ExistingIndex['columns'],
+    }),
     include: [],
     unique: false,
     primary: false,
