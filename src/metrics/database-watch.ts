@@ -107,6 +107,7 @@ export class DatabaseWatch {
 
   private async stopOne(w: Watched): Promise<void> {
     w.progress.stop();
+    await w.progress.idle();
     await w.health.stop();
     await w.dialect.close();
   }

@@ -94,6 +94,7 @@ export async function startRunMetrics(options: RunMetricsOptions): Promise<RunMe
     url: server.url,
     async close() {
       progress.stop();
+      await progress.idle();
       await health.stop();
       await server.close();
     },
