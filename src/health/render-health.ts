@@ -2,6 +2,7 @@
  * The health report as text for people: each kind of finding with what to do, then sizes and scans.
  * Pure; the `health` command prints the lines.
  */
+import { table } from '../cli/output.js';
 import type { HealthReport, IndexHealth } from './health-report.js';
 
 const LARGEST = 10;
@@ -17,12 +18,7 @@ export function formatBytes(n: number): string {
   return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
-/** Left-aligned columns separated by two spaces. */
-function columns(rows: readonly (readonly string[])[], indent = '  '): string[] {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => `${indent}${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd());
-}
+const columns = (rows: readonly (readonly string[])[]): string[] => table(rows, '  ');
 
 function section(title: string, hint: string, rows: readonly (readonly string[])[]): string[] {
   if (rows.length === 0) return [];
