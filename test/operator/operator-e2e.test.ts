@@ -38,13 +38,13 @@ const silent = createLogger({ level: 'silent' });
 let server: FakeApiServer;
 let runner: JobRunner;
 const running: RunningOperator[] = [];
-const cleanups: (() => void)[] = [];
+const cleanups: (() => void | Promise<void>)[] = [];
 
 afterEach(async () => {
   await Promise.all(running.splice(0).map((op) => op.stop()));
   await runner.stop();
   await server.close();
-  for (const c of cleanups.splice(0)) c();
+  for (const c of cleanups.splice(0)) await c();
 });
 
 interface Target {
@@ -216,7 +216,7 @@ void describe('operator end to end', () => {
     runner = new JobRunner(server).start();
     const t = await target('postgresql');
     const blocker = await openDialect(t.url);
-    cleanups.push(() => void blocker.close());
+    cleanups.push(() => blocker.close());
     // Another session holds a table of the second phase: its builds hit lock_timeout and it fails.
     const held = blocker.transaction(async (tx) => {
       await tx.execute('LOCK TABLE server_tool_association IN SHARE UPDATE EXCLUSIVE MODE');
@@ -278,6 +278,44 @@ void describe('operator end to end', () => {
     assert.equal(server.countRequests('create', 'jobs'), 2, 'one Job per phase, none created twice');
     assert.equal(runner.runs.length, 2, 'each phase ran once');
     assert.equal(condition(m, 'Ready')?.status, 'True');
+  });
+
+  void it('postgresql: suspend mid-run lets the running phase finish, starts nothing new, and resumes', async () => {
+    server = await FakeApiServer.start();
+    runner = new JobRunner(server).start();
+    runner.hold('mcp-sessions-g1');
+    const t = await target('postgresql');
+    start();
+    server.create('indexmigrations', migration('mcp', spec(t)));
+    await eventually(() => runner.heldCount === 1, 10_000);
+    server.patch('indexmigrations', NS, 'mcp', { spec: { suspend: true } });
+    runner.release();
+    const suspended = await finalStatus('mcp', 'Suspended');
+    assert.deepEqual(
+      suspended.status?.phases?.map((p) => [p.name, p.state]),
+      [
+        ['sessions', 'Succeeded'],
+        ['associations', 'Pending'],
+      ],
+    );
+    assert.deepEqual(jobNames(), ['mcp-sessions-g1'], 'nothing new while suspended');
+    server.patch('indexmigrations', NS, 'mcp', { spec: { suspend: false } });
+    await finalStatus('mcp', 'Succeeded');
+    assert.deepEqual(jobNames(), ['mcp-associations-g3', 'mcp-sessions-g1']);
+  });
+
+  void it('postgresql: deleting during a phase stops its Job and lets the resource go (Retain)', async () => {
+    server = await FakeApiServer.start();
+    runner = new JobRunner(server).start();
+    runner.hold('mcp-sessions-g1');
+    const t = await target('postgresql');
+    start();
+    server.create('indexmigrations', migration('mcp', spec(t)));
+    await eventually(() => runner.heldCount === 1, 10_000);
+    server.delete('indexmigrations', NS, 'mcp');
+    await eventually(() => getMigration(server, 'mcp') === undefined, 15_000, 50);
+    assert.equal(server.countRequests('delete', 'jobs'), 1, 'the running Job was deleted');
+    assert.ok(!jobNames().includes('mcp-cleanup'), 'Retain runs no rollback');
   });
 
   void it('postgresql: deleting with deletionPolicy RollBack stops, rolls back what it built, then lets go', async () => {
