@@ -2,6 +2,7 @@
  * PostgreSQL through `pg` (the only file that imports it). Queries go through a small pool; every
  * index build or drop runs on its own dedicated session with lock_timeout / statement_timeout (and an
  * optional maintenance_work_mem) set, one statement per round trip, never inside a transaction.
+ * Bulk loads stream through COPY FROM STDIN (postgres-copy.ts).
  */
 import pg from 'pg';
 import type { IndexDefinition } from '../catalogue/index-definition.js';
@@ -12,6 +13,7 @@ import type { DatabaseUrl } from './database-url.js';
 import { describeTarget } from './database-url.js';
 import type {
   BuildOptions,
+  BulkRows,
   ClassifiedDbError,
   Dialect,
   DialectCapabilities,
@@ -19,6 +21,7 @@ import type {
   HeldLock,
   SchemaSnapshot,
 } from './dialect.js';
+import { copyRows } from './postgres-copy.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import { summarizePostgresPlan } from './postgres-explain.js';
 import { introspectPostgres } from './postgres-introspection.js';
@@ -102,7 +105,28 @@ export class PostgresDialect implements Dialect {
     return result.rowCount ?? 0;
   }
 
-  async transaction<T>(fn: (tx: Pick<Dialect, 'query' | 'execute'>) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: Pick<Dialect, 'query' | 'execute'>) => Promise<T>): Promise<T> {
+    return this.inTransaction((client) =>
+      fn({
+        query: async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) =>
+          (await client.query<R>(sql, [...params])).rows,
+        execute: async (sql: string, params: readonly unknown[] = []) =>
+          (await client.query(sql, [...params])).rowCount ?? 0,
+      }),
+    );
+  }
+
+  /** COPY FROM STDIN in one transaction; its commit does not wait for the WAL flush (seed data). */
+  bulkInsert(rows: BulkRows): Promise<number> {
+    if (rows.count === 0) return Promise.resolve(0);
+    return this.inTransaction(async (client) => {
+      await client.query('SET LOCAL synchronous_commit = off');
+      return copyRows(client, rows);
+    });
+  }
+
+  /** BEGIN, fn on one pooled client, COMMIT; ROLLBACK on throw. */
+  private async inTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     // A checked-out client has no error listener of the pool's: keep a lost connection from crashing
     // the process (the pending query rejects with the failure anyway).
@@ -112,16 +136,10 @@ export class PostgresDialect implements Dialect {
       this.options.log?.warn({ err, target: this.target }, 'PostgreSQL connection lost in a transaction');
     };
     client.on('error', onError);
-    const tx: Pick<Dialect, 'query' | 'execute'> = {
-      query: async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) =>
-        (await client.query<R>(sql, [...params])).rows,
-      execute: async (sql: string, params: readonly unknown[] = []) =>
-        (await client.query(sql, [...params])).rowCount ?? 0,
-    };
     let broken: unknown;
     try {
       await client.query('BEGIN');
-      const result = await fn(tx);
+      const result = await fn(client);
       await client.query('COMMIT');
       return result;
     } catch (e) {
@@ -282,11 +300,14 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Table locks that conflict with the SHARE lock CREATE INDEX CONCURRENTLY waits for (writers). */
+/**
+ * Transactions that have written to the table (ROW EXCLUSIVE) and are still open. Stronger locks are
+ * left out on purpose: they also conflict with the SHARE UPDATE EXCLUSIVE lock CONCURRENTLY takes before
+ * it records anything, so it waits for them (and autovacuum yields to it) with nothing left behind.
+ */
 const OPEN_WRITERS_SQL = `SELECT DISTINCT virtualtransaction AS vxid FROM pg_locks
   WHERE locktype = 'relation' AND relation = to_regclass($1) AND granted AND pid <> pg_backend_pid()
-    AND mode IN ('RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareRowExclusiveLock',
-                 'ExclusiveLock', 'AccessExclusiveLock')`;
+    AND mode = 'RowExclusiveLock'`;
 const STILL_OPEN_SQL = `SELECT count(*)::int AS n FROM pg_locks
   WHERE locktype = 'virtualxid' AND virtualxid = ANY($1::text[])`;
 
