@@ -183,9 +183,16 @@ function failureMessage(o: RunObservation, job: OwnedJob): string {
 }
 
 /** Failed/RolledBack at this generation, but the Jobs that said so are gone (TTL): stay put. */
+const RUN_FAILURES: readonly string[] = ['PhaseFailed', 'RollbackFailed', 'VerifyFailed'];
+
 function isTerminalFailure(o: RunObservation): boolean {
   const p = o.previous;
-  return (p.phase === 'Failed' || p.phase === 'RolledBack') && p.observedGeneration === o.generation;
+  const failed = p.phase === 'Failed' || p.phase === 'RolledBack';
+  return (
+    failed &&
+    p.observedGeneration === o.generation &&
+    RUN_FAILURES.includes(p.degradedReason ?? 'PhaseFailed')
+  );
 }
 
 function keepTerminal(o: RunObservation): RunDecision {

@@ -207,6 +207,19 @@ const rows: Row[] = [
     reason: 'PhaseFailed',
   },
   {
+    name: 'Failed for an invalid spec that is now valid (same generation): runs',
+    o: obs({
+      previous: {
+        phase: 'Failed',
+        observedGeneration: 2,
+        degradedReason: 'InvalidSpec',
+        degradedMessage: 'x',
+      },
+    }),
+    action: 'apply core',
+    phase: 'Running',
+  },
+  {
     name: 'no database view: a succeeded apply Job counts as applied',
     o: obs({
       applied: undefined,
