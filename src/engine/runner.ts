@@ -30,11 +30,11 @@ export async function applyPhasesImpl(
     const toRun = phases.filter((p) => !applied.has(p.name));
     ctx.notify('runStarted', { phases: toRun.map((p) => p.name), indexesTotal: countIndexes(toRun) });
     const results = new Map<string, PhaseRunResult>();
-    let error = await runUmzug(ctx, 'up', results, phases, (p) => p.name);
-    if (error && ctx.options.onFailure === 'rollback-all') {
+    let error = await runUmzug(ctx, 'up', results, phases);
+    if (error && error.reason !== 'aborted' && ctx.options.onFailure === 'rollback-all') {
       const earlier = phases.filter((p) => results.get(p.name)?.report.outcome === 'succeeded').reverse();
       ctx.log.warn({ phases: earlier.map((p) => p.name) }, 'rolling back the earlier phases of this run');
-      const rollbackError = await runUmzug(ctx, 'down', results, earlier, (p) => p.name);
+      const rollbackError = await runUmzug(ctx, 'down', results, earlier);
       if (rollbackError)
         error = { ...error, message: `${error.message}; rollback-all incomplete: ${rollbackError.message}` };
     }
@@ -61,7 +61,7 @@ export async function rollbackPhasesImpl(
     const toRun = newestFirst.filter((p) => applied.has(p.name));
     ctx.notify('runStarted', { phases: toRun.map((p) => p.name), indexesTotal: countIndexes(toRun) });
     const results = new Map<string, PhaseRunResult>();
-    const error = await runUmzug(ctx, 'down', results, newestFirst, (p) => p.name);
+    const error = await runUmzug(ctx, 'down', results, newestFirst);
     const reports = newestFirst.map(
       (p) =>
         results.get(p.name)?.report ?? untouched(p, error && applied.has(p.name) ? 'not_run' : 'unchanged'),
@@ -126,7 +126,6 @@ async function runUmzug(
   direction: Direction,
   results: Map<string, PhaseRunResult>,
   phases: readonly Phase[],
-  nameOf: (p: Phase) => string,
 ): Promise<RunError | undefined> {
   if (phases.length === 0) return undefined;
   const umzug = new Umzug<object>({
@@ -148,7 +147,7 @@ async function runUmzug(
     logger: undefined,
     context: {},
   });
-  const names = phases.map(nameOf);
+  const names = phases.map((p) => p.name);
   try {
     if (direction === 'up') await umzug.up({ migrations: names, rerun: 'SKIP' });
     else await umzug.down({ migrations: names, rerun: 'SKIP' });
