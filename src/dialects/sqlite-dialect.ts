@@ -4,6 +4,7 @@
  * queue, so a transaction's statements never interleave with other callers'. Each index is built in
  * its own BEGIN IMMEDIATE transaction. SQLite has no INCLUDE (covering) columns: they are left out of
  * the rendered index (capability supportsInclude=false); partial indexes are kept, booleans as 1/0.
+ * Prepared statements are cached by SQL text (bounded LRU), so repeated SQL is compiled once.
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
@@ -13,6 +14,7 @@ import { TransientError, UsageError, errorMessage } from '../errors.js';
 import { wrapDbError } from './classify.js';
 import type {
   BuildOptions,
+  BulkRows,
   ClassifiedDbError,
   Dialect,
   DialectCapabilities,
@@ -25,6 +27,7 @@ import { summarizeSqlitePlan, tableAliases } from './sqlite-explain.js';
 import { LOCK_TABLE_SQL, isStale, lockHeldMessage, type LockRow } from './sqlite-lock-row.js';
 import { introspectSqlite } from './sqlite-introspection.js';
 import { quoteIdentifier, renderCreateIndex, renderDropIndex } from './render-sql.js';
+import { StatementCache } from './statement-cache.js';
 
 export interface SqliteDialectOptions {
   /** busy_timeout of the connection, ms. */
@@ -34,6 +37,9 @@ export interface SqliteDialectOptions {
 type Sync = Pick<Dialect, 'query' | 'execute'>;
 
 const LOCK_POLL_MS = 200;
+/** Prepared statements kept per connection: the engine's and seed's statements fit many times over. */
+export const STATEMENT_CACHE_SIZE = 200;
+
 export class SqliteDialect implements Dialect {
   readonly name = 'sqlite';
   readonly capabilities: DialectCapabilities = {
@@ -48,6 +54,7 @@ export class SqliteDialect implements Dialect {
   readonly target: string;
   private turn: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly statements = new StatementCache<Database.Statement>(STATEMENT_CACHE_SIZE);
 
   private constructor(
     private readonly db: Database.Database,
@@ -98,6 +105,29 @@ export class SqliteDialect implements Dialect {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw e;
       }
+    });
+  }
+
+  /** One cached `INSERT ... VALUES (?, ...)` run once per row inside one BEGIN IMMEDIATE transaction. */
+  bulkInsert(rows: BulkRows): Promise<number> {
+    return this.exclusive(() => {
+      if (rows.count === 0) return 0;
+      const columns = rows.columns.map(quoteIdentifier).join(', ');
+      const values = rows.columns.map(() => '?').join(', ');
+      const insert = this.prepared(
+        `INSERT INTO ${quoteIdentifier(rows.table)} (${columns}) VALUES (${values})`,
+      );
+      const load = this.db.transaction(() => {
+        const args = new Array<unknown>(rows.columns.length);
+        let written = 0;
+        for (let i = 0; i < rows.count; i++) {
+          const row = rows.row(i);
+          for (let c = 0; c < args.length; c++) args[c] = toSqliteValue(row[c]);
+          written += insert.run(args).changes;
+        }
+        return written;
+      });
+      return load.immediate();
     });
   }
 
@@ -158,6 +188,7 @@ export class SqliteDialect implements Dialect {
     await this.exclusive(() => {
       if (this.closed) return;
       this.closed = true;
+      this.statements.clear();
       this.db.close();
     });
   }
@@ -165,7 +196,7 @@ export class SqliteDialect implements Dialect {
   /** Statements run directly on the connection: only inside a turn. */
   private readonly sync: Sync = {
     query: <T extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) => {
-      const stmt = this.db.prepare(sql);
+      const stmt = this.prepared(sql);
       const args = bindings(params);
       if (!stmt.reader) {
         stmt.run(...args);
@@ -174,8 +205,13 @@ export class SqliteDialect implements Dialect {
       return Promise.resolve(stmt.all(...args) as T[]);
     },
     execute: (sql: string, params: readonly unknown[] = []) =>
-      Promise.resolve(this.db.prepare(sql).run(...bindings(params)).changes),
+      Promise.resolve(this.prepared(sql).run(...bindings(params)).changes),
   };
+
+  /** The prepared statement for sql, compiled on first use and kept in the LRU cache. */
+  private prepared(sql: string): Database.Statement {
+    return this.statements.get(sql, (text) => this.db.prepare(text));
+  }
 
   /** Runs fn when every earlier operation has finished. */
   private async exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
@@ -251,13 +287,19 @@ export class SqliteDialect implements Dialect {
   }
 }
 
+/** The names of `$1..$n` as SQLite sees them ("1".."n"), made once and reused. */
+const PARAMETER_NAMES: string[] = [];
+
+function parameterName(i: number): string {
+  for (let n = PARAMETER_NAMES.length; n <= i; n++) PARAMETER_NAMES.push(String(n + 1));
+  return PARAMETER_NAMES[i] ?? String(i + 1);
+}
+
 /** `$1..$n` are SQLite named parameters "1".."n": bind them by name; booleans as 1/0, dates as ISO text. */
 function bindings(params: readonly unknown[]): [] | [Record<string, unknown>] {
   if (params.length === 0) return [];
   const named: Record<string, unknown> = {};
-  params.forEach((v, i) => {
-    named[String(i + 1)] = toSqliteValue(v);
-  });
+  for (let i = 0; i < params.length; i++) named[parameterName(i)] = toSqliteValue(params[i]);
   return [named];
 }
 

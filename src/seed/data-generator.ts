@@ -5,6 +5,7 @@
  * (team membership blocks, a mix of visibility and enabled, skewed metrics, one busy server).
  */
 import type { ColumnFact, TableFact } from '../catalogue/contextforge/schema-facts.js';
+import type { BulkRows } from '../dialects/dialect.js';
 import { DEFAULT_TABLE_ROWS } from './scale.js';
 import {
   emailFor,
@@ -19,10 +20,8 @@ import {
 
 export type ValueMaker = (i: number) => unknown;
 
-export interface TableData {
-  readonly table: string;
-  readonly columns: readonly string[];
-  readonly count: number;
+/** A table's rows, made on demand (what the dialect's bulkInsert loads). */
+export interface TableData extends BulkRows {
   row(i: number): unknown[];
 }
 

@@ -5,7 +5,12 @@
  */
 import type { DialectName } from '../dialects/dialect.js';
 import { quoteIdentifier } from '../dialects/render-sql.js';
-import type { ColumnFact, SchemaFacts, TableFact } from '../catalogue/contextforge/schema-facts.js';
+import type {
+  ColumnFact,
+  ForeignKeyFact,
+  SchemaFacts,
+  TableFact,
+} from '../catalogue/contextforge/schema-facts.js';
 import { tableIndexes, type SchemaIndex } from './schema-indexes.js';
 
 interface DdlStyle {
@@ -13,6 +18,12 @@ interface DdlStyle {
   /** `varchar(n)`; `varchar` alone when the model gives no length. */
   readonly varchar: (length: string | undefined) => string;
   readonly booleans: readonly [string, string];
+  /**
+   * `after-load`: CREATE TABLE without foreign keys and ALTER TABLE ... ADD FOREIGN KEY once the rows
+   * are in (one validating join per key instead of a trigger check per row); `inline`: in CREATE TABLE
+   * (SQLite cannot add a constraint to an existing table). The keys end up the same either way.
+   */
+  readonly foreignKeys: 'inline' | 'after-load';
 }
 
 /** Column types and literals per dialect (data, not branches: SQLAlchemy's own mapping). */
@@ -29,6 +40,7 @@ const STYLES: Readonly<Record<DialectName, DdlStyle>> = {
     },
     varchar: (n) => (n === undefined ? 'varchar' : `varchar(${n})`),
     booleans: ['false', 'true'],
+    foreignKeys: 'after-load',
   },
   sqlite: {
     types: {
@@ -42,6 +54,7 @@ const STYLES: Readonly<Record<DialectName, DdlStyle>> = {
     },
     varchar: (n) => (n === undefined ? 'VARCHAR' : `VARCHAR(${n})`),
     booleans: ['0', '1'],
+    foreignKeys: 'inline',
   },
 };
 
@@ -72,18 +85,20 @@ function columnDdl(t: TableFact, c: ColumnFact, style: DdlStyle): string {
   return parts.join(' ');
 }
 
-export function createTableDdl(t: TableFact, dialect: DialectName): string {
+function foreignKeyDdl(f: ForeignKeyFact): string {
+  const onDelete = f.on_delete === undefined ? '' : ` ON DELETE ${f.on_delete}`;
+  const refs = `${q(f.ref_table)} (${f.ref_columns.map(q).join(', ')})`;
+  return `FOREIGN KEY (${f.columns.map(q).join(', ')}) REFERENCES ${refs}${onDelete}`;
+}
+
+/** CREATE TABLE with keys and constraints; foreign keys too unless `foreignKeys` is false. */
+export function createTableDdl(t: TableFact, dialect: DialectName, foreignKeys = true): string {
   const style = STYLES[dialect];
   const lines = t.columns.map((c) => columnDdl(t, c, style));
   lines.push(`PRIMARY KEY (${t.primary_key.map(q).join(', ')})`);
   for (const u of t.unique_constraints)
     lines.push(`CONSTRAINT ${q(u.name)} UNIQUE (${u.columns.map(q).join(', ')})`);
-  for (const f of t.foreign_keys) {
-    const onDelete = f.on_delete === undefined ? '' : ` ON DELETE ${f.on_delete}`;
-    lines.push(
-      `FOREIGN KEY (${f.columns.map(q).join(', ')}) REFERENCES ${q(f.ref_table)} (${f.ref_columns.map(q).join(', ')})${onDelete}`,
-    );
-  }
+  if (foreignKeys) lines.push(...t.foreign_keys.map(foreignKeyDdl));
   return `CREATE TABLE ${q(t.name)} (\n  ${lines.join(',\n  ')}\n)`;
 }
 
@@ -113,17 +128,50 @@ export function tablesInDependencyOrder(schema: SchemaFacts): TableFact[] {
   return out;
 }
 
-/** Every statement that creates the schema (each table followed by its indexes, as SQLAlchemy does). */
+/** The statements that create the schema, in the order to run them (tables, then after the data). */
+export interface SchemaDdl {
+  /** CREATE TABLE, then the unique indexes (constraints a foreign key may reference: before any row). */
+  readonly tables: readonly string[];
+  /** The non-unique secondary indexes. */
+  readonly indexes: readonly string[];
+  /** ALTER TABLE ... ADD FOREIGN KEY, where the dialect adds them after the load (else empty). */
+  readonly foreignKeys: readonly string[];
+}
+
+/**
+ * The schema's DDL in parts, so a loader can build the non-unique indexes (one sort per index instead of
+ * an index update per row) and, where it can, the foreign keys once the data is in; the resulting
+ * schema is the same.
+ */
+export function schemaDdlParts(
+  schema: SchemaFacts,
+  dialect: DialectName,
+  extraIndexes: readonly SchemaIndex[] = [],
+): SchemaDdl {
+  const ordered = tablesInDependencyOrder(schema);
+  const indexes = ordered
+    .flatMap((t) => tableIndexes(t).filter((i) => i.kind === 'index'))
+    .concat(extraIndexes);
+  const render = (i: SchemaIndex): string => createSchemaIndexDdl(i, dialect);
+  const inline = STYLES[dialect].foreignKeys === 'inline';
+  return {
+    tables: [
+      ...ordered.map((t) => createTableDdl(t, dialect, inline)),
+      ...indexes.filter((i) => i.unique).map(render),
+    ],
+    indexes: indexes.filter((i) => !i.unique).map(render),
+    foreignKeys: inline
+      ? []
+      : ordered.flatMap((t) => t.foreign_keys.map((f) => `ALTER TABLE ${q(t.name)} ADD ${foreignKeyDdl(f)}`)),
+  };
+}
+
+/** Every statement that creates the (empty) schema, in order. */
 export function schemaDdl(
   schema: SchemaFacts,
   dialect: DialectName,
   extraIndexes: readonly SchemaIndex[] = [],
 ): string[] {
-  const perTable = tablesInDependencyOrder(schema).flatMap((t) => [
-    createTableDdl(t, dialect),
-    ...tableIndexes(t)
-      .filter((i) => i.kind === 'index')
-      .map((i) => createSchemaIndexDdl(i, dialect)),
-  ]);
-  return [...perTable, ...extraIndexes.map((i) => createSchemaIndexDdl(i, dialect))];
+  const { tables, indexes, foreignKeys } = schemaDdlParts(schema, dialect, extraIndexes);
+  return [...tables, ...indexes, ...foreignKeys];
 }

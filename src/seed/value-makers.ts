@@ -2,8 +2,6 @@
  * Deterministic building blocks of the synthetic data: a seeded PRNG, ids, emails, timestamps. The same
  * seed gives the same rows on every dialect and every run.
  */
-import { formatTimestamp } from '../catalogue/contextforge/sample-param.js';
-
 /** mulberry32: small, fast, good enough for synthetic data. Returns 0 ≤ x < 1. */
 export type Rng = () => number;
 
@@ -48,11 +46,37 @@ export const ANCHOR_MS = Date.UTC(2026, 5, 1);
 export const DAY_MS = 86_400_000;
 
 export function timestampBefore(r: Rng, days: number): string {
-  return formatTimestamp(new Date(ANCHOR_MS - Math.floor(r() * days * DAY_MS)));
+  return timestampText(ANCHOR_MS - Math.floor(r() * days * DAY_MS));
 }
 
 export function timestampAround(r: Rng, days: number): string {
-  return formatTimestamp(new Date(ANCHOR_MS + Math.floor((r() * 2 - 1) * days * DAY_MS)));
+  return timestampText(ANCHOR_MS + Math.floor((r() * 2 - 1) * days * DAY_MS));
+}
+
+const DAY_PREFIXES = new Map<number, string>();
+const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
+/**
+ * `YYYY-MM-DD HH:MM:SS.ffffff` (UTC) of an epoch-ms time, the text formatTimestamp (sample-param.ts)
+ * writes, without building a Date and two ISO strings per value: the generator's hottest path. The date
+ * part is cached per day (the data spans a few weeks).
+ */
+export function timestampText(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  let prefix = DAY_PREFIXES.get(day);
+  if (prefix === undefined) {
+    prefix = `${new Date(day * DAY_MS).toISOString().slice(0, 10)} `;
+    DAY_PREFIXES.set(day, prefix);
+  }
+  let rest = ms - day * DAY_MS;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  const millis = rest - seconds * 1000;
+  return `${prefix}${PAD2[hours]}:${PAD2[minutes]}:${PAD2[seconds]}.${PAD3[millis]}000`;
 }
 
 export function pick<T>(r: Rng, values: readonly T[]): T {
