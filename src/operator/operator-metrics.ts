@@ -5,8 +5,21 @@
 import type { DatabaseWatch } from '../metrics/database-watch.js';
 import { removeMigrationSeries, setMigrationState, type Metrics } from '../metrics/metrics.js';
 import type { OperatorMetrics } from './reconciler.js';
+import type { IndexMigrationStatus, PhaseStatus } from './types.js';
 
 const RESULT = { ok: 'success', requeue: 'requeue', error: 'error' } as const;
+const PHASE_RESULT = { Succeeded: 'succeeded', Failed: 'failed', RolledBack: 'rolled_back' } as const;
+
+/** Phase entries that reached Succeeded, Failed or RolledBack with this write. */
+function finishedPhases(
+  before: IndexMigrationStatus | undefined,
+  after: IndexMigrationStatus,
+): PhaseStatus[] {
+  return (after.phases ?? []).filter((p) => {
+    if (!(p.state in PHASE_RESULT)) return false;
+    return before?.phases?.find((b) => b.name === p.name)?.state !== p.state;
+  });
+}
 
 export function operatorMetrics(metrics: Metrics, watch?: DatabaseWatch): OperatorMetrics {
   return {
@@ -16,12 +29,19 @@ export function operatorMetrics(metrics: Metrics, watch?: DatabaseWatch): Operat
     },
     reconcileError: (reason) => metrics.reconcileErrors.inc({ reason }),
     leader: (isLeader) => metrics.leader.set(isLeader ? 1 : 0),
-    statusWritten: ({ namespace, migration, status }) => {
+    statusWritten: ({ namespace, migration, previous, status }) => {
       const label = `${namespace}/${migration}`;
       if (status.phase !== undefined) setMigrationState(metrics, label, status.phase);
       if (status.progress) {
         metrics.indexesDone.set({ migration: label }, status.progress.indexesDone);
         metrics.indexesPlanned.set({ migration: label }, status.progress.indexesTotal);
+      }
+      for (const p of finishedPhases(previous, status)) {
+        const result = PHASE_RESULT[p.state as keyof typeof PHASE_RESULT];
+        if (p.durationSeconds !== undefined && p.state !== 'RolledBack') {
+          metrics.phaseDuration.observe({ migration: label, phase: p.name, result }, p.durationSeconds);
+        }
+        if (p.state === 'RolledBack') metrics.rollbacks.inc({ migration: label, phase: p.name });
       }
     },
     migrationDeleted: ({ namespace, migration }) => {

@@ -29,6 +29,7 @@ export interface OperatorMetrics {
   statusWritten?(e: {
     readonly namespace: string;
     readonly migration: string;
+    readonly previous: IndexMigrationStatus | undefined;
     readonly status: IndexMigrationStatus;
   }): void;
   migrationDeleted?(e: { readonly namespace: string; readonly migration: string }): void;
@@ -208,6 +209,7 @@ export class Reconciler {
     this.deps.metrics?.statusWritten?.({
       namespace: m.metadata.namespace ?? '',
       migration: m.metadata.name ?? '',
+      previous: m.status,
       status: written.status ?? status,
     });
     for (const [type, reason, message] of phaseEvents(m.status, status))
