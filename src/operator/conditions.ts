@@ -3,6 +3,7 @@
  * status changes) and building the whole status from a decision's summary.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { redactUrl } from '../redact.js';
 import type {
   Condition,
   ConditionStatus,
@@ -77,7 +78,8 @@ export function conditionsFor(input: StatusInput): ConditionInput[] {
   ];
 }
 
-/** The full status to write: conditions merged into the previous ones, observedGeneration set. */
+/** The full status to write: conditions merged into the previous ones, observedGeneration set,
+ *  any URL password in a message redacted. */
 export function buildStatus(
   previous: IndexMigrationStatus | undefined,
   input: StatusInput,
@@ -85,8 +87,11 @@ export function buildStatus(
   now: string,
 ): IndexMigrationStatus {
   let conditions: Condition[] = [...(previous?.conditions ?? [])];
-  for (const c of conditionsFor(input)) conditions = setCondition(conditions, c, generation, now);
-  const phases = input.phases ?? previous?.phases;
+  const safe = { ...input, message: redactUrl(input.message) };
+  for (const c of conditionsFor(safe)) conditions = setCondition(conditions, c, generation, now);
+  const phases =
+    input.phases?.map((p) => (p.message === undefined ? p : { ...p, message: redactUrl(p.message) })) ??
+    previous?.phases;
   const progress = input.progress
     ? { ...input.progress, summary: `${input.progress.indexesDone}/${input.progress.indexesTotal}` }
     : previous?.progress;

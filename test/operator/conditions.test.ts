@@ -62,6 +62,23 @@ void describe('conditions', () => {
     assert.ok(!sameStatus(s, buildStatus(s, { ...input, message: 'other' }, 3, '2026-01-01T01:00:00.000Z')));
   });
 
+  void it('never writes a URL password into status', () => {
+    const leak = 'cannot connect to postgres://app:s3cret@db:5432/mcp';
+    const s = buildStatus(
+      undefined,
+      {
+        phase: 'Failed',
+        reason: 'PhaseFailed',
+        message: leak,
+        degraded: true,
+        phases: [{ name: 'core', state: 'Failed', message: leak }],
+      },
+      1,
+      '2026-01-01T00:00:00.000Z',
+    );
+    assert.ok(!JSON.stringify(s).includes('s3cret'), JSON.stringify(s));
+  });
+
   void it('emits events for phase transitions only', () => {
     const before = { phases: [{ name: 'core', state: 'Running' }] } as const;
     const after = {
