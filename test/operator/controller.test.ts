@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { FakeApiServer } from '../kube/fake-api-server.js';
 import { eventually } from '../kube/eventually.js';
 import { freshPostgres, PG_HOST, PG_PORT, PG_USER, type FreshDatabase } from '../helpers/databases.js';
-import { OPERATOR_API_CALLS } from '../../src/operator/api-calls.js';
 import type { KubeLease } from '../../src/kube/kube-client.js';
 import {
   NS,
+  assertOnlyListedApiCalls,
   condition,
   finishJob,
   getMigration,
@@ -46,19 +46,9 @@ function jobNames(): string[] {
 
 afterEach(async () => {
   await Promise.all(running.splice(0).map((op) => op.stop()));
-  assertOnlyListedApiCalls();
+  assertOnlyListedApiCalls(server);
   await server.close();
 });
-
-/** Every request the operators made is in OPERATOR_API_CALLS (the chart's RBAC is built from it). */
-function assertOnlyListedApiCalls(): void {
-  const allowed = new Set(OPERATOR_API_CALLS.flatMap((c) => c.verbs.map((v) => `${v} ${c.resource}`)));
-  const made = new Set(
-    server.requests.map((r) => `${r.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ''}`),
-  );
-  const outside = [...made].filter((call) => !allowed.has(call));
-  assert.deepEqual(outside, [], `API calls missing from OPERATOR_API_CALLS: ${outside.join(', ')}`);
-}
 
 void describe('operator controller', () => {
   void it('marks a spec the schema cannot check Failed and Degraded, saying what to fix', async () => {

@@ -22,6 +22,7 @@ import { createLogger } from '../../src/log.js';
 import type { IndexMigration, IndexMigrationSpec, PhaseName } from '../../src/operator/types.js';
 import {
   NS,
+  assertOnlyListedApiCalls,
   condition,
   getMigration,
   migration,
@@ -43,6 +44,7 @@ const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((op) => op.stop()));
   await runner.stop();
+  assertOnlyListedApiCalls(server);
   await server.close();
   for (const c of cleanups.splice(0)) await c();
 });

@@ -3,6 +3,7 @@
  * @kubernetes/client-node) against E5's in-process fake API server, with timings shortened so the
  * tests stay fast. Databases are real (test/helpers/databases.ts).
  */
+import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { FakeApiServer } from '../kube/fake-api-server.js';
 import { createLogger, type Logger } from '../../src/log.js';
@@ -12,6 +13,7 @@ import { readBookkeeping } from '../../src/operator/bookkeeping-reader.js';
 import { EventRecorder } from '../../src/operator/event-recorder.js';
 import { DEFAULT_JOB_SETTINGS } from '../../src/operator/job-builder.js';
 import { Operator } from '../../src/operator/operator.js';
+import { OPERATOR_API_CALLS } from '../../src/operator/api-calls.js';
 import type { IndexMigration, IndexMigrationSpec } from '../../src/operator/types.js';
 
 export const NS = 'apps';
@@ -131,4 +133,14 @@ export function finishJob(server: FakeApiServer, name: string, ok: boolean, mess
       },
     ],
   });
+}
+
+/** Every request the operators made is in OPERATOR_API_CALLS (the chart's RBAC is built from it). */
+export function assertOnlyListedApiCalls(server: FakeApiServer): void {
+  const allowed = new Set(OPERATOR_API_CALLS.flatMap((c) => c.verbs.map((v) => `${v} ${c.resource}`)));
+  const made = new Set(
+    server.requests.map((r) => `${r.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ''}`),
+  );
+  const outside = [...made].filter((call) => !allowed.has(call));
+  assert.deepEqual(outside, [], `API calls missing from OPERATOR_API_CALLS: ${outside.join(', ')}`);
 }
