@@ -71,7 +71,17 @@ export function jobArgs(spec: IndexMigrationSpec, request: JobRequest, logLevel:
       return ['up', '--phases', request.phases.join(','), ...common, ...upFlags(spec)];
     case 'rollback':
     case 'cleanup':
-      return ['down', '--phases', request.phases.join(','), ...common, '--lock-timeout', spec.lockTimeout];
+      // --lock-wait: a run that was just stopped (deleted Job) may still hold the database's runner lock.
+      return [
+        'down',
+        '--phases',
+        request.phases.join(','),
+        ...common,
+        '--lock-timeout',
+        spec.lockTimeout,
+        '--lock-wait',
+        '2m',
+      ];
     case 'verify':
       return ['verify', ...common];
   }

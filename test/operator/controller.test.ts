@@ -116,6 +116,25 @@ void describe('operator controller', () => {
     assert.equal(events.filter((r) => r === 'SecretNotFound').length, 1, 'identical events are not repeated');
   });
 
+  void it('reports a database it cannot reach as Degraded, without the password, and keeps retrying', async () => {
+    server = await FakeApiServer.start();
+    const url = `postgres://${PG_USER}:s3cret@${PG_HOST}:${PG_PORT}/no_such_database_iop`;
+    server.create('secrets', urlSecret('pg', url));
+    operator('op-1');
+    server.create('indexmigrations', migration('mcp', { database: pgDatabase('pg'), phases: ['core'] }));
+    const m = await eventually(() => {
+      const got = getMigration(server, 'mcp');
+      assert.equal(condition(got, 'Degraded')?.reason, 'DatabaseUnreachable');
+      return got;
+    });
+    assert.match(condition(m, 'Degraded')?.message ?? '', /no_such_database_iop/);
+    const reads = server.countRequests('get', 'secrets');
+    await eventually(() => server.countRequests('get', 'secrets') > reads, 5000);
+    const everything = JSON.stringify([m, server.list('events', NS), logLines]);
+    assert.ok(!everything.includes('s3cret'), 'the password appears nowhere');
+    assert.deepEqual(jobNames(), []);
+  });
+
   void it('lets only the lease holder create Jobs; when it stops, the other replica takes over', async () => {
     server = await FakeApiServer.start();
     server.create('secrets', urlSecret('pg', db.url));
