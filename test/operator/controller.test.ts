@@ -135,6 +135,31 @@ void describe('operator controller', () => {
     assert.deepEqual(jobNames(), []);
   });
 
+  void it('watches only the namespaces it is told to (WATCH_NAMESPACE=apps,team-b)', async () => {
+    server = await FakeApiServer.start();
+    for (const ns of ['team-b', 'elsewhere']) {
+      server.create('secrets', {
+        ...(urlSecret('pg', db.url) as object),
+        metadata: { name: 'pg', namespace: ns },
+      });
+      const m = migration('mcp', { database: pgDatabase('pg'), phases: ['core'] }) as { metadata: object };
+      server.create('indexmigrations', { ...m, metadata: { name: 'mcp', namespace: ns } });
+    }
+    running.push(startOperator(server, 'op-1', [NS, 'team-b']));
+    await eventually(() => server.list('jobs', 'team-b').length === 1, 5000);
+    const ignored = server.get('indexmigrations', 'elsewhere', 'mcp') as {
+      status?: unknown;
+      metadata: { finalizers?: string[] };
+    };
+    assert.equal(ignored.status, undefined);
+    assert.equal(ignored.metadata.finalizers, undefined);
+    assert.deepEqual(server.list('jobs', 'elsewhere'), []);
+    assert.ok(
+      server.requests.every((r) => r.namespace !== 'elsewhere'),
+      'never even looked there',
+    );
+  });
+
   void it('lets only the lease holder create Jobs; when it stops, the other replica takes over', async () => {
     server = await FakeApiServer.start();
     server.create('secrets', urlSecret('pg', db.url));

@@ -39,7 +39,11 @@ function testLogger(): Logger {
   return createLogger({ level: 'debug', destination: sink });
 }
 
-export function startOperator(server: FakeApiServer, identity = 'op-1'): RunningOperator {
+export function startOperator(
+  server: FakeApiServer,
+  identity = 'op-1',
+  namespaces: readonly string[] | 'all' = [NS],
+): RunningOperator {
   const kube = new ClientNodeKubeClient(server.kubeConfig(NS), {
     informerBackoff: { initialMs: 50, maxMs: 500 },
   });
@@ -56,7 +60,7 @@ export function startOperator(server: FakeApiServer, identity = 'op-1'): Running
       pollMs: 150,
     },
     {
-      controller: { namespaces: [NS], workers: 2, queue: { baseDelayMs: 50, maxDelayMs: 600 } },
+      controller: { namespaces, workers: 2, queue: { baseDelayMs: 50, maxDelayMs: 600 } },
       lease: {
         namespace: NS,
         name: 'index-operator-leader',
