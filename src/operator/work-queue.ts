@@ -10,7 +10,8 @@ export interface WorkQueueOptions {
   readonly maxDelayMs: number;
 }
 
-export const DEFAULT_QUEUE_OPTIONS: WorkQueueOptions = { baseDelayMs: 500, maxDelayMs: 5 * 60_000 };
+/** Capped at a minute: a Secret created or a database brought back is noticed within a minute. */
+export const DEFAULT_QUEUE_OPTIONS: WorkQueueOptions = { baseDelayMs: 500, maxDelayMs: 60_000 };
 
 /** Backoff after `failures` consecutive failures (1 = first): base·2^(failures-1), capped. */
 export function backoffDelay(failures: number, options: WorkQueueOptions): number {
