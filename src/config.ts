@@ -273,12 +273,6 @@ export function parseStatusConfig(values: RawValues): StatusConfig {
   return { indexes: values['indexes'] === true };
 }
 
-/** Phases newer than `to` in catalogue order, i.e. what `down --to <to>` rolls back. */
-export function phasesAfter(to: string, phaseOrder: readonly string[]): string[] {
-  const i = phaseOrder.indexOf(to);
-  return i < 0 ? [] : phaseOrder.slice(i + 1);
-}
-
 function runFlags(values: RawValues, knownPhases: readonly string[], problems: Problems): RunConfig {
   const phases = phasesFlag(values, knownPhases, problems);
   const ms = (flag: string): number | undefined =>

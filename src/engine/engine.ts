@@ -140,7 +140,7 @@ export interface UpOptions extends RunOptions {
 }
 
 export interface DownOptions extends RunOptions {
-  /** Roll back every applied phase from the newest down to and including this one. */
+  /** Roll back every applied phase newer than this one, newest first; this one stays applied. */
   readonly to?: string;
 }
 

@@ -70,12 +70,15 @@ export async function rollbackPhasesImpl(
   });
 }
 
-/** down: `to` = every phase from it to the last (inclusive); `phases` narrows further. */
+/**
+ * down: `to` = every phase after it (it stays applied, as Alembic's `downgrade <rev>` leaves <rev>);
+ * `phases` narrows further.
+ */
 function downSelection(catalogue: Catalogue, options: DownOptions): Phase[] {
   const selected = selectPhases(catalogue, options.phases);
   if (options.to === undefined) return selected;
-  const from = catalogue.phases.findIndex((p) => p.name === options.to);
-  const tail = new Set(catalogue.phases.slice(Math.max(0, from)).map((p) => p.name));
+  const at = catalogue.phases.findIndex((p) => p.name === options.to);
+  const tail = new Set(catalogue.phases.slice(at + 1).map((p) => p.name));
   return selected.filter((p) => tail.has(p.name));
 }
 

@@ -7,7 +7,6 @@ import {
   parseList,
   parsePlanConfig,
   parseUpConfig,
-  phasesAfter,
 } from '../../src/config.js';
 import { UsageError } from '../../src/errors.js';
 import { redactUrl } from '../../src/redact.js';
@@ -139,11 +138,6 @@ void test('plan/down config: empty --phases, unknown --to, --to with --phases ar
     /--to: unknown phase 'zzz'; known phases: core, rbac, teams/,
   );
   assert.throws(() => parseDownConfig({ to: 'core', phases: 'rbac' }, PHASES), /cannot be used together/);
-});
-
-void test('down --to keeps the named phase: only the newer ones are rolled back', () => {
-  assert.deepEqual(phasesAfter('core', PHASES), ['rbac', 'teams']);
-  assert.deepEqual(phasesAfter('teams', PHASES), []);
 });
 
 void test('libpq environment (PGHOST, PGUSER, PGPASSWORD, …) gives the database when DATABASE_URL is absent', () => {

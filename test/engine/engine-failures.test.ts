@@ -132,7 +132,7 @@ for (const kind of ALL_DIALECTS) {
         ],
       );
       await assertBookkeepingMatchesDatabase(f.dialect);
-      const down = await rollbackPhases(f.deps(), exampleCatalogue, { to: 'lookups' });
+      const down = await rollbackPhases(f.deps(), exampleCatalogue, { to: 'core' });
       assert.deepEqual(
         down.phases.map((p) => [p.name, p.indexesDropped]),
         [

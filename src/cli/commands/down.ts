@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Command } from '../command.js';
-import { parseDownConfig, phasesAfter } from '../../config.js';
+import { parseDownConfig } from '../../config.js';
 import { rollbackPhases } from '../../engine/engine.js';
 import { phaseNames, resolveCatalogue } from '../catalogue-source.js';
 import { withDatabase } from '../database.js';
@@ -33,14 +33,14 @@ export const downCommand: Command = {
     const catalogue = await resolveCatalogue(ctx.global);
     const known = phaseNames(catalogue);
     const { to, ...config } = parseDownConfig(ctx.values, known);
-    const phases = to === undefined ? config.phases : phasesAfter(to, known);
+    const phases = config.phases;
     const json = ctx.global.output === 'json';
     const progress = json ? undefined : createProgress(ctx.io.stdout);
     const report = await withDatabase(ctx.global, ctx.log, (dialect) =>
       rollbackPhases(
         { dialect, log: ctx.log, signal: ctx.signal, ...(progress ? { observer: progress.observer } : {}) },
         catalogue,
-        { ...definedOnly({ ...config, phases }), owner: runnerOwner(process.pid, hostname()) },
+        { ...definedOnly({ ...config, phases, to }), owner: runnerOwner(process.pid, hostname()) },
       ),
     ).finally(() => progress?.stop());
     if (json) writeJson(ctx.io, report);
