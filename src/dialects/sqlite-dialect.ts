@@ -112,18 +112,22 @@ export class SqliteDialect implements Dialect {
   bulkInsert(rows: BulkRows): Promise<number> {
     return this.exclusive(() => {
       if (rows.count === 0) return 0;
-      const columns = rows.columns.map(quoteIdentifier).join(', ');
-      const values = rows.columns.map(() => '?').join(', ');
-      const insert = this.prepared(
-        `INSERT INTO ${quoteIdentifier(rows.table)} (${columns}) VALUES (${values})`,
-      );
+      const width = rows.columns.length;
+      const perRun = Math.max(1, Math.floor(BULK_PARAMETERS / width));
+      const many = this.prepared(insertSql(rows, perRun));
+      const one = this.prepared(insertSql(rows, 1));
       const load = this.db.transaction(() => {
-        const args = new Array<unknown>(rows.columns.length);
+        const args = new Array<unknown>(perRun * width);
         let written = 0;
-        for (let i = 0; i < rows.count; i++) {
-          const row = rows.row(i);
-          for (let c = 0; c < args.length; c++) args[c] = toSqliteValue(row[c]);
-          written += insert.run(args).changes;
+        let i = 0;
+        for (; i + perRun <= rows.count; i += perRun) {
+          for (let r = 0; r < perRun; r++) fill(args, r * width, rows.row(i + r));
+          written += many.run(args).changes;
+        }
+        const single = new Array<unknown>(width);
+        for (; i < rows.count; i++) {
+          fill(single, 0, rows.row(i));
+          written += one.run(single).changes;
         }
         return written;
       });
@@ -285,6 +289,19 @@ export class SqliteDialect implements Dialect {
       },
     };
   }
+}
+
+/** Bound values per bulk INSERT statement (well under SQLITE_MAX_VARIABLE_NUMBER). */
+const BULK_PARAMETERS = 500;
+
+function insertSql(rows: BulkRows, count: number): string {
+  const tuple = `(${rows.columns.map(() => '?').join(', ')})`;
+  const columns = rows.columns.map(quoteIdentifier).join(', ');
+  return `INSERT INTO ${quoteIdentifier(rows.table)} (${columns}) VALUES ${Array<string>(count).fill(tuple).join(', ')}`;
+}
+
+function fill(args: unknown[], at: number, row: readonly unknown[]): void {
+  for (let c = 0; c < row.length; c++) args[at + c] = toSqliteValue(row[c]);
 }
 
 /** The names of `$1..$n` as SQLite sees them ("1".."n"), made once and reused. */

@@ -13,6 +13,8 @@ import { ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
 const URLS = new Map<string, string>();
 for (const name of ALL_DIALECTS) URLS.set(name, (await freshDatabase(name, 'iopbulk')).url);
 
+/** Not a multiple of any statement size: full multi-row statements and a remainder. */
+const ROWS = 5003;
 const TRICKY = ['tab\there', 'new\nline', 'back\\slash \\N', 'cr\rx', 'quote \' " ,', 'ünïcødé ✓', ''];
 
 function rowsOf(
@@ -54,7 +56,7 @@ for (const dialectName of ALL_DIALECTS) {
     });
 
     void it('writes every row with its values and returns the count', async () => {
-      const values = Array.from({ length: 5000 }, (_, i) => [
+      const values = Array.from({ length: ROWS }, (_, i) => [
         i,
         i < TRICKY.length ? TRICKY[i] : i % 7 === 0 ? null : `label ${i}`,
         i % 3 === 0,
@@ -64,12 +66,12 @@ for (const dialectName of ALL_DIALECTS) {
       let asked = 0;
       const source = rowsOf('bulk', ['id', 'label', 'flag', 'amount', 'parent_id'], values);
       const counted: BulkRows = { ...source, row: (i) => (asked++, source.row(i)) };
-      assert.equal(await db.bulkInsert(counted), 5000);
-      assert.equal(asked, 5000);
+      assert.equal(await db.bulkInsert(counted), ROWS);
+      assert.equal(asked, ROWS);
       const got = await db.query<{ id: unknown; label: unknown; flag: unknown; amount: unknown }>(
         'SELECT id, label, flag, amount, parent_id FROM bulk ORDER BY id',
       );
-      assert.equal(got.length, 5000);
+      assert.equal(got.length, ROWS);
       const flag = (v: unknown): boolean => v === true || v === 1;
       for (const [i, row] of got.entries()) {
         const want = values[i] ?? [];
@@ -79,7 +81,7 @@ for (const dialectName of ALL_DIALECTS) {
         assert.equal(row.amount === null ? null : Number(row.amount), want[3]);
       }
       const [sum] = await db.query<{ n: unknown }>('SELECT count(*) AS n FROM bulk WHERE parent_id = 1');
-      assert.equal(Number(sum?.n), 2500);
+      assert.equal(Number(sum?.n), Math.ceil(ROWS / 2));
     });
 
     void it('zero rows writes nothing', async () => {
@@ -88,7 +90,7 @@ for (const dialectName of ALL_DIALECTS) {
 
     void it('a bad row rolls the whole load back and fails classified', async () => {
       const before = Number((await db.query<{ n: unknown }>('SELECT count(*) AS n FROM bulk'))[0]?.n);
-      const values = Array.from({ length: 3000 }, (_, i) => [10_000 + i, i % 2 === 0]);
+      const values = Array.from({ length: 3001 }, (_, i) => [10_000 + i, i % 2 === 0]);
       values[2500] = [0, true]; // id 0 exists already
       await assert.rejects(db.bulkInsert(rowsOf('bulk', ['id', 'flag'], values)), (e: unknown) => {
         assert.equal(db.classifyError(e).reason, 'unique_violation', String(e));
