@@ -13,13 +13,25 @@ import { UsageError, errorMessage } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import type { Logger } from '../log.js';
 
+export interface OpenOptions {
+  /** SQLite: create the file when missing (seed, demo); other commands refuse a missing file. */
+  readonly create?: boolean;
+}
+
 /** Opens and probes the database named by --database / DATABASE_URL. The caller closes it. */
-export async function openDatabase(global: GlobalConfig, log?: Logger): Promise<Dialect> {
+export async function openDatabase(
+  global: GlobalConfig,
+  log?: Logger,
+  options: OpenOptions = {},
+): Promise<Dialect> {
   const url = requireDatabaseUrl(global);
   const target = describeTarget(parseDatabaseUrl(url));
   let dialect: Dialect;
   try {
-    dialect = await openDialect(url, log === undefined ? {} : { log });
+    dialect = await openDialect(url, {
+      create: options.create ?? false,
+      ...(log === undefined ? {} : { log }),
+    });
   } catch (e) {
     throw e instanceof UsageError ? e : cannotConnect(target, e);
   }
@@ -37,8 +49,9 @@ export async function withDatabase<T>(
   global: GlobalConfig,
   log: Logger | undefined,
   fn: (dialect: Dialect) => Promise<T>,
+  options: OpenOptions = {},
 ): Promise<T> {
-  const dialect = await openDatabase(global, log);
+  const dialect = await openDatabase(global, log, options);
   try {
     return await fn(dialect);
   } finally {

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseDatabaseUrl } from './database-url.js';
 import type { Dialect } from './dialect.js';
@@ -13,6 +15,11 @@ export interface OpenDialectOptions {
   readonly poolSize?: number;
   /** Receives warnings about connections lost while idle. */
   readonly log?: Logger;
+  /**
+   * SQLite: create the file when it does not exist (default true). Commands that only read or change an
+   * existing database pass false, so that a mistyped path is an error instead of a new empty database.
+   */
+  readonly create?: boolean;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -26,6 +33,13 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 export async function openDialect(url: string, options: OpenDialectOptions = {}): Promise<Dialect> {
   const parsed = parseDatabaseUrl(url);
   if (parsed.dialect === 'sqlite') {
+    if (options.create === false && parsed.path !== ':memory:' && !existsSync(parsed.path)) {
+      throw new UsageError(
+        `SQLite database file ${parsed.path} does not exist; check the path in --database ` +
+          '(or DATABASE_URL), or create the database first (seed creates one)',
+        { reason: 'bad_url' },
+      );
+    }
     return SqliteDialect.open(parsed.path, {
       busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
     });

@@ -51,15 +51,19 @@ export const demoCommand: Command = {
         ? { ...ctx.global, databaseUrl: `sqlite:${freshDemoFile(str(ctx.values['data-dir']) ?? 'data')}` }
         : ctx.global;
     const step = json ? undefined : (text: string): void => void ctx.io.stdout.write(`… ${text}\n`);
-    const report = await withDatabase(global, ctx.log, (db) =>
-      runDemo(db, catalogue, ctx.log, {
-        tools: SCALES[scale],
-        seed,
-        runs,
-        reset: ctx.values['reset'] === true,
-        signal: ctx.signal,
-        ...(step ? { step } : {}),
-      }),
+    const report = await withDatabase(
+      global,
+      ctx.log,
+      (db) =>
+        runDemo(db, catalogue, ctx.log, {
+          tools: SCALES[scale],
+          seed,
+          runs,
+          reset: ctx.values['reset'] === true,
+          signal: ctx.signal,
+          ...(step ? { step } : {}),
+        }),
+      { create: true },
     );
     if (json) writeJson(ctx.io, report);
     else writeLines(ctx.io, renderDemoReport(report));

@@ -39,8 +39,11 @@ export const seedCommand: Command = {
     const seed = parseSeed(str(ctx.values['seed']) ?? '1');
     const schema = parseVariant(str(ctx.values['schema']) ?? 'pre-epic');
     const tools = ctx.values['schema-only'] === true ? 0 : SCALES[scale];
-    const report = await withDatabase(ctx.global, ctx.log, (db) =>
-      seedDatabase(db, { tools, seed, schema, reset: ctx.values['reset'] === true }),
+    const report = await withDatabase(
+      ctx.global,
+      ctx.log,
+      (db) => seedDatabase(db, { tools, seed, schema, reset: ctx.values['reset'] === true }),
+      { create: true },
     );
     if (ctx.global.output === 'json') writeJson(ctx.io, report);
     else writeLines(ctx.io, renderSeedReport(report));
