@@ -150,6 +150,8 @@ export function buildJob(migration: IndexMigration, request: JobRequest, setting
   };
 }
 
+const TMP_VOLUME = 'tmp';
+
 type PodSpec = NonNullable<NonNullable<KubeJob['spec']>['template']['spec']>;
 
 function podSpec(spec: IndexMigrationSpec, request: JobRequest, settings: JobSettings): PodSpec {
@@ -167,7 +169,11 @@ function podSpec(spec: IndexMigrationSpec, request: JobRequest, settings: JobSet
       runAsNonRoot: true,
       capabilities: { drop: ['ALL'] },
     },
-    ...(sqlite ? { volumeMounts: [{ name: 'database', mountPath: sqliteMountPath(sqlite.path) }] } : {}),
+    volumeMounts: [
+      // The root file system is read-only; the image points HOME and TMPDIR here.
+      { name: TMP_VOLUME, mountPath: '/tmp' },
+      ...(sqlite ? [{ name: 'database', mountPath: sqliteMountPath(sqlite.path) }] : []),
+    ],
   };
   return {
     restartPolicy: 'Never',
@@ -181,8 +187,9 @@ function podSpec(spec: IndexMigrationSpec, request: JobRequest, settings: JobSet
       seccompProfile: { type: 'RuntimeDefault' },
     },
     containers: [container],
-    ...(sqlite
-      ? { volumes: [{ name: 'database', persistentVolumeClaim: { claimName: sqlite.claimName } }] }
-      : {}),
+    volumes: [
+      { name: TMP_VOLUME, emptyDir: { sizeLimit: '64Mi' } },
+      ...(sqlite ? [{ name: 'database', persistentVolumeClaim: { claimName: sqlite.claimName } }] : []),
+    ],
   };
 }

@@ -90,6 +90,11 @@ void describe('buildJob', () => {
     assert.deepEqual(container?.resources, DEFAULT_JOB_SETTINGS.resources);
   });
 
+  void it('gives the read-only root a writable /tmp (the image sets HOME and TMPDIR to /tmp)', () => {
+    assert.deepEqual(pod?.volumes, [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+    assert.deepEqual(container?.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }]);
+  });
+
   void it('takes credentials from the Secret by reference, never by value', () => {
     const env = container?.env ?? [];
     assert.deepEqual(
@@ -111,9 +116,11 @@ void describe('buildJob', () => {
       DEFAULT_JOB_SETTINGS,
     );
     assert.deepEqual(j.spec?.template.spec?.volumes, [
+      { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
       { name: 'database', persistentVolumeClaim: { claimName: 'mcp-data' } },
     ]);
     assert.deepEqual(j.spec?.template.spec?.containers[0]?.volumeMounts, [
+      { name: 'tmp', mountPath: '/tmp' },
       { name: 'database', mountPath: '/data' },
     ]);
     assert.deepEqual(databaseEnv(spec.database), [{ name: 'DATABASE_URL', value: 'sqlite:/data/mcp.db' }]);

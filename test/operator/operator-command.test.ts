@@ -5,7 +5,7 @@
 import { after, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,7 +73,8 @@ void it('operator command: probes, metrics, leadership, and a graceful SIGTERM',
   args.push('--health-port', String(health), '--metrics-port', String(metrics), '--log-level', 'info');
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WATCH_NAMESPACE: '' },
+    // No npm_package_version: the image runs node directly, so the version must come from package.json.
+    env: { ...process.env, WATCH_NAMESPACE: '', npm_package_version: '' },
   });
   const stderr: string[] = [];
   child.stderr.on('data', (c: Buffer) => stderr.push(c.toString()));
@@ -98,6 +99,8 @@ void it('operator command: probes, metrics, leadership, and a graceful SIGTERM',
     assert.equal(lease()?.spec?.holderIdentity, 'cmd-op');
     const scrape = await get(`http://127.0.0.1:${metrics}/metrics`);
     assert.match(scrape.body, /^index_operator_leader 1$/m);
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    assert.match(scrape.body, new RegExp(`^index_operator_build_info\\{version="${version}",`, 'm'));
     child.kill('SIGTERM');
     assert.equal(await exited, 0, stderr.join(''));
     assert.equal(lease()?.spec?.holderIdentity, '', 'lease released on SIGTERM');

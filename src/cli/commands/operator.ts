@@ -11,6 +11,7 @@ import { readBookkeeping } from '../../operator/bookkeeping-reader.js';
 import { EventRecorder } from '../../operator/event-recorder.js';
 import { Operator } from '../../operator/operator.js';
 import { parseOperatorConfig } from '../../operator/operator-config.js';
+import { packageVersion } from '../../operator/package-version.js';
 import { operatorMetrics } from '../../operator/operator-metrics.js';
 import type { CatalogueLookup } from '../../operator/validate-spec.js';
 import { DEFAULT_QUEUE_OPTIONS } from '../../operator/work-queue.js';
@@ -82,7 +83,7 @@ export const operatorCommand: Command = {
     const log = ctx.log.child({ component: 'operator' });
     const kube = new ClientNodeKubeClient(loadKubeConfig(config.kubeconfig));
     const registry = new Registry();
-    const metrics = createMetrics(registry, { version: ctx.io.env['npm_package_version'] ?? '0.1.0' });
+    const metrics = createMetrics(registry, { version: packageVersion() ?? 'unknown' });
     // Health and live build progress of each migration's database, refreshed before a scrape when stale.
     const watch = new DatabaseWatch({ metrics, open: (url) => openDialect(url, { poolSize: 2, log }), log });
     const metricsServer = await startMetricsServer({
