@@ -4,6 +4,7 @@
  * the database schema (never query text, ids or URLs); reason and state are closed sets.
  */
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { MIGRATION_PHASES, type MigrationPhase } from '../operator/types.js';
 
 export const METRIC_PREFIX = 'index_operator_';
 
@@ -24,16 +25,8 @@ export const INDEX_BUILD_BUCKETS: readonly number[] = [
 export const RECONCILE_BUCKETS: readonly number[] = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** Status phases of an IndexMigration (design.md), exported as `state` of `migration_state`. */
-export const MIGRATION_STATES = [
-  'Pending',
-  'Running',
-  'Succeeded',
-  'Failed',
-  'RollingBack',
-  'RolledBack',
-  'Suspended',
-] as const;
-export type MigrationState = (typeof MIGRATION_STATES)[number];
+export const MIGRATION_STATES = MIGRATION_PHASES;
+export type MigrationState = MigrationPhase;
 
 /** Kinds of health finding, each exported as a count in `health_findings{kind}`. */
 export const HEALTH_FINDING_KINDS = [
