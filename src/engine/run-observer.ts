@@ -49,3 +49,16 @@ export interface RunObserver {
   rollback?(e: { readonly phase: string; readonly indexesDropped: number }): void;
   runFinished?(e: { readonly ok: boolean; readonly durationMs: number }): void;
 }
+
+/** Every event of RunObserver, for code that forwards or records them all. */
+export const RUN_OBSERVER_EVENTS = [
+  'runStarted',
+  'phaseStarted',
+  'indexStarted',
+  'indexFinished',
+  'indexRetry',
+  'indexFailed',
+  'phaseFinished',
+  'rollback',
+  'runFinished',
+] as const satisfies readonly (keyof RunObserver)[];

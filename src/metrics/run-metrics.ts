@@ -5,7 +5,7 @@
  */
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { Dialect } from '../dialects/dialect.js';
-import type { RunObserver } from '../engine/run-observer.js';
+import { RUN_OBSERVER_EVENTS, type RunObserver } from '../engine/run-observer.js';
 import { Problems, integerFlag, str } from '../config.js';
 import { HealthMonitor } from '../health/health-monitor.js';
 import type { Logger } from '../log.js';
@@ -101,23 +101,11 @@ export async function startRunMetrics(options: RunMetricsOptions): Promise<RunMe
   };
 }
 
-const EVENTS = [
-  'runStarted',
-  'phaseStarted',
-  'indexStarted',
-  'indexFinished',
-  'indexRetry',
-  'indexFailed',
-  'phaseFinished',
-  'rollback',
-  'runFinished',
-] as const satisfies readonly (keyof RunObserver)[];
-
 /** One observer that calls each given observer in turn (undefined ones are left out). */
 export function combineObservers(...observers: readonly (RunObserver | undefined)[]): RunObserver {
   const present = observers.filter((o): o is RunObserver => o !== undefined);
   const combined: Record<string, (e: never) => void> = {};
-  for (const event of EVENTS) {
+  for (const event of RUN_OBSERVER_EVENTS) {
     combined[event] = (e: never) => {
       for (const o of present) o[event]?.call(o, e);
     };

@@ -12,7 +12,7 @@ import { createExampleSchema } from '../../src/catalogue/example/example-schema.
 import { exampleCatalogue } from '../../src/catalogue/example/example-catalogue.js';
 import type { Catalogue } from '../../src/catalogue/catalogue.js';
 import type { EngineDeps } from '../../src/engine/engine.js';
-import type { RunObserver } from '../../src/engine/run-observer.js';
+import { RUN_OBSERVER_EVENTS, type RunObserver } from '../../src/engine/run-observer.js';
 import { SqlBookkeepingStore } from '../../src/engine/sql-bookkeeping-store.js';
 import { freshDatabase, type DialectUnderTest, type FreshDatabase } from '../helpers/databases.js';
 
@@ -29,18 +29,6 @@ export interface EngineFixture {
   deps(extra?: Partial<EngineDeps>): EngineDeps;
 }
 
-const EVENTS: readonly (keyof RunObserver)[] = [
-  'runStarted',
-  'phaseStarted',
-  'indexStarted',
-  'indexFinished',
-  'indexRetry',
-  'indexFailed',
-  'phaseFinished',
-  'rollback',
-  'runFinished',
-];
-
 export async function engineFixture(kind: DialectUnderTest, rows = 200): Promise<EngineFixture> {
   const db = await freshDatabase(kind, 'ioengine');
   const dialect = await openDialect(db.url);
@@ -49,7 +37,10 @@ export async function engineFixture(kind: DialectUnderTest, rows = 200): Promise
   const events: RecordedEvent[] = [];
   const logLines: string[] = [];
   const observer: RunObserver = Object.fromEntries(
-    EVENTS.map((event) => [event, (payload: Record<string, unknown>) => events.push({ event, payload })]),
+    RUN_OBSERVER_EVENTS.map((event) => [
+      event,
+      (payload: Record<string, unknown>) => events.push({ event, payload }),
+    ]),
   );
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
