@@ -65,7 +65,24 @@ export function planIndex(
       reason: `an equivalent index '${equivalent.name}' already exists`,
     };
   }
+  const unique = def.unique ? undefined : input.snapshot.indexes.find((e) => servesAsUnique(index, e));
+  if (unique) {
+    return {
+      ...base,
+      action: 'exists',
+      existingName: unique.name,
+      reason: `the unique index '${unique.name}' has the same key and predicate and serves its lookups`,
+    };
+  }
   return { ...base, action: 'create' };
+}
+
+/**
+ * A valid unique index with the same key (columns in order, directions) and predicate serves every
+ * lookup of a plain index. Never the other way round: a plain index does not enforce uniqueness.
+ */
+function servesAsUnique(def: IndexDefinition, e: ExistingIndex): boolean {
+  return !def.unique && e.unique && e.valid && e.ready && sameShape({ ...def, unique: true }, e);
 }
 
 function adaptToDialect(

@@ -4,6 +4,7 @@ import { definePhase } from '../../src/catalogue/define-phase.js';
 import { phaseChecksum } from '../../src/catalogue/phase-checksum.js';
 import type { ExistingIndex, SchemaSnapshot, TableInfo } from '../../src/dialects/dialect.js';
 import type { MigrationRow } from '../../src/engine/bookkeeping-store.js';
+import type { PlannedIndex } from '../../src/engine/engine.js';
 import { countActions, planPhases } from '../../src/engine/planner.js';
 
 const phase = definePhase('p', 'test phase', [
@@ -101,10 +102,9 @@ void test('exists: same name and definition, or an equivalent index under anothe
   assert.match(byName.get('idx_t_b_c')?.reason ?? '', /equivalent index 'legacy_b_c'/);
 });
 
-void test('not equivalent: other direction, order, uniqueness, predicate or an invalid index', () => {
+void test('not equivalent: other direction, order, predicate, table or an invalid index', () => {
   const variants: ExistingIndex[] = [
     existing({ name: 'x1', columns: [{ name: 'a', order: 'DESC' }] }),
-    existing({ name: 'x2', unique: true }),
     existing({ name: 'x3', predicate: 'a IS NOT NULL' }),
     existing({ name: 'x4', valid: false }),
     existing({ name: 'x5', table: 'u' }),
@@ -118,6 +118,86 @@ void test('not equivalent: other direction, order, uniqueness, predicate or an i
     ],
   });
   assert.equal(actions(plan([swapped]))['idx_t_b_c'], 'create');
+});
+
+const uniqueDef = definePhase('u', 'unique definitions', [
+  { name: 'idx_t_a_unique', table: 't', columns: ['a'], unique: true, reason: 'unique a' },
+  {
+    name: 'idx_t_live_unique',
+    table: 't',
+    columns: ['a', 'b'],
+    unique: true,
+    where: [{ column: 'deleted', op: '=', value: false }],
+    reason: 'unique live rows',
+  },
+]);
+
+function planned(phaseDef: typeof phase, indexes: ExistingIndex[]): Map<string, PlannedIndex> {
+  const [p] = planPhases({
+    phases: [phaseDef],
+    snapshot: snapshot(indexes),
+    capabilities: caps,
+    migrations: [],
+    owned: new Set(),
+  });
+  return new Map((p?.indexes ?? []).map((i) => [i.index.name, i]));
+}
+
+const ab = (bOrder: 'ASC' | 'DESC' = 'ASC'): ExistingIndex['columns'] => [
+  { name: 'a', order: 'ASC' },
+  { name: 'b', order: bOrder },
+];
+
+void test('a valid unique index with the same key and predicate satisfies a plain definition', () => {
+  const byName = planned(phase, [
+    existing({ name: 'uq_t_a', unique: true }),
+    existing({ name: 'uq_t_live', unique: true, columns: ab(), predicate: 'deleted = false' }),
+  ]);
+  for (const [name, uq] of [
+    ['idx_t_a', 'uq_t_a'],
+    ['idx_t_live', 'uq_t_live'],
+  ] as const) {
+    const i = byName.get(name);
+    assert.equal(i?.action, 'exists', name);
+    assert.equal(i.existingName, uq);
+    assert.equal(i.owned, false);
+    assert.match(i.reason ?? '', new RegExp(`unique index '${uq}' .*serves its lookups`));
+  }
+  // A primary key is a unique index too.
+  const pk = planned(phase, [existing({ name: 't_pkey', unique: true, primary: true })]);
+  assert.equal(pk.get('idx_t_a')?.existingName, 't_pkey');
+});
+
+void test('a unique index does not satisfy a plain definition with another key, direction or predicate, nor when invalid', () => {
+  const variants: ExistingIndex[] = [
+    existing({ name: 'u1', unique: true, columns: [{ name: 'a', order: 'DESC' }] }),
+    existing({ name: 'u2', unique: true, columns: ab() }),
+    existing({ name: 'u3', unique: true, predicate: 'deleted = false' }),
+    existing({ name: 'u4', unique: true, valid: false }),
+    existing({ name: 'u5', unique: true, ready: false }),
+    existing({ name: 'u6', unique: true, table: 'u' }),
+  ];
+  for (const v of variants) assert.equal(planned(phase, [v]).get('idx_t_a')?.action, 'create', v.name);
+  const wrongOrder = existing({
+    name: 'u7',
+    unique: true,
+    columns: ab('DESC'),
+    predicate: 'deleted = false',
+  });
+  assert.equal(planned(phase, [wrongOrder]).get('idx_t_live')?.action, 'create');
+});
+
+void test('a plain index never satisfies a unique definition', () => {
+  const byName = planned(uniqueDef, [
+    existing({ name: 'plain_a' }),
+    existing({ name: 'plain_live', columns: ab(), predicate: 'deleted = false' }),
+  ]);
+  assert.equal(byName.get('idx_t_a_unique')?.action, 'create');
+  assert.equal(byName.get('idx_t_live_unique')?.action, 'create');
+  // The same unique shape under another name is equivalent, as before.
+  const same = planned(uniqueDef, [existing({ name: 'uq_a', unique: true })]);
+  assert.equal(same.get('idx_t_a_unique')?.action, 'exists');
+  assert.match(same.get('idx_t_a_unique')?.reason ?? '', /equivalent index 'uq_a'/);
 });
 
 void test('a partial index matches on its canonical predicate', () => {
