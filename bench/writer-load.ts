@@ -46,19 +46,22 @@ export async function startWriter(databaseUrl: string, intervalMs = 5): Promise<
   };
 }
 
+/**
+ * The longest stall is the longest time in which no write completed (from the writer's start to its
+ * first completion, and between two completions), less the writer's own interval.
+ */
 export function summarizeWriter(samples: readonly WriterSample[], intervalMs: number): WriterResult {
-  let longestStallMs = 0;
-  for (let i = 1; i < samples.length; i++) {
-    const prev = samples[i - 1];
-    const cur = samples[i];
-    if (prev && cur) longestStallMs = Math.max(longestStallMs, cur.at - prev.at - intervalMs);
+  let longestGap = 0;
+  let lastDone = 0;
+  for (const s of samples) {
+    const done = s.at + s.latencyMs;
+    longestGap = Math.max(longestGap, done - lastDone);
+    lastDone = Math.max(lastDone, done);
   }
-  const first = samples[0];
-  if (first) longestStallMs = Math.max(longestStallMs, first.latencyMs);
   return {
     samples,
     latency: summarize(samples.map((s) => s.latencyMs)),
-    longestStallMs: Math.max(0, longestStallMs),
+    longestStallMs: Math.max(0, longestGap - intervalMs),
     failed: samples.filter((s) => !s.ok).length,
   };
 }

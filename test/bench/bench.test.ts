@@ -13,6 +13,7 @@ import { openDialect } from '../../src/dialects/open-dialect.js';
 import { createLogger } from '../../src/log.js';
 import { runBench } from '../../bench/run-bench.js';
 import { writeReport } from '../../bench/report.js';
+import { summarizeWriter } from '../../bench/writer-load.js';
 import type { BenchResult } from '../../bench/bench-result.js';
 import { ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
 
@@ -100,3 +101,18 @@ for (const dialect of ALL_DIALECTS) {
     }
   });
 }
+
+void test('the longest stall is the longest time without a completed write, less the interval', () => {
+  const r = summarizeWriter(
+    [
+      { at: 0, latencyMs: 1, op: 'insert', ok: true },
+      { at: 5, latencyMs: 1, op: 'update', ok: true },
+      { at: 10, latencyMs: 2000, op: 'insert', ok: true },
+      { at: 2015, latencyMs: 1, op: 'update', ok: true },
+    ],
+    5,
+  );
+  assert.equal(r.longestStallMs, 2010 - 6 - 5);
+  assert.equal(r.latency.max, 2000);
+  assert.equal(summarizeWriter([], 5).longestStallMs, 0);
+});
