@@ -12,6 +12,7 @@ import type { BuildOptions, Dialect } from '../../src/dialects/dialect.js';
 import { openDialect } from '../../src/dialects/open-dialect.js';
 import { TransientError } from '../../src/errors.js';
 import { ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
+import { testIndex } from '../helpers/index-definitions.js';
 
 const BUILD: BuildOptions = { lockTimeoutMs: 5000, statementTimeoutMs: 60_000, busyTimeoutMs: 5000 };
 
@@ -25,17 +26,7 @@ const SCHEMA: Record<string, string> = {
 };
 
 function def(name: string, over: Partial<IndexDefinition>): IndexDefinition {
-  return {
-    name,
-    table: 'items',
-    columns: [{ name: 'team_id', order: 'ASC' }],
-    unique: false,
-    where: [],
-    include: [],
-    phase: 'core',
-    reason: 'test',
-    ...over,
-  };
+  return testIndex(name, 'items', 'team_id', over);
 }
 
 function partial(name: string, ...where: Condition[]): IndexDefinition {

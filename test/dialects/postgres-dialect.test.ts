@@ -10,22 +10,13 @@ import type { BuildOptions, Dialect } from '../../src/dialects/dialect.js';
 import { openDialect } from '../../src/dialects/open-dialect.js';
 import { PermanentError, UsageError } from '../../src/errors.js';
 import { PG_HOST, PG_PORT, PG_USER, freshPostgres } from '../helpers/databases.js';
+import { testIndex } from '../helpers/index-definitions.js';
 
 const BUILD: BuildOptions = { lockTimeoutMs: 5000, statementTimeoutMs: 60_000, busyTimeoutMs: 5000 };
 const fresh = await freshPostgres('iopdialectpg');
 
 function def(name: string, over: Partial<IndexDefinition> = {}): IndexDefinition {
-  return {
-    name,
-    table: 'accounts',
-    columns: [{ name: 'email', order: 'ASC' }],
-    unique: false,
-    where: [],
-    include: [],
-    phase: 'core',
-    reason: 'test',
-    ...over,
-  };
+  return testIndex(name, 'accounts', 'email', over);
 }
 
 /** Opens a transaction on `other` that runs `sql` and stays open until release(). */

@@ -10,19 +10,10 @@ import { canonicalFromSql } from '../../src/dialects/postgres-introspection.js';
 import { predicateOf } from '../../src/dialects/sqlite-introspection.js';
 import { quoteIdentifier, renderCreateIndex, renderDropIndex } from '../../src/dialects/render-sql.js';
 import { UsageError } from '../../src/errors.js';
+import { testIndex } from '../helpers/index-definitions.js';
 
 function def(over: Partial<IndexDefinition>): IndexDefinition {
-  return {
-    name: 'i',
-    table: 't',
-    columns: [{ name: 'a', order: 'ASC' }],
-    unique: false,
-    where: [],
-    include: [],
-    phase: 'core',
-    reason: 'test',
-    ...over,
-  };
+  return testIndex('i', 't', 'a', over);
 }
 
 void describe('quoteIdentifier', () => {

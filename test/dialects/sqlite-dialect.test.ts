@@ -10,22 +10,13 @@ import type { BuildOptions, Dialect } from '../../src/dialects/dialect.js';
 import { openDialect } from '../../src/dialects/open-dialect.js';
 import { PermanentError, TransientError, UsageError } from '../../src/errors.js';
 import { freshSqlite } from '../helpers/databases.js';
+import { testIndex } from '../helpers/index-definitions.js';
 
 const BUILD: BuildOptions = { lockTimeoutMs: 5000, statementTimeoutMs: 0, busyTimeoutMs: 5000 };
 const fresh = freshSqlite('iopdialectsqlite');
 
 function def(name: string, over: Partial<IndexDefinition> = {}): IndexDefinition {
-  return {
-    name,
-    table: 'users',
-    columns: [{ name: 'email', order: 'ASC' }],
-    unique: false,
-    where: [],
-    include: [],
-    phase: 'core',
-    reason: 'test',
-    ...over,
-  };
+  return testIndex(name, 'users', 'email', over);
 }
 
 /** The pid of a process that has exited. */

@@ -10,6 +10,7 @@ import { exportHealthMetrics } from '../../src/health/health-metrics.js';
 import type { HealthReport, IndexHealth } from '../../src/health/health-report.js';
 import { createMetrics, removeMigrationSeries, type Metrics } from '../../src/metrics/metrics.js';
 import { metricsObserver } from '../../src/metrics/metrics-observer.js';
+import { testIndex } from '../helpers/index-definitions.js';
 
 function fresh(): Metrics {
   return createMetrics(new Registry(), { version: '1.2.3' });
@@ -23,16 +24,7 @@ async function value(m: Metrics, name: string, labels: Record<string, string>): 
   return hit?.value;
 }
 
-const def = (name: string, table = 'tools'): IndexDefinition => ({
-  name,
-  table,
-  columns: [{ name: 'team_id', order: 'ASC' }],
-  unique: false,
-  where: [],
-  include: [],
-  phase: 'core',
-  reason: 'test',
-});
+const def = (name: string, table = 'tools'): IndexDefinition => testIndex(name, table, 'team_id');
 
 void test('every metric of ours has the prefix, a help text, and a unit or _total where it counts', async () => {
   const m = fresh();
