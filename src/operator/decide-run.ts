@@ -46,6 +46,8 @@ export interface JobRequest {
   readonly phase?: string;
   /** Phases for the command's `--phases` (rollback: newest first). */
   readonly phases: readonly string[];
+  /** apply: re-run number of the phase at this generation (part of the Job's name). */
+  readonly attempt?: number;
 }
 
 export type RunAction = { readonly type: 'none' } | { readonly type: 'createJob'; readonly job: JobRequest };
@@ -210,16 +212,19 @@ function keepTerminal(o: RunObservation): RunDecision {
 function startPhase(o: RunObservation, phase: PhaseName): RunDecision {
   if (o.spec.suspend)
     return decision(o, NONE, 'Suspended', 'Suspended', `suspended before phase ${phase}`, false);
-  const job: JobRequest = { kind: 'apply', phase, phases: [phase] };
-  return decision(
-    o,
-    { type: 'createJob', job },
-    'Running',
-    'PhaseStarting',
-    `starting phase ${phase}`,
-    false,
-    true,
+  // An apply Job of this phase and generation succeeded, yet the phase is not applied: it was rolled back
+  // outside the operator (e.g. `down` by hand). Apply it again under a new Job name (the old one exists).
+  const earlier = o.jobs.filter(
+    (j) => j.kind === 'apply' && j.phase === phase && j.generation === o.generation && j.state === 'succeeded',
   );
+  const attempt = earlier.length === 0 ? 0 : Math.max(...earlier.map((j) => j.attempt)) + 1;
+  const job: JobRequest = { kind: 'apply', phase, phases: [phase], ...(attempt === 0 ? {} : { attempt }) };
+  const last = earlier.at(-1)?.name;
+  const message =
+    last === undefined
+      ? `starting phase ${phase}`
+      : `starting phase ${phase} again: it is no longer applied in the database after job ${last} succeeded (rolled back outside the operator?)`;
+  return decision(o, { type: 'createJob', job }, 'Running', 'PhaseStarting', message, false, true);
 }
 
 function startVerify(o: RunObservation): RunDecision {

@@ -1,7 +1,8 @@
 /**
  * Builds the Job for one step of a migration (apply one phase, roll back, verify, clean up on delete).
- * Pure. Deterministic names (`<migration>-<phase>-g<generation>`) let a restarted operator find the Job
- * it created instead of creating a second one.
+ * Pure. Deterministic names (`<migration>-<phase>-g<generation>`, `-r<n>` for the n-th re-run of a phase
+ * rolled back outside the operator) let a restarted operator find the Job it created instead of creating
+ * a second one.
  */
 import { createHash } from 'node:crypto';
 import type { Container, KubeJob } from '../kube/kube-client.js';
@@ -9,6 +10,7 @@ import { API_VERSION, KIND, type IndexMigration, type IndexMigrationSpec } from 
 import type { JobRequest } from './decide-run.js';
 import { databaseEnv, sqliteMountPath } from './database-target.js';
 import {
+  LABEL_ATTEMPT,
   LABEL_GENERATION,
   LABEL_JOB_KIND,
   LABEL_MANAGED_BY,
@@ -47,12 +49,13 @@ const MAX_NAME = 63;
 
 export function jobName(
   migration: string,
-  request: Pick<JobRequest, 'kind' | 'phase'>,
+  request: Pick<JobRequest, 'kind' | 'phase' | 'attempt'>,
   generation: number,
 ): string {
+  const retry = request.attempt === undefined || request.attempt === 0 ? '' : `-r${request.attempt}`;
   const suffix =
     request.kind === 'apply'
-      ? `${request.phase ?? 'phase'}-g${generation}`
+      ? `${request.phase ?? 'phase'}-g${generation}${retry}`
       : request.kind === 'cleanup'
         ? 'cleanup'
         : `${request.kind}-g${generation}`;
@@ -120,6 +123,7 @@ export function buildJob(migration: IndexMigration, request: JobRequest, setting
     [LABEL_JOB_KIND]: request.kind,
     [LABEL_GENERATION]: String(generation),
     ...(request.phase === undefined ? {} : { [LABEL_PHASE]: request.phase }),
+    ...(request.attempt === undefined ? {} : { [LABEL_ATTEMPT]: String(request.attempt) }),
   };
   return {
     apiVersion: 'batch/v1',

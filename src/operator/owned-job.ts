@@ -8,6 +8,8 @@ export const LABEL_MIGRATION = 'index-operator.io/migration';
 export const LABEL_PHASE = 'index-operator.io/phase';
 export const LABEL_JOB_KIND = 'index-operator.io/job-kind';
 export const LABEL_GENERATION = 'index-operator.io/generation';
+/** Apply Jobs: how many earlier apply Jobs of the phase (same generation) succeeded before this one. */
+export const LABEL_ATTEMPT = 'index-operator.io/attempt';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'index-operator';
 
@@ -29,6 +31,8 @@ export interface OwnedJob {
   /** Phases the Job's command covers (from its `--phases` argument). */
   readonly phases: readonly string[];
   readonly generation: number;
+  /** Apply Jobs: 0 for the first run of the phase at this generation, n for the n-th re-run. */
+  readonly attempt: number;
   readonly state: JobState;
   readonly startedAt: string | undefined;
   readonly completedAt: string | undefined;
@@ -59,6 +63,7 @@ export function toOwnedJob(job: KubeJob): OwnedJob | undefined {
     phase: labels[LABEL_PHASE],
     phases: phasesArgument(job),
     generation: Number(labels[LABEL_GENERATION] ?? 0),
+    attempt: Number(labels[LABEL_ATTEMPT] ?? 0) || 0,
     state: jobState(job),
     startedAt: job.status?.startTime ?? job.metadata.creationTimestamp,
     completedAt: job.status?.completionTime ?? failed?.lastTransitionTime,

@@ -37,6 +37,7 @@ function job(over: Partial<OwnedJob> & Pick<OwnedJob, 'kind' | 'state'>): OwnedJ
     phase,
     phases: [phase],
     generation: 2,
+    attempt: 0,
     startedAt: '2026-01-01T00:00:00Z',
     completedAt: over.state === 'active' ? undefined : '2026-01-01T00:00:05Z',
     message: undefined,
@@ -283,6 +284,23 @@ void describe('decideRun', () => {
     assert.equal(d.status.phases[0]?.indexesCreated, 1);
     assert.deepEqual(d.status.progress, { indexesDone: 3, indexesTotal: 7, current: '' });
     assert.equal(d.poll, true);
+  });
+
+  void it('a phase rolled back outside the operator after its Job succeeded is applied again under a new name', () => {
+    const first = decideRun(
+      obs({ applied: applied('core'), jobs: [job({ kind: 'apply', state: 'succeeded', name: 'm-core-g2' })] }),
+    );
+    assert.equal(describeAction(first), 'apply teams', 'core still applied: nothing to redo');
+    const again = decideRun(obs({ jobs: [job({ kind: 'apply', state: 'succeeded', name: 'm-core-g2' })] }));
+    assert.equal(again.action.type === 'createJob' ? again.action.job.attempt : -1, 1);
+    assert.equal(again.status.reason, 'PhaseStarting');
+    assert.match(again.status.message, /core again: .*after job m-core-g2 succeeded/);
+    // The first Job was removed by its TTL, the re-run's Job is still there: the next name is new again.
+    const third = decideRun(obs({ jobs: [job({ kind: 'apply', state: 'succeeded', attempt: 1 })] }));
+    assert.equal(third.action.type === 'createJob' ? third.action.job.attempt : -1, 2);
+    // A succeeded Job of an older generation does not count: the generation is in the name already.
+    const newer = decideRun(obs({ jobs: [job({ kind: 'apply', state: 'succeeded', generation: 1 })] }));
+    assert.equal(newer.action.type === 'createJob' ? newer.action.job.attempt : -1, undefined);
   });
 
   void it('a failed phase carries the message from the bookkeeping', () => {

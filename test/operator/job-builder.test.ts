@@ -44,6 +44,14 @@ void describe('buildJob', () => {
 
   void it('names the Job deterministically and labels and owns it', () => {
     assert.equal(job.metadata.name, 'mcp-core-g3');
+    assert.equal(jobName('mcp', { kind: 'apply', phase: 'core', attempt: 2 }, 3), 'mcp-core-g3-r2');
+    const rerun = buildJob(
+      migration(),
+      { kind: 'apply', phase: 'core', phases: ['core'], attempt: 2 },
+      DEFAULT_JOB_SETTINGS,
+    );
+    assert.equal(rerun.metadata.labels?.['index-operator.io/attempt'], '2');
+    assert.equal(toOwnedJob(rerun)?.attempt, 2);
     assert.equal(job.metadata.labels?.['index-operator.io/migration'], 'mcp');
     assert.equal(job.metadata.labels?.['index-operator.io/phase'], 'core');
     assert.deepEqual(job.metadata.ownerReferences?.[0], {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { FakeApiServer } from '../kube/fake-api-server.js';
 import { JobRunner } from '../kube/job-runner.js';
 import { eventually } from '../kube/eventually.js';
@@ -19,6 +20,7 @@ import { preEpicSchema } from '../../src/catalogue/contextforge/schema-facts.js'
 import { loadBuiltInCatalogue } from '../../src/catalogue/registry.js';
 import { planRun } from '../../src/engine/engine.js';
 import { createLogger } from '../../src/log.js';
+import { runCli } from '../../src/cli/run-cli.js';
 import type { IndexMigration, IndexMigrationSpec, PhaseName } from '../../src/operator/types.js';
 import {
   NS,
@@ -132,6 +134,12 @@ async function finalStatus(name: string, phase: string, timeoutMs = 30_000): Pro
     timeoutMs,
     50,
   );
+}
+
+/** Runs the CLI in process as a user at a terminal would, output discarded; the exit code. */
+async function runCliQuietly(args: readonly string[]): Promise<number> {
+  const sink = (): Writable => new Writable({ write: (_c, _e, done) => done() });
+  return runCli(args, { stdout: sink(), stderr: sink(), env: {} });
 }
 
 function jobNames(): string[] {
@@ -279,6 +287,25 @@ void describe('operator end to end', () => {
     const m = await finalStatus('mcp', 'Succeeded');
     assert.equal(server.countRequests('create', 'jobs'), 2, 'one Job per phase, none created twice');
     assert.equal(runner.runs.length, 2, 'each phase ran once');
+    assert.equal(condition(m, 'Ready')?.status, 'True');
+  });
+
+  void it('postgresql: a phase rolled back by hand between steps is applied again by a new Job', async () => {
+    server = await FakeApiServer.start();
+    runner = new JobRunner(server).start();
+    runner.hold('mcp-associations-g1');
+    const t = await target('postgresql');
+    start();
+    server.create('indexmigrations', migration('mcp', spec(t)));
+    await eventually(() => runner.heldCount === 1, 20_000);
+    // Someone runs `down` by hand after the sessions Job succeeded, before the next phase runs.
+    const down = await runCliQuietly(['down', '--phases', 'sessions', '--database', t.url]);
+    assert.equal(down, 0);
+    assert.notDeepEqual(await leftToBuild(t.url, ['sessions']), [], 'the manual down dropped sessions');
+    runner.release();
+    const m = await finalStatus('mcp', 'Succeeded');
+    assert.deepEqual(jobNames(), ['mcp-associations-g1', 'mcp-sessions-g1', 'mcp-sessions-g1-r1']);
+    assert.deepEqual(await leftToBuild(t.url, PHASES), [], 'both phases are applied again');
     assert.equal(condition(m, 'Ready')?.status, 'True');
   });
 
