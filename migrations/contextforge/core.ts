@@ -23,6 +23,12 @@ function listingIndexes(table: string, noun: string): IndexSpec[] {
       table,
       ['team_id', 'enabled', 'created_at DESC'],
       `${noun} of my teams: team_id IN (:teams) AND enabled, ORDER BY created_at DESC with keyset pages`,
+      {
+        overlaps: {
+          with: [`idx_${table}_team_id`],
+          why: 'adds enabled and the newest-first order the listing pages by',
+        },
+      },
     ),
     ix(
       table,
@@ -54,6 +60,12 @@ export const core = definePhase(
       'tools',
       ['gateway_id', 'enabled'],
       'gateway enable/disable and refresh update its tools: gateway_id = :g AND enabled = :e',
+      {
+        overlaps: {
+          with: ['idx_tools_gateway_id'],
+          why: 'adds enabled, also the FK index for gateway delete',
+        },
+      },
     ),
     ix(
       'tools',

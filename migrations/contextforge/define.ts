@@ -4,6 +4,12 @@
  * creates (same table, columns, uniqueness, no predicate), it takes upstream's name, so a database that
  * already ran upstream's migration is recognised by name; otherwise `idx_<table>_<columns>`. A partial
  * index always passes its own `name` (its columns alone would collide with a full index's name).
+ *
+ * An index whose key is, or starts with, another index's key (same table, same predicate), in the
+ * catalogue or in the application's own schema, says why both are worth having with `overlaps`: its
+ * reason then ends in `(overlaps <index>[, <index>]: <why>)`, and the catalogue tests check that each
+ * named index exists and really overlaps it. The shorter index carries the note, or the catalogue's
+ * index when the shorter one is the application's.
  */
 import type { IndexSpec } from '../../src/catalogue/define-phase.js';
 import type { Condition, PredicateLiteral } from '../../src/catalogue/index-definition.js';
@@ -14,6 +20,27 @@ export interface IndexExtras {
   readonly unique?: boolean;
   readonly where?: readonly Condition[];
   readonly include?: readonly string[];
+  readonly overlaps?: Overlap;
+}
+
+/** Why an index is kept next to another one it overlaps (see above). */
+export interface Overlap {
+  readonly with: readonly string[];
+  readonly why: string;
+}
+
+const OVERLAP_NOTE = /\(overlaps ([a-z0-9_]+(?:, [a-z0-9_]+)*): ([^()]+)\)/g;
+
+export function overlapNote(o: Overlap): string {
+  return `(overlaps ${o.with.join(', ')}: ${o.why})`;
+}
+
+/** The overlap notes of a reason, as written by overlapNote. */
+export function parseOverlaps(reason: string): Overlap[] {
+  return [...reason.matchAll(OVERLAP_NOTE)].map((m) => ({
+    with: (m[1] ?? '').split(', '),
+    why: m[2] ?? '',
+  }));
 }
 
 const UPSTREAM_NAMES = new Map(
@@ -45,7 +72,8 @@ export function ix(
   // Upstream's indexes have no predicate and no INCLUDE: only a plain index can take upstream's name.
   const plain = where.length === 0 && (extras.include ?? []).length === 0;
   const name = extras.name ?? (plain ? upstreamName(table, columns, unique) : undefined) ?? fallback;
-  return { name, table, columns, unique, where, include: extras.include ?? [], reason };
+  const note = extras.overlaps ? ` ${overlapNote(extras.overlaps)}` : '';
+  return { name, table, columns, unique, where, include: extras.include ?? [], reason: `${reason}${note}` };
 }
 
 export function eq(column: string, value: PredicateLiteral): Condition {

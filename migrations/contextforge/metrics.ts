@@ -4,14 +4,20 @@
  * without INCLUDE, so a database that ran upstream's migration is recognised).
  */
 import { definePhase, type IndexSpec } from '../../src/catalogue/define-phase.js';
-import { eq, ix } from './define.js';
+import { eq, ix, type IndexExtras } from './define.js';
 
-function metricsIndexes(table: string, entityColumn: string, entity: string): IndexSpec[] {
+function metricsIndexes(
+  table: string,
+  entityColumn: string,
+  entity: string,
+  overlaps?: IndexExtras['overlaps'],
+): IndexSpec[] {
   return [
     ix(
       table,
       [entityColumn, 'timestamp'],
       `${entity} stats over a time range and latest metric per ${entity}; leads with FK ${table}.${entityColumn}`,
+      overlaps ? { overlaps } : {},
     ),
     ix(table, ['timestamp'], `aggregation of all ${entity}s over the last 24 hours and retention cleanup`),
     ix(table, ['timestamp'], `recent ${entity} failures dashboard (partial: is_success = false)`, {
@@ -29,7 +35,10 @@ export const metrics = definePhase(
     ...metricsIndexes('resource_metrics', 'resource_id', 'resource'),
     ...metricsIndexes('prompt_metrics', 'prompt_id', 'prompt'),
     ...metricsIndexes('server_metrics', 'server_id', 'server'),
-    ...metricsIndexes('a2a_agent_metrics', 'a2a_agent_id', 'agent'),
+    ...metricsIndexes('a2a_agent_metrics', 'a2a_agent_id', 'agent', {
+      with: ['ix_a2a_agent_metrics_a2a_agent_id'],
+      why: 'adds timestamp for time ranges and the latest metric, like the other metrics tables',
+    }),
     ix('a2a_agent_metrics', ['interaction_type', 'timestamp'], 'agent interactions by type over time'),
   ],
 );

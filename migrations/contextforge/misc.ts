@@ -5,11 +5,21 @@
 import { definePhase } from '../../src/catalogue/define-phase.js';
 import { eq, isNotNull, ix } from './define.js';
 
+/** Why a (column, time) index is kept next to the application's single-column index on that column. */
+const TIME_ORDER =
+  "adds the time order, so a page of the newest rows reads no sort; the application's single-column index becomes redundant";
+
 export const misc = definePhase('misc', 'resource subscriptions, gRPC services, the rest', [
   ix(
     'resource_subscriptions',
     ['resource_id', 'subscriber_id'],
     'subscribers to notify when a resource changes; leads with FK resource_subscriptions.resource_id',
+    {
+      overlaps: {
+        with: ['idx_resource_subscriptions_resource_id'],
+        why: 'adds subscriber_id, so notify reads the index only',
+      },
+    },
   ),
   ix('resource_subscriptions', ['subscriber_id'], 'unsubscribe everything of a disconnected subscriber'),
   ix(
@@ -31,34 +41,59 @@ export const misc = definePhase('misc', 'resource subscriptions, gRPC services, 
       where: [eq('enabled', true)],
     },
   ),
-  ix('audit_trails', ['user_email', 'timestamp'], 'audit trail of one user by email ordered by time'),
-  ix('audit_trails', ['team_id', 'timestamp'], 'audit trail of one team ordered by time'),
+  ix('audit_trails', ['user_email', 'timestamp'], 'audit trail of one user by email ordered by time', {
+    overlaps: { with: ['ix_audit_trails_user_email'], why: TIME_ORDER },
+  }),
+  ix('audit_trails', ['team_id', 'timestamp'], 'audit trail of one team ordered by time', {
+    overlaps: { with: ['ix_audit_trails_team_id'], why: TIME_ORDER },
+  }),
   ix('audit_trails', ['timestamp'], 'failed actions review, newest first (partial: success = false)', {
     name: 'idx_audit_trails_failures',
     where: [eq('success', false)],
   }),
-  ix(
-    'observability_traces',
-    ['user_email', 'status', 'start_time'],
-    'traces of a user by status over time (extends ix_observability_traces_user_email)',
-  ),
+  ix('observability_traces', ['user_email', 'status', 'start_time'], 'traces of a user by status over time', {
+    overlaps: {
+      with: ['ix_observability_traces_user_email', 'idx_observability_traces_user_email'],
+      why: 'adds status and start_time; upstream added the same index later',
+    },
+  }),
   ix(
     'observability_traces',
     ['status', 'http_method', 'start_time'],
     'error traces by HTTP method over time',
+    {
+      overlaps: {
+        with: ['idx_observability_traces_status'],
+        why: 'adds http_method and start_time; upstream added the same index later',
+      },
+    },
   ),
   ix('observability_traces', ['name', 'start_time'], 'traces of one operation name over time'),
   ix(
     'observability_spans',
     ['trace_id', 'resource_type', 'start_time'],
     'spans of a trace by resource type, in order',
+    {
+      overlaps: {
+        with: ['ix_observability_spans_trace_id', 'idx_observability_spans_trace_id'],
+        why: 'adds resource_type and start_time; upstream added the same index later',
+      },
+    },
   ),
   ix(
     'observability_spans',
     ['resource_type', 'status', 'start_time'],
     'span errors by resource type over time',
+    {
+      overlaps: {
+        with: ['ix_observability_spans_resource_type', 'idx_observability_spans_resource_type'],
+        why: 'adds status and start_time; upstream added the same index later',
+      },
+    },
   ),
-  ix('observability_spans', ['resource_id', 'start_time'], 'spans of one tool/resource over time'),
+  ix('observability_spans', ['resource_id', 'start_time'], 'spans of one tool/resource over time', {
+    overlaps: { with: ['ix_observability_spans_resource_id'], why: TIME_ORDER },
+  }),
   ix(
     'observability_events',
     ['exception_type', 'timestamp'],
@@ -71,20 +106,27 @@ export const misc = definePhase('misc', 'resource subscriptions, gRPC services, 
   ix(
     'observability_metrics',
     ['resource_type', 'resource_id', 'timestamp'],
-    'metrics of one resource over time (extends ix_observability_metrics_resource_type)',
-  ),
-  ix(
-    'observability_saved_queries',
-    ['user_email', 'last_used_at DESC'],
-    "a user's saved queries, most recently used first",
+    'metrics of one resource over time',
+    {
+      overlaps: {
+        with: ['ix_observability_metrics_resource_type', 'idx_observability_metrics_resource_type'],
+        why: 'adds resource_id and timestamp; resource_type alone matches a large share of rows',
+      },
+    },
   ),
   ix('observability_saved_queries', ['created_at'], 'shared saved queries listing (partial: is_shared)', {
     name: 'idx_observability_saved_queries_shared',
     where: [eq('is_shared', true)],
   }),
-  ix('security_events', ['user_email', 'timestamp'], 'security events of a user by email over time'),
-  ix('security_events', ['category', 'timestamp'], 'security events of one category over time'),
-  ix('structured_log_entries', ['user_email', 'timestamp'], 'log entries of a user by email over time'),
+  ix('security_events', ['user_email', 'timestamp'], 'security events of a user by email over time', {
+    overlaps: { with: ['ix_security_events_user_email'], why: TIME_ORDER },
+  }),
+  ix('security_events', ['category', 'timestamp'], 'security events of one category over time', {
+    overlaps: { with: ['ix_security_events_category'], why: TIME_ORDER },
+  }),
+  ix('structured_log_entries', ['user_email', 'timestamp'], 'log entries of a user by email over time', {
+    overlaps: { with: ['ix_structured_log_entries_user_email'], why: TIME_ORDER },
+  }),
   ix('structured_log_entries', ['hostname', 'timestamp'], 'log entries of one host over time'),
   ix('llm_models', ['provider_id', 'model_name'], 'model picker: available models of a provider (partial)', {
     name: 'idx_llm_models_available',

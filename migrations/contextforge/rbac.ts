@@ -77,7 +77,13 @@ export const rbac = definePhase('rbac', 'roles, user_roles, permission audit log
   ix(
     'email_auth_events',
     ['user_email', 'event_type', 'timestamp'],
-    'login history of one user by event type (extends ix_email_auth_events_user_email)',
+    'login history of one user by event type',
+    {
+      overlaps: {
+        with: ['ix_email_auth_events_user_email'],
+        why: 'adds event_type and timestamp; the single-column one becomes redundant',
+      },
+    },
   ),
   ix('email_auth_events', ['timestamp'], 'recent authentication events and retention cleanup'),
   ix('email_auth_events', ['success', 'timestamp'], 'failed logins over time: success = false'),

@@ -11,6 +11,7 @@ export const sessions = definePhase('sessions', 'sessions, SSO providers and aut
     'mcp_messages',
     ['session_id', 'created_at'],
     'message replay of a session in order; leads with FK mcp_messages.session_id',
+    { overlaps: { with: ['idx_mcp_messages_session_id'], why: 'adds created_at, so replay reads in order' } },
   ),
   ix('mcp_messages', ['last_accessed'], 'cleanup of messages of idle sessions'),
   ix('sso_providers', ['provider_type'], 'login page lists the enabled providers (partial: is_enabled)', {

@@ -23,14 +23,26 @@ export const teams = definePhase('teams', 'teams, team members, invitations, joi
   ix(
     'email_team_members',
     ['team_id', 'user_email', 'is_active'],
-    'membership check index-only: team_id = :t AND user_email = :u AND is_active (uq_team_member lacks is_active)',
-    { include: ['role'] },
+    'membership check index-only: team_id = :t AND user_email = :u AND is_active',
+    {
+      include: ['role'],
+      overlaps: {
+        with: ['uq_team_member', 'idx_email_team_members_team_id'],
+        why: 'the unique constraint must stay and lacks is_active and role for an index-only check',
+      },
+    },
   ),
   ix(
     'email_team_members',
     ['user_email', 'is_active'],
     'the teams of a user ("my teams"): user_email = :u AND is_active; leads with FK user_email',
-    { include: ['team_id', 'role'] },
+    {
+      include: ['team_id', 'role'],
+      overlaps: {
+        with: ['idx_email_team_members_user_email'],
+        why: 'adds is_active and covers team_id and role, index-only',
+      },
+    },
   ),
   ix(
     'email_team_members',
@@ -90,10 +102,22 @@ export const teams = definePhase('teams', 'teams, team members, invitations, joi
     'email_team_member_history',
     ['team_id', 'action_timestamp DESC'],
     'membership history of a team, newest first; leads with FK team_id',
+    {
+      overlaps: {
+        with: ['idx_email_team_member_history_team_id'],
+        why: 'adds the newest-first order of the history page',
+      },
+    },
   ),
   ix(
     'email_team_member_history',
     ['user_email', 'action_timestamp DESC'],
     'membership history of a user, newest first; leads with FK user_email',
+    {
+      overlaps: {
+        with: ['idx_email_team_member_history_user_email'],
+        why: 'adds the newest-first order of the history page',
+      },
+    },
   ),
 ]);

@@ -18,11 +18,23 @@ export const tokens = definePhase(
       'email_api_tokens',
       ['user_email', 'is_active', 'created_at'],
       'token list of a user: user_email = :u AND is_active, ORDER BY created_at DESC',
+      {
+        overlaps: {
+          with: ['ix_email_api_tokens_user_email', 'idx_email_api_tokens_user_email'],
+          why: 'adds is_active and created_at for the newest-first list; the single-column ones become redundant',
+        },
+      },
     ),
     ix(
       'email_api_tokens',
       ['team_id', 'is_active', 'created_at'],
       'token list of a team: team_id = :t AND is_active, ORDER BY created_at DESC',
+      {
+        overlaps: {
+          with: ['ix_email_api_tokens_team_id'],
+          why: 'adds is_active and created_at for the newest-first list; the single-column one becomes redundant',
+        },
+      },
     ),
     ix('email_api_tokens', ['token_hash'], 'authentication looks an API token up by its hash (unique)', {
       unique: true,

@@ -1,7 +1,7 @@
 /**
  * The contextforge catalogue against the schema facts, computed (never listed by hand): tables and
  * columns exist, foreign keys are covered, nothing duplicates what the schema has, upstream's names are
- * kept for upstream's definitions.
+ * kept for upstream's definitions. Overlaps (one key a prefix of another): contextforge-overlaps.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ import {
   upstreamEpicIndexes,
   type SchemaFacts,
 } from '../../src/catalogue/contextforge/schema-facts.js';
-import { schemaIndexes, upstreamIndexesFor, type SchemaIndex } from '../../src/seed/schema-indexes.js';
+import { schemaIndexes, upstreamIndexesFor } from '../../src/seed/schema-indexes.js';
 
 const catalogue = contextforgeCatalogue;
 const indexes: readonly IndexDefinition[] = catalogue.phases.flatMap((p) => p.indexes);
@@ -30,14 +30,6 @@ function columnsOf(schema: SchemaFacts, table: string): Set<string> | undefined 
 
 const keyNames = (i: { readonly columns: readonly { readonly name: string }[] }): string[] =>
   i.columns.map((c) => c.name);
-
-/** `a` serves every lookup `b` serves on its leading columns (same predicate; a unique `a` is not redundant). */
-function isPrefixOf(a: SchemaIndex | IndexDefinition, b: SchemaIndex | IndexDefinition): boolean {
-  if (a.table !== b.table || a.unique || a.columns.length >= b.columns.length) return false;
-  if (indexShapeKey({ ...a, columns: [] }) !== indexShapeKey({ ...b, columns: [], unique: a.unique }))
-    return false;
-  return keyNames(a).every((name, i) => b.columns[i]?.name === name);
-}
 
 void test('the catalogue is built in, valid, with the 8 phases of the design in order and 150+ indexes', () => {
   assert.deepEqual(findCatalogueProblems(catalogue), []);
@@ -90,16 +82,6 @@ void test('no catalogue index is already in the pre-epic schema (by name or shap
     indexes.filter((i) => shapes.has(indexShapeKey(i)) || names.has(i.name)).map((i) => i.name),
     [],
   );
-});
-
-void test('no index duplicates or is a prefix of another catalogue or existing index', () => {
-  const problems: string[] = [];
-  for (const a of indexes) {
-    for (const b of [...indexes, ...existing]) {
-      if (a !== b && isPrefixOf(a, b) && !/prefix/i.test(a.reason)) problems.push(`${a.name} ⊂ ${b.name}`);
-    }
-  }
-  assert.deepEqual(problems, []);
 });
 
 void test("an index with the same definition as one of upstream's 102 has upstream's name", () => {
