@@ -4,6 +4,7 @@
 import { Problems, durationFlag, integerFlag, str, type Env, type RawValues } from '../config.js';
 import { DEFAULT_JOB_SETTINGS, type JobSettings } from './job-builder.js';
 import type { LeaderElectionOptions } from './leader-elector.js';
+import { DEFAULT_RESYNC_MS } from './reconciler.js';
 
 export interface OperatorConfig {
   readonly namespaces: readonly string[] | 'all';
@@ -13,6 +14,7 @@ export interface OperatorConfig {
   readonly healthPort: number;
   readonly metricsPort: number;
   readonly pollMs: number;
+  readonly resyncMs: number;
   readonly kubeconfig: string | undefined;
   readonly jobs: JobSettings;
 }
@@ -56,6 +58,7 @@ export function parseOperatorConfig(
     healthPort: integerFlag('--health-port', values['health-port'], 8081, PORT, p),
     metricsPort: integerFlag('--metrics-port', values['metrics-port'], 8080, PORT, p),
     pollMs: durationFlag('--poll-interval', values['poll-interval'], 5_000, p),
+    resyncMs: durationFlag('--resync-period', values['resync-period'], DEFAULT_RESYNC_MS, p),
     kubeconfig: str(values['kubeconfig']),
     jobs: {
       image: image ?? '',

@@ -55,6 +55,8 @@ export interface ReconcilerDeps {
   readonly now: () => Date;
   /** How often to look again while a Job runs (progress, completion safety net). */
   readonly pollMs: number;
+  /** How often to look again at a settled resource (drift: a phase rolled back by hand); default 10m. */
+  readonly resyncMs?: number;
   readonly metrics?: OperatorMetrics;
 }
 
@@ -66,6 +68,7 @@ export interface ReconcileResult {
 }
 
 const DONE: ReconcileResult = {};
+export const DEFAULT_RESYNC_MS = 10 * 60_000;
 
 class Unreachable {
   constructor(readonly message: string) {}
@@ -100,7 +103,7 @@ export class Reconciler {
       const running = decision.status.phase === 'Running';
       this.deps.metrics?.databaseSeen?.({ namespace, migration: name, url: target.url, catalogue, running });
     }
-    return decision.poll ? { requeueAfterMs: this.deps.pollMs } : DONE;
+    return { requeueAfterMs: decision.poll ? this.deps.pollMs : (this.deps.resyncMs ?? DEFAULT_RESYNC_MS) };
   }
 
   // ------------------------------------------------------------------------------------ guard steps

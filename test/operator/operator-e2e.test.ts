@@ -3,7 +3,7 @@
  * with E5's job runner running each Job's command in process against real PostgreSQL and SQLite, on the
  * ContextForge schema. Asserts the resource's final status and the database, not call sequences.
  */
-import { afterEach, describe, it } from 'node:test';
+import { after, afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,8 @@ import { runCli } from '../../src/cli/run-cli.js';
 import type { IndexMigration, IndexMigrationSpec, PhaseName } from '../../src/operator/types.js';
 import {
   NS,
+  apiCallsMade,
+  assertEveryListedApiCallUsed,
   assertOnlyListedApiCalls,
   condition,
   getMigration,
@@ -43,13 +45,31 @@ let runner: JobRunner;
 const running: RunningOperator[] = [];
 const cleanups: (() => void | Promise<void>)[] = [];
 
+/** API calls seen over the file's tests, and how many tests ran (all of them, unless filtered). */
+const callsMade = new Set<string>();
+let declared = 0;
+let finished = 0;
+
 afterEach(async () => {
   await Promise.all(running.splice(0).map((op) => op.stop()));
   await runner.stop();
   assertOnlyListedApiCalls(server);
+  for (const call of apiCallsMade(server)) callsMade.add(call);
+  finished += 1;
   await server.close();
   for (const c of cleanups.splice(0)) await c();
 });
+
+after(() => {
+  // Together the scenarios exercise every call the chart's RBAC grants (a filtered run cannot say).
+  if (finished === declared) assertEveryListedApiCallUsed(callsMade);
+});
+
+/** `it`, counted for the coverage check above. */
+function scenario(name: string, fn: () => Promise<void>): void {
+  declared += 1;
+  void it(name, fn);
+}
 
 interface Target {
   /** Where the test reads the database. */
@@ -104,8 +124,8 @@ async function invalidIndexes(url: string): Promise<string[]> {
   );
 }
 
-function start(identity = 'op-1'): RunningOperator {
-  const op = startOperator(server, identity);
+function start(identity = 'op-1', resyncMs?: number): RunningOperator {
+  const op = startOperator(server, identity, [NS], resyncMs);
   running.push(op);
   return op;
 }
@@ -151,7 +171,7 @@ function jobNames(): string[] {
 
 void describe('operator end to end', () => {
   for (const dialect of ['postgresql', 'sqlite'] as const) {
-    void it(`${dialect}: runs the phases as Jobs one by one and ends Succeeded with per-phase timings`, async () => {
+    scenario(`${dialect}: runs the phases as Jobs one by one and ends Succeeded with per-phase timings`, async () => {
       server = await FakeApiServer.start();
       runner = new JobRunner(server);
       const t = await target(dialect);
@@ -205,7 +225,7 @@ void describe('operator end to end', () => {
     });
   }
 
-  void it('postgresql: with verify, runs the hot-query suite as a last Job and reports its outcome', async () => {
+  scenario('postgresql: with verify, runs the hot-query suite as a last Job and reports its outcome', async () => {
     server = await FakeApiServer.start();
     runner = new JobRunner(server).start();
     const t = await target('postgresql');
@@ -221,7 +241,7 @@ void describe('operator end to end', () => {
     assert.deepEqual(jobNames(), ['mcp-associations-g1', 'mcp-sessions-g1', 'mcp-verify-g1']);
   });
 
-  void it('postgresql: a failing phase is rolled back: RolledBack and Degraded with the reason, nothing INVALID', async () => {
+  scenario('postgresql: a failing phase is rolled back: RolledBack and Degraded with the reason, nothing INVALID', async () => {
     server = await FakeApiServer.start();
     runner = new JobRunner(server).start();
     const t = await target('postgresql');
@@ -268,7 +288,7 @@ void describe('operator end to end', () => {
     });
   });
 
-  void it('postgresql: an operator restarted in the middle of a phase converges with no duplicate Job or work', async () => {
+  scenario('postgresql: an operator restarted in the middle of a phase converges with no duplicate Job or work', async () => {
     server = await FakeApiServer.start();
     runner = new JobRunner(server).start();
     runner.hold('mcp-sessions-g1');
@@ -290,12 +310,12 @@ void describe('operator end to end', () => {
     assert.equal(condition(m, 'Ready')?.status, 'True');
   });
 
-  void it('postgresql: a phase rolled back by hand between steps is applied again by a new Job', async () => {
+  scenario('postgresql: a phase rolled back by hand, between steps or once Succeeded, is applied again by a new Job', async () => {
     server = await FakeApiServer.start();
     runner = new JobRunner(server).start();
     runner.hold('mcp-associations-g1');
     const t = await target('postgresql');
-    start();
+    start('op-1', 300);
     server.create('indexmigrations', migration('mcp', spec(t)));
     await eventually(() => runner.heldCount === 1, 20_000);
     // Someone runs `down` by hand after the sessions Job succeeded, before the next phase runs.
@@ -307,9 +327,14 @@ void describe('operator end to end', () => {
     assert.deepEqual(jobNames(), ['mcp-associations-g1', 'mcp-sessions-g1', 'mcp-sessions-g1-r1']);
     assert.deepEqual(await leftToBuild(t.url, PHASES), [], 'both phases are applied again');
     assert.equal(condition(m, 'Ready')?.status, 'True');
+    // Once Succeeded, nothing changes in the cluster: the periodic resync notices the drift.
+    assert.equal(await runCliQuietly(['down', '--phases', 'associations', '--database', t.url]), 0);
+    await eventually(() => runner.runsOf('mcp-associations-g1-r1')[0]?.exitCode === 0, 30_000, 50);
+    await finalStatus('mcp', 'Succeeded');
+    assert.deepEqual(await leftToBuild(t.url, PHASES), [], 'associations is applied again');
   });
 
-  void it('postgresql: suspend mid-run lets the running phase finish, starts nothing new, and resumes', async () => {
+  scenario('postgresql: suspend mid-run lets the running phase finish, starts nothing new, and resumes', async () => {
     server = await FakeApiServer.start();
     runner = new JobRunner(server).start();
     runner.hold('mcp-sessions-g1');
@@ -333,7 +358,7 @@ void describe('operator end to end', () => {
     assert.deepEqual(jobNames(), ['mcp-associations-g3', 'mcp-sessions-g1']);
   });
 
-  void it('postgresql: deleting during a phase stops its Job and lets the resource go (Retain)', async () => {
+  scenario('postgresql: deleting during a phase stops its Job and lets the resource go (Retain)', async () => {
     server = await FakeApiServer.start();
     runner = new JobRunner(server).start();
     runner.hold('mcp-sessions-g1');
@@ -347,7 +372,7 @@ void describe('operator end to end', () => {
     assert.ok(!jobNames().includes('mcp-cleanup'), 'Retain runs no rollback');
   });
 
-  void it('postgresql: deleting with deletionPolicy RollBack stops, rolls back what it built, then lets go', async () => {
+  scenario('postgresql: deleting with deletionPolicy RollBack stops, rolls back what it built, then lets go', async () => {
     server = await FakeApiServer.start();
     runner = new JobRunner(server).start();
     const t = await target('postgresql');

@@ -43,6 +43,7 @@ export function startOperator(
   server: FakeApiServer,
   identity = 'op-1',
   namespaces: readonly string[] | 'all' = [NS],
+  resyncMs?: number,
 ): RunningOperator {
   const kube = new ClientNodeKubeClient(server.kubeConfig(NS), {
     informerBackoff: { initialMs: 50, maxMs: 500 },
@@ -58,6 +59,7 @@ export function startOperator(
       events: new EventRecorder(kube, log, identity),
       now: () => new Date(),
       pollMs: 150,
+      ...(resyncMs === undefined ? {} : { resyncMs }),
     },
     {
       controller: { namespaces, workers: 2, queue: { baseDelayMs: 50, maxDelayMs: 600 } },
@@ -139,12 +141,27 @@ export function finishJob(server: FakeApiServer, name: string, ok: boolean, mess
   });
 }
 
-/** Every request the operators made is in OPERATOR_API_CALLS (the chart's RBAC is built from it). */
-export function assertOnlyListedApiCalls(server: FakeApiServer): void {
-  const allowed = new Set(OPERATOR_API_CALLS.flatMap((c) => c.verbs.map((v) => `${v} ${c.resource}`)));
-  const made = new Set(
+/** `verb resource[/subresource]` of every entry of OPERATOR_API_CALLS. */
+export function listedApiCalls(): Set<string> {
+  return new Set(OPERATOR_API_CALLS.flatMap((c) => c.verbs.map((v) => `${v} ${c.resource}`)));
+}
+
+/** `verb resource[/subresource]` of every request the fake server saw. */
+export function apiCallsMade(server: FakeApiServer): Set<string> {
+  return new Set(
     server.requests.map((r) => `${r.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ''}`),
   );
-  const outside = [...made].filter((call) => !allowed.has(call));
+}
+
+/** Every request the operators made is in OPERATOR_API_CALLS (the chart's RBAC is built from it). */
+export function assertOnlyListedApiCalls(server: FakeApiServer): void {
+  const allowed = listedApiCalls();
+  const outside = [...apiCallsMade(server)].filter((call) => !allowed.has(call));
   assert.deepEqual(outside, [], `API calls missing from OPERATOR_API_CALLS: ${outside.join(', ')}`);
+}
+
+/** The reverse: every entry of OPERATOR_API_CALLS was used (RBAC grants nothing the operator never does). */
+export function assertEveryListedApiCallUsed(made: ReadonlySet<string>): void {
+  const unused = [...listedApiCalls()].filter((call) => !made.has(call));
+  assert.deepEqual(unused, [], `OPERATOR_API_CALLS lists calls the operator never made: ${unused.join(', ')}`);
 }

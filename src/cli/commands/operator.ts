@@ -52,6 +52,10 @@ const OPTIONS: CommandOptions = {
   'health-port': s('<port>', '/healthz and /readyz (default 8081)'),
   'metrics-port': s('<port>', '/metrics for Prometheus (default 8080)'),
   'poll-interval': s('<duration>', 'how often a running Job is looked at for progress (default 5s)'),
+  'resync-period': s(
+    '<duration>',
+    'how often a settled resource is checked against its database, e.g. for a phase rolled back by hand (default 10m)',
+  ),
   kubeconfig: s('<path>', 'kubeconfig to use (default: in-cluster, else $KUBECONFIG or ~/.kube/config)'),
 };
 
@@ -103,6 +107,7 @@ export const operatorCommand: Command = {
         events: new EventRecorder(kube, log, config.lease.identity),
         now: () => new Date(),
         pollMs: config.pollMs,
+        resyncMs: config.resyncMs,
         metrics: operatorMetrics(metrics, watch),
       },
       {
