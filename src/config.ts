@@ -199,6 +199,10 @@ export interface UpConfig extends RunConfig {
   readonly concurrency: number | undefined;
   readonly retries: { readonly limit: number; readonly backoffMs: number } | undefined;
   readonly onFailure: OnFailure | undefined;
+  /** Throttling: idle time between two builds on the database. */
+  readonly pauseBetweenBuildsMs: number | undefined;
+  /** PostgreSQL max_parallel_maintenance_workers for builds (0 = none). */
+  readonly maxParallelMaintenanceWorkers: number | undefined;
 }
 
 export interface DownConfig extends RunConfig {
@@ -251,8 +255,28 @@ export function parseUpConfig(
     onFailureText === undefined
       ? undefined
       : oneOf('--on-failure', onFailureText, ON_FAILURE_MODES, problems);
+  const throttle = throttleFlags(values, problems);
   problems.done();
-  return { ...run, concurrency, retries, onFailure };
+  return { ...run, concurrency, retries, onFailure, ...throttle };
+}
+
+/** PostgreSQL's own upper bound of max_parallel_maintenance_workers. */
+const MAX_PARALLEL_MAINTENANCE_WORKERS = 1024;
+
+/** `--pause-between-builds <duration>` and `--max-parallel-maintenance-workers <n>` (up only). */
+function throttleFlags(
+  values: RawValues,
+  problems: Problems,
+): Pick<UpConfig, 'pauseBetweenBuildsMs' | 'maxParallelMaintenanceWorkers'> {
+  const pause = values['pause-between-builds'];
+  const workers = values['max-parallel-maintenance-workers'];
+  const range = { min: 0, max: MAX_PARALLEL_MAINTENANCE_WORKERS };
+  return {
+    pauseBetweenBuildsMs: optional(pause, () => durationFlag('--pause-between-builds', pause, 0, problems)),
+    maxParallelMaintenanceWorkers: optional(workers, () =>
+      integerFlag('--max-parallel-maintenance-workers', workers, 0, range, problems),
+    ),
+  };
 }
 
 export function parseDownConfig(values: RawValues, knownPhases: readonly string[]): DownConfig {

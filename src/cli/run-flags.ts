@@ -35,6 +35,22 @@ export const RUN_FLAGS: CommandOptions = {
   },
 };
 
+/** Throttling of `up` (issue 8): pauses between builds and fewer parallel build workers. */
+export const THROTTLE_FLAGS: CommandOptions = {
+  'pause-between-builds': {
+    type: 'string',
+    valueName: '<duration>',
+    description:
+      'idle time between two builds on the database, e.g. 30s, so the application catches up (default 0 = none)',
+  },
+  'max-parallel-maintenance-workers': {
+    type: 'string',
+    valueName: '<n>',
+    description:
+      "PostgreSQL max_parallel_maintenance_workers for builds; 0 = no parallel workers, less I/O and CPU taken from the application (default: the server's)",
+  },
+};
+
 /** `cli pid 123 on host`: shown to a second runner waiting for the runner lock. */
 export function runnerOwner(pid: number, host: string): string {
   return `index-operator cli pid ${pid} on ${host}`;

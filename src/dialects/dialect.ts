@@ -67,6 +67,11 @@ export interface BuildOptions {
   readonly statementTimeoutMs: number;
   /** PostgreSQL maintenance_work_mem, e.g. '256MB'; undefined leaves the server's setting. */
   readonly maintenanceWorkMem?: string;
+  /**
+   * PostgreSQL max_parallel_maintenance_workers for the build's session (11+); 0 builds without
+   * parallel workers (less I/O and CPU taken from the application). Undefined leaves the server's.
+   */
+  readonly maxParallelMaintenanceWorkers?: number;
   /** SQLite busy_timeout, ms. */
   readonly busyTimeoutMs: number;
 }
@@ -82,6 +87,11 @@ export interface ClassifiedDbError {
 
 /** A held lock; release is idempotent. */
 export interface HeldLock {
+  /**
+   * Aborted (reason: a TransientError saying what happened) when the lock is no longer held although
+   * release was not called: its session died. Another runner may hold it from then on.
+   */
+  readonly lost: AbortSignal;
   release(): Promise<void>;
 }
 

@@ -29,6 +29,8 @@ import { quoteIdentifier, renderCreateIndex, renderDropIndex } from './render-sq
 import { postgresConnectError, withDeadline } from './postgres-connect.js';
 import {
   APPLICATION_NAME,
+  BASELINE_SERVER,
+  CLIENT_CHECK_PROBE_SQL,
   LOCK_CLASSID,
   LOCK_HOLDER_SQL,
   LOCK_KEY,
@@ -36,7 +38,9 @@ import {
   buildSettings,
   describePgError,
   lockHeldMessage,
+  serverCapabilities,
   type LockHolderRow,
+  type ServerCapabilities,
 } from './postgres-session.js';
 
 export type PostgresUrl = Extract<DatabaseUrl, { dialect: 'postgresql' }>;
@@ -48,6 +52,9 @@ export interface PostgresDialectOptions {
 }
 
 const LOCK_POLL_MS = 200;
+/** How often the runner lock's session is checked while held, and how long a check may take. */
+const LOCK_CHECK_MS = 5_000;
+const LOCK_CHECK_DEADLINE_MS = 15_000;
 
 export class PostgresDialect implements Dialect {
   readonly name = 'postgresql';
@@ -64,6 +71,8 @@ export class PostgresDialect implements Dialect {
   private readonly config: pg.ClientConfig;
   private readonly pool: pg.Pool;
   private closed = false;
+  /** Set by open() from the server's version (and a probe); build sessions use what it allows. */
+  private server: ServerCapabilities = BASELINE_SERVER;
 
   private constructor(
     url: PostgresUrl,
@@ -87,12 +96,31 @@ export class PostgresDialect implements Dialect {
   static async open(url: PostgresUrl, options: PostgresDialectOptions): Promise<PostgresDialect> {
     const dialect = new PostgresDialect(url, options);
     try {
-      await withDeadline(dialect.pool.query('SELECT 1'), options.connectTimeoutMs);
+      dialect.server = await withDeadline(dialect.readServerCapabilities(), options.connectTimeoutMs);
     } catch (e) {
       dialect.pool.end().catch(() => undefined);
       throw postgresConnectError(url, e, options.connectTimeoutMs);
     }
     return dialect;
+  }
+
+  /** By version; the connection check also by a probe (an OS without support refuses a non-zero value). */
+  private async readServerCapabilities(): Promise<ServerCapabilities> {
+    const { rows } = await this.pool.query<{ version: number }>(
+      `SELECT current_setting('server_version_num')::int AS version`,
+    );
+    const byVersion = serverCapabilities(rows[0]?.version ?? 0);
+    if (!byVersion.clientConnectionCheck) return byVersion;
+    try {
+      await this.pool.query(CLIENT_CHECK_PROBE_SQL); // is_local: ends with its own statement
+      return byVersion;
+    } catch (err) {
+      this.options.log?.warn(
+        { err, target: this.target },
+        'the server refuses client_connection_check_interval; a killed runner leaves its build running',
+      );
+      return { ...byVersion, clientConnectionCheck: false };
+    }
   }
 
   async query<T extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
@@ -173,7 +201,7 @@ export class PostgresDialect implements Dialect {
   async createIndex(def: IndexDefinition, options: BuildOptions): Promise<void> {
     const sql = this.renderCreateIndex(def);
     await this.withSession(`create index ${def.name} on ${def.table}`, async (client) => {
-      for (const setting of buildSettings(options)) await client.query(setting);
+      for (const setting of buildSettings(options, this.server)) await client.query(setting);
       await waitForOpenWriters(client, def.table, options.lockTimeoutMs);
       await client.query(sql);
     });
@@ -182,7 +210,7 @@ export class PostgresDialect implements Dialect {
   async dropIndex(name: string, options: BuildOptions): Promise<void> {
     const sql = this.renderDropIndex(name);
     await this.withSession(`drop index ${name}`, async (client) => {
-      for (const setting of buildSettings(options)) await client.query(setting);
+      for (const setting of buildSettings(options, this.server)) await client.query(setting);
       await client.query(sql);
     });
   }
@@ -193,7 +221,8 @@ export class PostgresDialect implements Dialect {
   }
 
   async acquireRunnerLock(owner: string, waitMs: number): Promise<HeldLock> {
-    const client = this.newClient();
+    // Keepalive: a lock session whose peer vanished without a word is noticed (and reported lost).
+    const client = this.newClient({ keepAlive: true });
     try {
       await client.connect();
       await client.query(`SELECT set_config('application_name', $1, false)`, [
@@ -232,8 +261,8 @@ export class PostgresDialect implements Dialect {
     await this.pool.end();
   }
 
-  private newClient(): pg.Client {
-    const client = new pg.Client(this.config);
+  private newClient(extra: pg.ClientConfig = {}): pg.Client {
+    const client = new pg.Client({ ...this.config, ...extra });
     client.on('error', (err) => {
       // The pending query (if any) rejects with the same failure; this only keeps the process alive.
       this.options.log?.warn({ err, target: this.target }, 'PostgreSQL session lost');
@@ -269,12 +298,40 @@ export class PostgresDialect implements Dialect {
     return wrapDbError(`${what} failed (${code}): ${describePgError(e)}`, classified, e);
   }
 
+  /**
+   * The lock lives as long as its session: the session ending (terminated backend, lost network) or
+   * failing a periodic `SELECT 1` aborts `lost`, and the session is ended so the lock is surely gone.
+   */
   private heldAdvisoryLock(client: pg.Client): HeldLock {
     let released = false;
+    const lost = new AbortController();
+    const loseLock = (why: string, err?: unknown): void => {
+      if (released || lost.signal.aborted) return;
+      this.options.log?.error({ err, target: this.target }, `runner lock lost: ${why}`);
+      const message =
+        `the runner lock on ${this.target} was lost: ${why}; another runner may hold it now, so no ` +
+        'new build starts. Run again: the next run settles what this one left';
+      lost.abort(new TransientError(message, { cause: err, reason: 'runner_lock_lost' }));
+      client.end().catch(() => undefined);
+    };
+    client.on('end', () => loseLock('its PostgreSQL session ended'));
+    let timer: NodeJS.Timeout | undefined;
+    const check = (): void => {
+      withDeadline(client.query('SELECT 1'), LOCK_CHECK_DEADLINE_MS).then(
+        () => {
+          if (!released && !lost.signal.aborted) timer = setTimeout(check, LOCK_CHECK_MS).unref();
+        },
+        (err: unknown) => loseLock('its PostgreSQL session does not answer', err),
+      );
+    };
+    timer = setTimeout(check, LOCK_CHECK_MS).unref();
     return {
+      lost: lost.signal,
       release: async () => {
         if (released) return;
         released = true;
+        clearTimeout(timer);
+        if (lost.signal.aborted) return;
         try {
           await client.query('SELECT pg_advisory_unlock($1::bigint)', [LOCK_KEY]);
         } catch (err) {

@@ -28,12 +28,51 @@ export interface LockHolderRow extends Record<string, unknown> {
   readonly state_change: Date | null;
 }
 
-/** `SET lock_timeout`, `SET statement_timeout` and optionally `SET maintenance_work_mem`, validated. */
-export function buildSettings(o: BuildOptions): string[] {
+/** What this server can do beyond the baseline, found once when the dialect connects. */
+export interface ServerCapabilities {
+  /** PostgreSQL 14+ `client_connection_check_interval` (and the server's OS supports it). */
+  readonly clientConnectionCheck: boolean;
+  /** PostgreSQL 11+ `max_parallel_maintenance_workers`. */
+  readonly parallelMaintenanceWorkers: boolean;
+}
+
+/** No optional setting: what buildSettings assumes when it is not told about the server. */
+export const BASELINE_SERVER: ServerCapabilities = {
+  clientConnectionCheck: false,
+  parallelMaintenanceWorkers: false,
+};
+
+/** Capabilities by `server_version_num` (the connection check is also probed: see PostgresDialect.open). */
+export function serverCapabilities(versionNum: number): ServerCapabilities {
+  return {
+    clientConnectionCheck: versionNum >= 140000,
+    parallelMaintenanceWorkers: versionNum >= 110000,
+  };
+}
+
+/**
+ * How often a build session's server checks that its client is still connected: a CLI or Job killed in
+ * the middle of CREATE INDEX CONCURRENTLY gets its build cancelled by the server within about this long,
+ * instead of the build running on (and holding its locks) until it ends by itself.
+ */
+export const CLIENT_CHECK_INTERVAL_MS = 2_000;
+
+/** Probes whether the server accepts the connection check (it refuses on an OS without support). */
+export const CLIENT_CHECK_PROBE_SQL = `SELECT set_config('client_connection_check_interval', '${CLIENT_CHECK_INTERVAL_MS}', true)`;
+
+/**
+ * The SET statements of a build or drop session, validated: `lock_timeout`, `statement_timeout`, and
+ * when the server has them, `client_connection_check_interval` and the caller's
+ * `max_parallel_maintenance_workers`; `maintenance_work_mem` when given.
+ */
+export function buildSettings(o: BuildOptions, server: ServerCapabilities = BASELINE_SERVER): string[] {
   const sql = [
     `SET lock_timeout = ${nonNegativeMs(o.lockTimeoutMs, 'lock timeout')}`,
     `SET statement_timeout = ${nonNegativeMs(o.statementTimeoutMs, 'statement timeout')}`,
   ];
+  if (server.clientConnectionCheck) {
+    sql.push(`SET client_connection_check_interval = ${CLIENT_CHECK_INTERVAL_MS}`);
+  }
   if (o.maintenanceWorkMem !== undefined) {
     if (!/^\d+\s*(kB|MB|GB|TB)?$/.test(o.maintenanceWorkMem)) {
       throw new UsageError(
@@ -43,8 +82,21 @@ export function buildSettings(o: BuildOptions): string[] {
     }
     sql.push(`SET maintenance_work_mem = '${o.maintenanceWorkMem}'`);
   }
+  const workers = o.maxParallelMaintenanceWorkers;
+  if (workers !== undefined && server.parallelMaintenanceWorkers) {
+    if (!Number.isSafeInteger(workers) || workers < 0 || workers > MAX_WORKERS) {
+      throw new UsageError(
+        `invalid max_parallel_maintenance_workers ${workers}: use a whole number from 0 to ${MAX_WORKERS}`,
+        { reason: 'bad_option' },
+      );
+    }
+    sql.push(`SET max_parallel_maintenance_workers = ${workers}`);
+  }
   return sql;
 }
+
+/** PostgreSQL's own upper bound of max_parallel_maintenance_workers. */
+const MAX_WORKERS = 1024;
 
 function nonNegativeMs(ms: number, what: string): number {
   if (!Number.isFinite(ms) || ms < 0) {

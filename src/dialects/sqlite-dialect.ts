@@ -282,6 +282,8 @@ export class SqliteDialect implements Dialect {
   private heldLock(token: string): HeldLock {
     let released = false;
     return {
+      // The lock row lives in the file this process has open: it is not lost while the process lives.
+      lost: new AbortController().signal,
       release: async () => {
         if (released || this.closed) return;
         released = true;

@@ -8,7 +8,9 @@
  * - another runner holds the database's runner lock past `lockWaitMs` → throws the dialect's error
  *   (TransientError naming the holder), nothing changed;
  * - a phase fails (permanent error, retries exhausted, conflict) → resolves with `ok: false` and the
- *   failure in `error` and in the phase's report; the bookkeeping matches the database.
+ *   failure in `error` and in the phase's report; the bookkeeping matches the database;
+ * - the runner lock's session dies during the run → no new build starts, running ones finish, nothing
+ *   is rolled back; resolves with `ok: false` and a transient error with reason `runner_lock_lost`.
  */
 import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue/catalogue.js';
@@ -137,6 +139,16 @@ export interface UpOptions extends RunOptions {
   readonly concurrency?: number;
   readonly retries?: RetryOptions;
   readonly onFailure?: OnFailure;
+  /**
+   * Throttling: idle time between two builds on the database (after one ends, the next starts no
+   * sooner than this; shared by concurrent builds and across phases). 0 = none.
+   */
+  readonly pauseBetweenBuildsMs?: number;
+  /**
+   * PostgreSQL 11+ max_parallel_maintenance_workers for the build sessions; 0 = no parallel workers
+   * (a slower build that takes less I/O and CPU from the application). Default: the server's setting.
+   */
+  readonly maxParallelMaintenanceWorkers?: number;
 }
 
 export interface DownOptions extends RunOptions {
@@ -153,7 +165,10 @@ export const DEFAULT_RUN_OPTIONS = {
   retries: { limit: 3, backoffMs: 1_000 },
   onFailure: 'rollback-phase',
   owner: 'index-operator',
-} as const satisfies Required<Omit<UpOptions, 'phases' | 'maintenanceWorkMem'>>;
+  pauseBetweenBuildsMs: 0,
+} as const satisfies Required<
+  Omit<UpOptions, 'phases' | 'maintenanceWorkMem' | 'maxParallelMaintenanceWorkers'>
+>;
 
 /** What happened to one index in a run. */
 export interface IndexReport {

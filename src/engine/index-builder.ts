@@ -24,7 +24,8 @@ export async function buildIndex(
   const log = ctx.log.child({ phase, index: def.name });
   for (let attempt = 1; ; attempt++) {
     if (ctx.signal?.aborted) return aborted(def, attempt - 1);
-    const planned = await recheck(ctx, def);
+    const planned = await recheckPaced(ctx, def);
+    if (planned === 'aborted') return aborted(def, attempt - 1);
     if (planned.action !== 'create' && planned.action !== 'rebuild') {
       return recordFinished(ctx, phase, planned, attempt);
     }
@@ -59,6 +60,18 @@ export async function buildIndex(
   }
 }
 
+/**
+ * The re-check, then the pacer's pause when a build is due (`pauseBetweenBuildsMs`); after a pause the
+ * database is checked again, so the build acts on what is there when it starts.
+ */
+async function recheckPaced(ctx: RunContext, def: IndexDefinition): Promise<PlannedIndex | 'aborted'> {
+  const planned = await recheck(ctx, def);
+  if (planned.action !== 'create' && planned.action !== 'rebuild') return planned;
+  const turn = await ctx.pacer.turn(ctx.signal);
+  if (turn === 'aborted') return 'aborted';
+  return turn === 'waited' ? recheck(ctx, def) : planned;
+}
+
 /** The database right before a build (ownership does not change what to do, so it is not read). */
 async function recheck(ctx: RunContext, def: IndexDefinition): Promise<PlannedIndex> {
   const snapshot = await ctx.snapshot();
@@ -75,8 +88,12 @@ async function attemptBuild(
   const target = { phase, name: def.name, table: def.table, action, attempt };
   const ddl = async (): Promise<void> => {
     ctx.notify('indexStarted', { phase, index: def, attempt });
-    if (action === 'rebuild') await ctx.dialect.dropIndex(def.name, ctx.options.build);
-    await ctx.dialect.createIndex(def, ctx.options.build);
+    try {
+      if (action === 'rebuild') await ctx.dialect.dropIndex(def.name, ctx.options.build);
+      await ctx.dialect.createIndex(def, ctx.options.build);
+    } finally {
+      ctx.pacer.buildEnded();
+    }
   };
   const detail = async (c: { readonly reason: string }): Promise<string> =>
     c.reason === 'unique_violation' ? describeDuplicate(ctx, def) : '';

@@ -2,6 +2,7 @@
  * Drops indexes the engine owns (down, rollback) and INVALID leftovers, one build row per drop,
  * retrying transient failures like builds do. Ownership ends only once the index is gone.
  */
+import { errorMessage } from '../errors.js';
 import type { IndexReport, RunError } from './engine.js';
 import type { RunContext } from './run-context.js';
 import { recordedAttempt, runErrorOf, waitToRetry } from './attempt.js';
@@ -19,8 +20,9 @@ export interface DropTarget {
 }
 
 /**
- * Drops each target in turn. A drop that fails (after its retries) does not stop the others: the first
- * failure is returned, and what could not be dropped stays owned and recorded.
+ * Drops each target in turn. A drop that fails (after its retries), or whose bookkeeping write fails,
+ * does not stop the others: the first failure is returned, and what could not be dropped stays owned
+ * and recorded (a drop left `running` is settled by the next run).
  */
 export async function dropIndexes(
   ctx: RunContext,
@@ -30,12 +32,45 @@ export async function dropIndexes(
   const reports: IndexReport[] = [];
   let firstError: RunError | undefined;
   for (const target of targets) {
-    const report = await dropOne(ctx, phase, target);
+    const report = await dropOne(ctx, phase, target).catch((e: unknown) =>
+      unrecordedDrop(ctx, phase, target, e),
+    );
     reports.push(report.report);
     if (report.error) firstError ??= report.error;
   }
   const dropped = reports.filter((r) => r.status === 'succeeded').map((r) => r.name);
   return firstError ? { dropped, reports, error: firstError } : { dropped, reports };
+}
+
+/** A drop whose bookkeeping threw (e.g. the connection died): failed, with the cause. */
+function unrecordedDrop(
+  ctx: RunContext,
+  phase: string,
+  target: DropTarget,
+  e: unknown,
+): { report: IndexReport; error: RunError } {
+  ctx.log.error({ err: e, phase, index: target.name }, 'drop stopped: its bookkeeping failed');
+  const classified = ctx.dialect.classifyError(e);
+  const message = `drop index ${target.name} on ${target.table} (phase ${phase}) stopped: ${errorMessage(e)}`;
+  const code = classified.code === undefined ? {} : { errorCode: classified.code };
+  const base = {
+    name: target.name,
+    table: target.table,
+    action: 'drop',
+    attempts: 1,
+    durationMs: 0,
+  } as const;
+  return {
+    report: { ...base, status: 'failed', message, ...code },
+    error: {
+      message,
+      errorClass: classified.errorClass,
+      reason: classified.reason,
+      phase,
+      index: target.name,
+      ...(classified.code === undefined ? {} : { code: classified.code }),
+    },
+  };
 }
 
 async function dropOne(

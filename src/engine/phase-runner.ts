@@ -12,6 +12,7 @@ import type { IndexReport, PhaseReport, RunError } from './engine.js';
 import { buildIndex, type BuildOutcome } from './index-builder.js';
 import { dropIndexes, type DropResult, type DropTarget } from './index-dropper.js';
 import type { RunContext } from './run-context.js';
+import { isStop } from './run-stop.js';
 import { runScheduled } from './scheduler.js';
 
 export interface PhaseRunResult {
@@ -39,10 +40,17 @@ export async function runPhaseUp(ctx: RunContext, phase: Phase): Promise<PhaseRu
   }
   const dropped = await cleanUpFailedPhase(ctx, phase, error);
   const kept = outcomes.filter((o) => o.created && !dropped.dropped.includes(o.report.name)).length;
-  const message = failureMessage(error, dropped.dropped, dropped.invalid, dropped.error);
+  const failure = failureMessage(error, dropped.dropped, dropped.invalid, dropped.error);
   const durationMs = ctx.clock.now() - started;
   const counts = { indexesCreated: kept, indexesSkipped: skipped };
-  await recordPhaseFailure(ctx, phase, { checksum, startedAt, durationMs, message, ...counts });
+  const unrecorded = await recordPhaseFailure(ctx, phase, {
+    checksum,
+    startedAt,
+    durationMs,
+    message: failure,
+    ...counts,
+  });
+  const message = `${failure}${unrecorded}`;
   if (dropped.dropped.length > 0) {
     ctx.notify('rollback', { phase: phase.name, indexesDropped: dropped.dropped.length });
   }
@@ -83,16 +91,26 @@ interface PhaseFailure {
   readonly indexesSkipped: number;
 }
 
-async function recordPhaseFailure(ctx: RunContext, phase: Phase, f: PhaseFailure): Promise<void> {
-  await ctx.store.upsertMigration({
-    ...phaseRow(ctx, phase, f.checksum, f.startedAt),
-    status: 'failed',
-    finishedAt: ctx.nowIso(),
-    durationMs: f.durationMs,
-    indexesCreated: f.indexesCreated,
-    indexesSkipped: f.indexesSkipped,
-    message: f.message,
-  });
+/**
+ * Records the phase as failed. A write that fails (its connection died) does not hide the phase's own
+ * failure: returns a note for the message instead ('' when recorded); the next run settles the row.
+ */
+async function recordPhaseFailure(ctx: RunContext, phase: Phase, f: PhaseFailure): Promise<string> {
+  let note = '';
+  try {
+    await ctx.store.upsertMigration({
+      ...phaseRow(ctx, phase, f.checksum, f.startedAt),
+      status: 'failed',
+      finishedAt: ctx.nowIso(),
+      durationMs: f.durationMs,
+      indexesCreated: f.indexesCreated,
+      indexesSkipped: f.indexesSkipped,
+      message: f.message,
+    });
+  } catch (e) {
+    ctx.log.error({ err: e, phase: phase.name }, 'could not record the phase failure');
+    note = `; the failure could not be recorded (${errorMessage(e)}): the next run settles the phase`;
+  }
   ctx.notify('phaseFinished', {
     phase: phase.name,
     result: 'failed',
@@ -100,6 +118,7 @@ async function recordPhaseFailure(ctx: RunContext, phase: Phase, f: PhaseFailure
     indexesCreated: f.indexesCreated,
     indexesSkipped: f.indexesSkipped,
   });
+  return note;
 }
 
 interface BuildAllResult {
@@ -135,28 +154,21 @@ async function buildAll(ctx: RunContext, phase: Phase): Promise<BuildAllResult> 
   const interrupted =
     notRun.length > 0 ||
     outcomes.some((o) => o.report.status === 'not_run' || (o.report.status === 'failed' && !o.error));
-  if (!error && ctx.signal?.aborted && interrupted) {
-    error = {
-      message: `phase ${phase.name} stopped: the run was aborted`,
-      errorClass: 'transient',
-      reason: 'aborted',
-      phase: phase.name,
-    };
-  }
+  if (!error && ctx.signal?.aborted && interrupted) error = ctx.stop.error(phase.name, true);
   return error ? { outcomes, notRun, error } : { outcomes, notRun };
 }
 
 /**
  * rollback-phase / rollback-all: drop what this run built in the phase. halt keeps it. Either way, an
  * INVALID leftover of the phase's indexes is dropped (it serves no query and slows every write).
- * An aborted run drops nothing (it should stop quickly; the next run repairs what is left).
+ * A stopped run (aborted, or its runner lock lost) drops nothing: see run-stop.ts.
  */
 async function cleanUpFailedPhase(
   ctx: RunContext,
   phase: Phase,
   error: RunError,
 ): Promise<DropResult & { readonly invalid: readonly string[] }> {
-  if (error.reason === 'aborted') return { dropped: [], reports: [], invalid: [] };
+  if (isStop(error)) return { dropped: [], reports: [], invalid: [] };
   const invalid = await invalidLeftovers(ctx, phase);
   const targets: DropTarget[] = [...invalid];
   if (ctx.options.onFailure !== 'halt') {

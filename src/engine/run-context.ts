@@ -15,7 +15,9 @@ import {
   type RetryOptions,
   type UpOptions,
 } from './engine.js';
+import { createPacer, type Pacer } from './pacer.js';
 import type { RunObserver } from './run-observer.js';
+import { createRunStop, type RunStop } from './run-stop.js';
 import { SqlBookkeepingStore } from './sql-bookkeeping-store.js';
 
 export interface ResolvedOptions {
@@ -24,6 +26,8 @@ export interface ResolvedOptions {
   readonly onFailure: OnFailure;
   readonly lockWaitMs: number;
   readonly owner: string;
+  /** Idle time between two builds on the database (see pacer.ts); 0 = none. */
+  readonly pauseBetweenBuildsMs: number;
   readonly build: BuildOptions;
 }
 
@@ -32,7 +36,10 @@ export interface RunContext {
   readonly log: Logger;
   readonly clock: Clock;
   readonly random: () => number;
+  /** Aborted when the run must stop starting work (stop.error says why). */
   readonly signal: AbortSignal | undefined;
+  readonly stop: RunStop;
+  readonly pacer: Pacer;
   readonly store: BookkeepingStore;
   readonly catalogue: Catalogue;
   readonly runId: string;
@@ -60,16 +67,20 @@ export function createRunContext(deps: EngineDeps, catalogue: Catalogue, options
   const clock = deps.clock ?? systemClock;
   let seq = 0;
   const log = deps.log.child({ catalogue: catalogue.name, runId });
+  const stop = createRunStop(deps.signal, log);
+  const resolved = resolveOptions(options, deps.dialect);
   return {
     dialect: deps.dialect,
     log,
     clock,
     random: deps.random ?? Math.random,
-    signal: deps.signal,
+    signal: stop.signal,
+    stop,
+    pacer: createPacer(resolved.pauseBetweenBuildsMs, clock),
     store: new SqlBookkeepingStore(deps.dialect),
     catalogue,
     runId,
-    options: resolveOptions(options, deps.dialect),
+    options: resolved,
     notify(event, payload) {
       const fn = deps.observer?.[event] as ((p: typeof payload) => void) | undefined;
       if (!fn) return;
@@ -115,11 +126,15 @@ function resolveOptions(o: UpOptions, dialect: Dialect): ResolvedOptions {
     onFailure: o.onFailure ?? d.onFailure,
     lockWaitMs: o.lockWaitMs ?? d.lockWaitMs,
     owner: o.owner ?? d.owner,
+    pauseBetweenBuildsMs: o.pauseBetweenBuildsMs ?? d.pauseBetweenBuildsMs,
     build: {
       lockTimeoutMs: o.lockTimeoutMs ?? d.lockTimeoutMs,
       statementTimeoutMs: o.statementTimeoutMs ?? d.statementTimeoutMs,
       busyTimeoutMs: o.busyTimeoutMs ?? d.busyTimeoutMs,
       ...(o.maintenanceWorkMem === undefined ? {} : { maintenanceWorkMem: o.maintenanceWorkMem }),
+      ...(o.maxParallelMaintenanceWorkers === undefined
+        ? {}
+        : { maxParallelMaintenanceWorkers: o.maxParallelMaintenanceWorkers }),
     },
   };
 }

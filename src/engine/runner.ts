@@ -11,6 +11,7 @@ import type { DownOptions, EngineDeps, PhaseReport, RunError, RunReport, UpOptio
 import { runPhaseDown, runPhaseUp, type PhaseRunResult } from './phase-runner.js';
 import { reconcileInterrupted } from './reconcile.js';
 import { createRunContext, type RunContext } from './run-context.js';
+import { isStop } from './run-stop.js';
 import { selectPhases } from './select-phases.js';
 import { BookkeepingUmzugStorage, executedPhases, type Direction } from './umzug-storage.js';
 import { validateRunOptions } from './validate-run-options.js';
@@ -31,7 +32,7 @@ export async function applyPhasesImpl(
     ctx.notify('runStarted', { phases: toRun.map((p) => p.name), indexesTotal: countIndexes(toRun) });
     const results = new Map<string, PhaseRunResult>();
     let error = await runUmzug(ctx, 'up', results, phases);
-    if (error && error.reason !== 'aborted' && ctx.options.onFailure === 'rollback-all') {
+    if (error && !isStop(error) && ctx.options.onFailure === 'rollback-all') {
       const earlier = phases.filter((p) => results.get(p.name)?.report.outcome === 'succeeded').reverse();
       ctx.log.warn({ phases: earlier.map((p) => p.name) }, 'rolling back the earlier phases of this run');
       const rollbackError = await runUmzug(ctx, 'down', results, earlier);
@@ -84,12 +85,14 @@ function downSelection(catalogue: Catalogue, options: DownOptions): Phase[] {
 
 async function withRunnerLock(ctx: RunContext, fn: () => Promise<RunReport>): Promise<RunReport> {
   const lock = await ctx.dialect.acquireRunnerLock(ctx.options.owner, ctx.options.lockWaitMs);
+  const unwatch = ctx.stop.watchLock(lock);
   try {
     await ctx.store.ensureTables();
     await refuseOtherCatalogue(ctx);
     await reconcileInterrupted(ctx);
     return await fn();
   } finally {
+    unwatch();
     await lock.release();
   }
 }
@@ -136,13 +139,16 @@ async function runUmzug(
       name: phase.name,
       up: async () => {
         stopIfAborted(ctx, phase);
-        settle(results, phase, await runPhaseUp(ctx, phase));
+        settle(results, phase, await reportThrown(ctx, phase, () => runPhaseUp(ctx, phase)));
       },
       down: async () => {
         stopIfAborted(ctx, phase);
         const checksum = results.get(phase.name)?.report.checksum ?? phaseChecksum(phase);
-        const result = await runPhaseDown(ctx, phase, checksum);
-        if (result.error) await recordDownFailure(ctx, phase, result);
+        const result = await reportThrown(ctx, phase, async () => {
+          const down = await runPhaseDown(ctx, phase, checksum);
+          if (down.error) await recordDownFailure(ctx, phase, down);
+          return down;
+        });
         settle(results, phase, result);
       },
     })),
@@ -161,6 +167,44 @@ async function runUmzug(
     ctx.log.error({ err: e }, `${direction} stopped by an unexpected error`);
     const classified = ctx.dialect.classifyError(e instanceof Error && e.cause !== undefined ? e.cause : e);
     return { message: errorMessage(e), errorClass: classified.errorClass, reason: classified.reason };
+  }
+}
+
+/**
+ * A phase whose run threw (its bookkeeping connection died during the phase or its rollback) is
+ * reported `failed` with the cause, not left looking as if it never ran. Its row may still say
+ * `running`: the next run settles it against the database, as it does after a crash.
+ */
+async function reportThrown(
+  ctx: RunContext,
+  phase: Phase,
+  run: () => Promise<PhaseRunResult>,
+): Promise<PhaseRunResult> {
+  const started = ctx.clock.now();
+  try {
+    return await run();
+  } catch (e) {
+    ctx.log.error({ err: e, phase: phase.name }, 'phase stopped by an error it could not record');
+    const classified = ctx.dialect.classifyError(e);
+    const message =
+      `phase ${phase.name} failed and its bookkeeping may be incomplete (the next run settles it): ` +
+      errorMessage(e);
+    const report: PhaseReport = {
+      ...untouched(phase, 'not_run'),
+      outcome: 'failed',
+      startedAt: new Date(started).toISOString(),
+      finishedAt: ctx.nowIso(),
+      durationMs: ctx.clock.now() - started,
+      message,
+    };
+    const code = classified.code === undefined ? {} : { code: classified.code };
+    const error: RunError = {
+      message,
+      errorClass: classified.errorClass,
+      reason: classified.reason,
+      ...code,
+    };
+    return { report, error: { ...error, phase: phase.name } };
   }
 }
 
@@ -183,8 +227,7 @@ async function recordDownFailure(ctx: RunContext, phase: Phase, result: PhaseRun
 /** An abort between phases: the next phase does not start (and leaves no bookkeeping row). */
 function stopIfAborted(ctx: RunContext, phase: Phase): void {
   if (!ctx.signal?.aborted) return;
-  const message = `the run was aborted before phase ${phase.name} started`;
-  throw new PhaseFailed({ message, errorClass: 'transient', reason: 'aborted', phase: phase.name });
+  throw new PhaseFailed(ctx.stop.error(phase.name, false));
 }
 
 function untouched(phase: Phase, outcome: 'unchanged' | 'not_run'): PhaseReport {

@@ -23,6 +23,14 @@ export function validateRunOptions(o: UpOptions & DownOptions, catalogue: Catalo
   nonNegative(o.statementTimeoutMs, 'statement timeout');
   nonNegative(o.busyTimeoutMs, 'busy timeout');
   nonNegative(o.lockWaitMs, 'lock wait');
+  nonNegative(o.pauseBetweenBuildsMs, 'pause between builds');
+  check(
+    o.maxParallelMaintenanceWorkers === undefined ||
+      (Number.isInteger(o.maxParallelMaintenanceWorkers) &&
+        o.maxParallelMaintenanceWorkers >= 0 &&
+        o.maxParallelMaintenanceWorkers <= 1024),
+    `max parallel maintenance workers must be a whole number from 0 to 1024 (got ${String(o.maxParallelMaintenanceWorkers)})`,
+  );
   if (o.retries) {
     check(
       Number.isInteger(o.retries.limit) && o.retries.limit >= 0,

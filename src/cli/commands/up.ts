@@ -7,7 +7,7 @@ import { withDatabase } from '../database.js';
 import { formatDuration, writeJson, writeLines } from '../output.js';
 import { createProgress } from '../progress.js';
 import { renderRunReport } from '../render-run.js';
-import { RUN_FLAGS, definedOnly, runnerOwner } from '../run-flags.js';
+import { RUN_FLAGS, THROTTLE_FLAGS, definedOnly, runnerOwner } from '../run-flags.js';
 import {
   METRICS_FLAGS,
   combineObservers,
@@ -33,6 +33,7 @@ export const upCommand: Command = {
   ].join('\n'),
   options: {
     ...RUN_FLAGS,
+    ...THROTTLE_FLAGS,
     ...METRICS_FLAGS,
     concurrency: {
       type: 'string',
