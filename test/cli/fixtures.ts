@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import Database from 'better-sqlite3';
-import { openDialect } from '../../src/dialects/open-dialect.js';
 import { createExampleSchema } from '../../src/catalogue/example/example-schema.js';
 import type { DialectUnderTest, FreshDatabase } from '../helpers/databases.js';
+import { withDialect } from '../helpers/dialects.js';
 
 export interface IndexState {
   readonly name: string;
@@ -39,12 +39,7 @@ export interface MigrationRowState {
 
 /** Creates the example catalogue's schema (authors, posts, comments) with `rows` posts. */
 export async function createExample(db: FreshDatabase, rows = 200): Promise<void> {
-  const dialect = await openDialect(db.url);
-  try {
-    await createExampleSchema(dialect, { rows });
-  } finally {
-    await dialect.close();
-  }
+  await withDialect(db.url, (dialect) => createExampleSchema(dialect, { rows }));
 }
 
 /** A connected pg client, closed after the test file. */

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { runCli } from '../../src/cli/run-cli.js';
-import { openDialect } from '../../src/dialects/open-dialect.js';
 import type { HealthReport } from '../../src/health/health-report.js';
 import { freshPostgres, freshSqlite } from '../helpers/databases.js';
+import { withDialect } from '../helpers/dialects.js';
 import { memoryIo } from '../cli/memory-io.js';
 
 async function setup(
@@ -17,13 +17,10 @@ async function setup(
   statements: readonly string[],
   failing: readonly string[] = [],
 ): Promise<void> {
-  const dialect = await openDialect(url);
-  try {
+  await withDialect(url, async (dialect) => {
     for (const sql of statements) await dialect.execute(sql);
     for (const sql of failing) await assert.rejects(dialect.execute(sql));
-  } finally {
-    await dialect.close();
-  }
+  });
 }
 
 const SCHEMA = [

@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Catalogue } from '../../src/catalogue/catalogue.js';
 import type { Dialect } from '../../src/dialects/dialect.js';
-import { openDialect } from '../../src/dialects/open-dialect.js';
 import { inspectHealth } from '../../src/health/health-inspector.js';
 import type { HealthReport } from '../../src/health/health-report.js';
 import { freshPostgres, freshSqlite } from '../helpers/databases.js';
+import { withDialect } from '../helpers/dialects.js';
 
 async function run(dialect: Dialect, statements: readonly string[]): Promise<void> {
   for (const sql of statements) await dialect.execute(sql);
@@ -43,6 +43,14 @@ function names(report: HealthReport): Record<string, string[]> {
   };
 }
 
+const NO_FINDINGS = {
+  invalid: [],
+  missing: [],
+  unused: [],
+  duplicates: [],
+  unindexedForeignKeys: [],
+};
+
 const catalogue: Catalogue = {
   name: 'health_test',
   description: 'one foreign-key index on child',
@@ -69,8 +77,7 @@ const catalogue: Catalogue = {
 
 void test('PostgreSQL: finds an invalid, a duplicate, an overlapping and an unused index and an unindexed FK', async () => {
   const db = await freshPostgres('iophealth');
-  const dialect = await openDialect(db.url);
-  try {
+  await withDialect(db.url, async (dialect) => {
     await run(dialect, [
       ...PARENT_CHILD,
       "INSERT INTO parent SELECT g, 'p' || g FROM generate_series(1, 50) g",
@@ -108,15 +115,12 @@ void test('PostgreSQL: finds an invalid, a duplicate, an overlapping and an unus
     assert.deepEqual(scoped.tablesInspected, ['child']);
     assert.deepEqual(names(scoped).missing, ['idx_child_parent_id']);
     assert.deepEqual(names(scoped).unindexedForeignKeys, ['child(parent_id)']);
-  } finally {
-    await dialect.close();
-  }
+  });
 });
 
 void test('PostgreSQL: a clean database (every FK indexed, every index used) reports nothing', async () => {
   const db = await freshPostgres('iophealth');
-  const dialect = await openDialect(db.url);
-  try {
+  await withDialect(db.url, async (dialect) => {
     await run(dialect, [
       ...PARENT_CHILD,
       'CREATE INDEX idx_child_parent_id ON child (parent_id)',
@@ -132,24 +136,15 @@ void test('PostgreSQL: a clean database (every FK indexed, every index used) rep
       (r) => (r.indexes.find((i) => i.name === 'idx_child_parent_id')?.scans ?? 0) > 0,
       'the index scan to reach pg_stat_user_indexes',
     );
-    assert.deepEqual(names(report), {
-      invalid: [],
-      missing: [],
-      unused: [],
-      duplicates: [],
-      unindexedForeignKeys: [],
-    });
+    assert.deepEqual(names(report), NO_FINDINGS);
     assert.equal(report.ok, true);
     assert.equal(report.indexes.find((i) => i.name === 'idx_child_parent_id')?.state, 'valid');
-  } finally {
-    await dialect.close();
-  }
+  });
 });
 
 void test('SQLite: structure checks only, finds the duplicate, overlapping and unindexed FK; says so', async () => {
   const db = freshSqlite('iophealth');
-  const dialect = await openDialect(db.url);
-  try {
+  await withDialect(db.url, async (dialect) => {
     await run(dialect, [
       ...PARENT_CHILD,
       'CREATE INDEX child_n_a ON child (n)',
@@ -168,26 +163,15 @@ void test('SQLite: structure checks only, finds the duplicate, overlapping and u
       unindexedForeignKeys: ['child(parent_id)'],
     });
     assert.equal(report.ok, false);
-  } finally {
-    await dialect.close();
-  }
+  });
 });
 
 void test('SQLite: a clean database reports nothing', async () => {
   const db = freshSqlite('iophealth');
-  const dialect = await openDialect(db.url);
-  try {
+  await withDialect(db.url, async (dialect) => {
     await run(dialect, [...PARENT_CHILD, 'CREATE INDEX idx_child_parent_id ON child (parent_id)']);
     const report = await inspectHealth(dialect, catalogue);
-    assert.deepEqual(names(report), {
-      invalid: [],
-      missing: [],
-      unused: [],
-      duplicates: [],
-      unindexedForeignKeys: [],
-    });
+    assert.deepEqual(names(report), NO_FINDINGS);
     assert.equal(report.ok, true);
-  } finally {
-    await dialect.close();
-  }
+  });
 });

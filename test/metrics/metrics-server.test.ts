@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { openDialect } from '../../src/dialects/open-dialect.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { startMetricsServer } from '../../src/metrics/metrics-server.js';
 import {
@@ -14,6 +13,7 @@ import {
   type ProgressRow,
 } from '../../src/metrics/progress-poller.js';
 import { freshSqlite } from '../helpers/databases.js';
+import { withDialect } from '../helpers/dialects.js';
 
 void test('serves /metrics, extra routes, 404 and 405; a failing beforeScrape still answers', async () => {
   const metrics = createMetrics(new Registry(), { version: '9.9.9' });
@@ -77,16 +77,13 @@ void test('progress ratio follows the counters of the build phase', () => {
 
 void test('on SQLite (no build progress) the poller never polls', async () => {
   const db = freshSqlite('iopprog');
-  const dialect = await openDialect(db.url);
-  try {
+  await withDialect(db.url, (dialect) => {
     const metrics = createMetrics(new Registry(), { defaultMetrics: false });
     const poller = new ProgressPoller({ dialect, metrics, migration: 'm', intervalMs: 10 });
     poller.track('core', { name: 'idx_a', table: 't' });
     assert.equal(poller.active, false);
     poller.stop();
-  } finally {
-    await dialect.close();
-  }
+  });
 });
 
 void test('a slow refresh before the scrape does not hold the scrape past its budget', async () => {

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/run-cli.js';
-import { openDialect } from '../../src/dialects/open-dialect.js';
 import { freshPostgres } from '../helpers/databases.js';
+import { withDialect } from '../helpers/dialects.js';
 import { memoryIo } from '../cli/memory-io.js';
 import { freePort } from '../dashboards/prometheus-server.js';
 
@@ -36,14 +36,11 @@ const catalogue = {
 
 void test('up --metrics-port serves the run metrics while it runs, and stops with it', async () => {
   const db = await freshPostgres('iopupm');
-  const dialect = await openDialect(db.url);
-  try {
-    await dialect.execute(
+  await withDialect(db.url, (dialect) =>
+    dialect.execute(
       'CREATE TABLE items AS SELECT g AS id, md5(g::text) AS token FROM generate_series(1, 300000) g',
-    );
-  } finally {
-    await dialect.close();
-  }
+    ),
+  );
   const dir = mkdtempSync(join(tmpdir(), 'iop-upm-'));
   try {
     const file = join(dir, 'catalogue.json');
