@@ -12,6 +12,7 @@ import type { BuildOptions, Dialect } from '../../src/dialects/dialect.js';
 import { openDialect } from '../../src/dialects/open-dialect.js';
 import { TransientError } from '../../src/errors.js';
 import { ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
+import { holdTransactionOpen } from '../helpers/dialects.js';
 import { testIndex } from '../helpers/index-definitions.js';
 
 const BUILD: BuildOptions = { lockTimeoutMs: 5000, statementTimeoutMs: 60_000, busyTimeoutMs: 5000 };
@@ -69,29 +70,6 @@ const ROUND_TRIP: readonly IndexDefinition[] = [
     ],
   }),
 ];
-
-/** Starts a transaction on `other` that runs `during` and stays open until the returned release(). */
-async function holdOpen(
-  other: Dialect,
-  during: (tx: Pick<Dialect, 'query' | 'execute'>) => Promise<unknown>,
-) {
-  let release = (): void => undefined;
-  const released = new Promise<void>((r) => (release = r));
-  let ready = (): void => undefined;
-  const isReady = new Promise<void>((r) => (ready = r));
-  const done = other.transaction(async (tx) => {
-    await during(tx);
-    ready();
-    await released;
-  });
-  await Promise.race([isReady, done]);
-  return {
-    release: async () => {
-      release();
-      await done;
-    },
-  };
-}
 
 // Created at the top level: the helper drops them when the file ends.
 const URLS = new Map<string, string>();
@@ -288,7 +266,7 @@ for (const dialectName of ALL_DIALECTS) {
       const other = await openDialect(url);
       try {
         // PostgreSQL: a session holding ACCESS EXCLUSIVE; SQLite: an open write transaction.
-        const blocker = await holdOpen(other, (tx) =>
+        const blocker = await holdTransactionOpen(other, (tx) =>
           tx.execute(
             db.capabilities.supportsConcurrentBuild
               ? 'LOCK TABLE items IN ACCESS EXCLUSIVE MODE'

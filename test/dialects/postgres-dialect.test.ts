@@ -10,6 +10,7 @@ import type { BuildOptions, Dialect } from '../../src/dialects/dialect.js';
 import { openDialect } from '../../src/dialects/open-dialect.js';
 import { PermanentError, UsageError } from '../../src/errors.js';
 import { PG_HOST, PG_PORT, PG_USER, freshPostgres } from '../helpers/databases.js';
+import { holdTransactionOpen } from '../helpers/dialects.js';
 import { testIndex } from '../helpers/index-definitions.js';
 
 const BUILD: BuildOptions = { lockTimeoutMs: 5000, statementTimeoutMs: 60_000, busyTimeoutMs: 5000 };
@@ -17,26 +18,6 @@ const fresh = await freshPostgres('iopdialectpg');
 
 function def(name: string, over: Partial<IndexDefinition> = {}): IndexDefinition {
   return testIndex(name, 'accounts', 'email', over);
-}
-
-/** Opens a transaction on `other` that runs `sql` and stays open until release(). */
-async function holdOpen(other: Dialect, sql: string) {
-  let release = (): void => undefined;
-  const released = new Promise<void>((r) => (release = r));
-  let ready = (): void => undefined;
-  const isReady = new Promise<void>((r) => (ready = r));
-  const done = other.transaction(async (tx) => {
-    await tx.execute(sql);
-    ready();
-    await released;
-  });
-  await Promise.race([isReady, done]);
-  return {
-    release: async () => {
-      release();
-      await done;
-    },
-  };
 }
 
 void describe('postgresql dialect: connecting', () => {
@@ -145,7 +126,9 @@ void describe('postgresql dialect: builds', () => {
   });
 
   void it('an open transaction that updated the table makes the build hit lock_timeout (transient)', async () => {
-    const holder = await holdOpen(other, `UPDATE accounts SET team_id = team_id WHERE id = 1`);
+    const holder = await holdTransactionOpen(other, (tx) =>
+      tx.execute(`UPDATE accounts SET team_id = team_id WHERE id = 1`),
+    );
     try {
       await assert.rejects(
         db.createIndex(def('ix_accounts_team', { columns: [{ name: 'team_id', order: 'ASC' }] }), {
@@ -175,7 +158,9 @@ void describe('postgresql dialect: builds', () => {
   });
 
   void it('statement_timeout cancels a build that waits too long (57014, transient)', async () => {
-    const holder = await holdOpen(other, 'LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE');
+    const holder = await holdTransactionOpen(other, (tx) =>
+      tx.execute('LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE'),
+    );
     try {
       await assert.rejects(
         db.createIndex(def('ix_accounts_id_desc', { columns: [{ name: 'id', order: 'DESC' }] }), {
