@@ -27,6 +27,7 @@ import { summarizeSqlitePlan, tableAliases } from './sqlite-explain.js';
 import { LOCK_TABLE_SQL, isStale, lockHeldMessage, type LockRow } from './sqlite-lock-row.js';
 import { introspectSqlite } from './sqlite-introspection.js';
 import { quoteIdentifier, renderCreateIndex, renderDropIndex } from './render-sql.js';
+import { bindings, insertAll, insertSql, rowsPerInsert } from './sqlite-bulk.js';
 import { StatementCache } from './statement-cache.js';
 
 export interface SqliteDialectOptions {
@@ -108,29 +109,19 @@ export class SqliteDialect implements Dialect {
     });
   }
 
-  /** One cached `INSERT ... VALUES (?, ...)` run once per row inside one BEGIN IMMEDIATE transaction. */
+  /** Cached multi-row INSERTs (sqlite-bulk.ts) inside one BEGIN IMMEDIATE transaction. */
   bulkInsert(rows: BulkRows): Promise<number> {
     return this.exclusive(() => {
       if (rows.count === 0) return 0;
-      const width = rows.columns.length;
-      const perRun = Math.max(1, Math.floor(BULK_PARAMETERS / width));
-      const many = this.prepared(insertSql(rows, perRun));
+      const many = this.prepared(insertSql(rows, rowsPerInsert(rows.columns.length)));
       const one = this.prepared(insertSql(rows, 1));
-      const load = this.db.transaction(() => {
-        const args = new Array<unknown>(perRun * width);
-        let written = 0;
-        let i = 0;
-        for (; i + perRun <= rows.count; i += perRun) {
-          for (let r = 0; r < perRun; r++) fill(args, r * width, rows.row(i + r));
-          written += many.run(args).changes;
-        }
-        const single = new Array<unknown>(width);
-        for (; i < rows.count; i++) {
-          fill(single, 0, rows.row(i));
-          written += one.run(single).changes;
-        }
-        return written;
-      });
+      const load = this.db.transaction(() =>
+        insertAll(
+          rows,
+          (args) => many.run(args).changes,
+          (args) => one.run(args).changes,
+        ),
+      );
       return load.immediate();
     });
   }
@@ -291,42 +282,6 @@ export class SqliteDialect implements Dialect {
       },
     };
   }
-}
-
-/** Bound values per bulk INSERT statement (well under SQLITE_MAX_VARIABLE_NUMBER). */
-const BULK_PARAMETERS = 500;
-
-function insertSql(rows: BulkRows, count: number): string {
-  const tuple = `(${rows.columns.map(() => '?').join(', ')})`;
-  const columns = rows.columns.map(quoteIdentifier).join(', ');
-  return `INSERT INTO ${quoteIdentifier(rows.table)} (${columns}) VALUES ${Array<string>(count).fill(tuple).join(', ')}`;
-}
-
-function fill(args: unknown[], at: number, row: readonly unknown[]): void {
-  for (let c = 0; c < row.length; c++) args[at + c] = toSqliteValue(row[c]);
-}
-
-/** The names of `$1..$n` as SQLite sees them ("1".."n"), made once and reused. */
-const PARAMETER_NAMES: string[] = [];
-
-function parameterName(i: number): string {
-  for (let n = PARAMETER_NAMES.length; n <= i; n++) PARAMETER_NAMES.push(String(n + 1));
-  return PARAMETER_NAMES[i] ?? String(i + 1);
-}
-
-/** `$1..$n` are SQLite named parameters "1".."n": bind them by name; booleans as 1/0, dates as ISO text. */
-function bindings(params: readonly unknown[]): [] | [Record<string, unknown>] {
-  if (params.length === 0) return [];
-  const named: Record<string, unknown> = {};
-  for (let i = 0; i < params.length; i++) named[parameterName(i)] = toSqliteValue(params[i]);
-  return [named];
-}
-
-function toSqliteValue(v: unknown): unknown {
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (v instanceof Date) return v.toISOString();
-  if (v === undefined) return null;
-  return v;
 }
 
 function delay(ms: number): Promise<void> {
