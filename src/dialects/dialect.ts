@@ -131,8 +131,8 @@ export interface Dialect {
 
   /**
    * Loads every row into an existing table in one transaction, the fastest way this database offers
-   * (PostgreSQL COPY FROM STDIN with synchronous_commit off for that transaction; SQLite one cached
-   * prepared INSERT run per row); returns the number of rows written. Values as for bind parameters.
+   * (PostgreSQL COPY FROM STDIN with synchronous_commit off for that transaction; SQLite cached
+   * multi-row prepared INSERTs); returns the number of rows written. Values as for bind parameters.
    * For loading data (seed), not for the operator's own writes.
    */
   bulkInsert(rows: BulkRows): Promise<number>;
