@@ -7,7 +7,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
 import { freshPostgres, type FreshDatabase } from '../helpers/databases.js';
-import { describeResult, runCliJson, runCliProcess, startCli, waitFor } from './cli-process.js';
+import {
+  describeResult,
+  runCliJson,
+  runCliProcess,
+  startCli,
+  waitFor,
+  type CliProcess,
+} from './cli-process.js';
 import { buildRows, listIndexes, migrationRows, pgClient, writeCatalogueFile } from './fixtures.js';
 import type { Plan, StatusReport } from '../../src/engine/engine.js';
 
@@ -57,6 +64,11 @@ const ACCOUNT_CREATED: IndexSpec = {
 const PAYLOAD: IndexSpec = { name: 'idx_events_payload', table: 'events', columns: ['payload'] };
 const ACCOUNT_NAME: IndexSpec = { name: 'idx_accounts_name', table: 'accounts', columns: ['name'] };
 
+/** `up` of a catalogue file on db, in a child process, with more flags. */
+function startUp(db: FreshDatabase, catalogue: string, ...flags: readonly string[]): CliProcess {
+  return startCli(['up', '--database', db.url, '--catalogue-file', catalogue, ...flags]);
+}
+
 /** An open transaction that has written to `events`: CREATE INDEX CONCURRENTLY must wait for it. */
 async function openWriterTransaction(db: FreshDatabase): Promise<pg.Client> {
   const blocker = await pgClient(db.url);
@@ -101,7 +113,7 @@ void test('SIGKILL in the middle of a concurrent build leaves an INVALID index; 
   await blocker.query('SELECT 1');
   const watcher = await pgClient(db.url);
 
-  const first = startCli(['up', '--database', db.url, '--catalogue-file', catalogue, '--lock-timeout', '2m']);
+  const first = startUp(db, catalogue, '--lock-timeout', '2m');
   // The build has created its (invalid) catalog entry and waits for the old snapshot: mid-build.
   const pid = await waitFor('the build to be in progress with an INVALID index', async () => {
     const r = await watcher.query<{ pid: number }>(
@@ -163,11 +175,8 @@ void test('a conflicting lock released in time: the build times out, retries and
   const catalogue = catalogueFile([ACCOUNT_CREATED]);
   const blocker = await openWriterTransaction(db);
 
-  const run = startCli([
-    'up',
-    '--database',
-    db.url,
-    '--catalogue-file',
+  const run = startUp(
+    db,
     catalogue,
     '--lock-timeout',
     '300ms',
@@ -175,7 +184,7 @@ void test('a conflicting lock released in time: the build times out, retries and
     '20',
     '--retry-backoff',
     '200ms',
-  ]);
+  );
   await waitFor('a lock-timeout retry', () =>
     /retry\s+idx_events_account_created.*lock_timeout/.test(run.stdout()),
   );
@@ -206,19 +215,7 @@ void test('a conflicting lock held past every retry: the phase fails, is rolled 
   const catalogue = catalogueFile([ACCOUNT_NAME, ACCOUNT_CREATED]);
   const blocker = await openWriterTransaction(db);
 
-  const run = startCli([
-    'up',
-    '--database',
-    db.url,
-    '--catalogue-file',
-    catalogue,
-    '--lock-timeout',
-    '200ms',
-    '--retries',
-    '2',
-    '--retry-backoff',
-    '1s',
-  ]);
+  const run = startUp(db, catalogue, '--lock-timeout', '200ms', '--retries', '2', '--retry-backoff', '1s');
   await waitFor('the build to give up', () =>
     /failed\s+idx_events_account_created\s+lock_timeout/.test(run.stdout()),
   );
@@ -263,7 +260,7 @@ void test('a writer inserting throughout a concurrent build keeps succeeding; th
     }
   })();
 
-  const run = startCli(['up', '--database', db.url, '--catalogue-file', catalogue, '--lock-timeout', '10s']);
+  const run = startUp(db, catalogue, '--lock-timeout', '10s');
   await waitFor(
     'the first build to start',
     () => /start\s+idx_events_account_created/.test(run.stdout()),
