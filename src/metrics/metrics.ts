@@ -47,6 +47,12 @@ export const RECONCILE_ERROR_REASONS = ['permanent', 'transient', 'bug'] as cons
 export const INDEX_STATES = ['valid', 'invalid', 'missing'] as const;
 export type IndexState = (typeof INDEX_STATES)[number];
 
+/** Label sets many series share: per phase, per index build, per index and per table of the schema. */
+const PHASE_LABELS = ['migration', 'phase'] as const;
+const BUILD_LABELS = ['migration', 'phase', 'index'] as const;
+const INDEX_LABELS = ['migration', 'table', 'index'] as const;
+const TABLE_LABELS = ['migration', 'table'] as const;
+
 type G<L extends string> = Gauge<L>;
 type C<L extends string> = Counter<L>;
 type H<L extends string> = Histogram<L>;
@@ -137,22 +143,16 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
     currentPhase: gauge(
       'current_phase',
       '1 for the phase that is running now, 0 for the other phases the run has touched.',
-      ['migration', 'phase'],
+      PHASE_LABELS,
     ),
     migrationState: gauge(
       'migration_state',
       '1 for the state the migration is in (Pending, Running, Succeeded, Failed, RollingBack, RolledBack, Suspended).',
       ['migration', 'state'],
     ),
-    retries: counter('retries_total', 'Index build attempts retried after a transient error.', [
-      'migration',
-      'phase',
-    ]),
-    lockTimeouts: counter('lock_timeouts_total', 'Index builds that hit the lock timeout.', [
-      'migration',
-      'phase',
-    ]),
-    rollbacks: counter('rollbacks_total', 'Phases rolled back.', ['migration', 'phase']),
+    retries: counter('retries_total', 'Index build attempts retried after a transient error.', PHASE_LABELS),
+    lockTimeouts: counter('lock_timeouts_total', 'Index builds that hit the lock timeout.', PHASE_LABELS),
+    rollbacks: counter('rollbacks_total', 'Phases rolled back.', PHASE_LABELS),
     failures: counter('failures_total', 'Index builds that failed, by bounded reason class.', [
       'migration',
       'phase',
@@ -166,12 +166,12 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
     buildLockersWaiting: gauge(
       'build_lockers_waiting',
       'Sessions a running index build is waiting for (lockers_total - lockers_done).',
-      ['migration', 'phase', 'index'],
+      BUILD_LABELS,
     ),
     buildProgressChanged: gauge(
       'build_progress_changed_timestamp_seconds',
       'Unix time the progress of a running index build last moved (phase or counters).',
-      ['migration', 'phase', 'index'],
+      BUILD_LABELS,
     ),
     healthIndexes: gauge(
       'health_indexes',
@@ -179,21 +179,17 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
       ['migration', 'state'],
     ),
     healthFindings: gauge('health_findings', 'Health findings by kind.', ['migration', 'kind']),
-    indexSize: gauge('index_size_bytes', 'On-disk size of an index.', ['migration', 'table', 'index']),
-    indexScans: gauge('index_scans', 'Index scans since the statistics reset.', [
-      'migration',
-      'table',
-      'index',
-    ]),
+    indexSize: gauge('index_size_bytes', 'On-disk size of an index.', INDEX_LABELS),
+    indexScans: gauge('index_scans', 'Index scans since the statistics reset.', INDEX_LABELS),
     indexUnused: gauge(
       'index_unused',
       '1 for an index with no scans since the statistics reset (not unique, not primary).',
-      ['migration', 'table', 'index'],
+      INDEX_LABELS,
     ),
     indexInvalid: gauge(
       'index_invalid',
       '1 for an INVALID index (a failed or interrupted concurrent build): it costs writes and serves no query.',
-      ['migration', 'table', 'index'],
+      INDEX_LABELS,
     ),
     indexDuplicate: gauge(
       'index_duplicate',
@@ -205,14 +201,16 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
       '1 for a foreign key whose columns lead no valid index.',
       ['migration', 'table', 'constraint'],
     ),
-    tableSeqScans: gauge('table_seq_scans', 'Sequential scans of a table since the statistics reset.', [
-      'migration',
-      'table',
-    ]),
-    tableIndexScans: gauge('table_index_scans', 'Index scans of a table since the statistics reset.', [
-      'migration',
-      'table',
-    ]),
+    tableSeqScans: gauge(
+      'table_seq_scans',
+      'Sequential scans of a table since the statistics reset.',
+      TABLE_LABELS,
+    ),
+    tableIndexScans: gauge(
+      'table_index_scans',
+      'Index scans of a table since the statistics reset.',
+      TABLE_LABELS,
+    ),
     statsReset: gauge(
       'health_stats_reset_timestamp_seconds',
       'Unix time the database statistics were last reset (server start when never reset).',
