@@ -62,5 +62,5 @@ while (!stopping) {
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 }
 await db.close();
-process.send?.({ samples });
-process.disconnect?.();
+// send is asynchronous: disconnect only once the samples are handed over, or a large message is lost
+process.send?.({ samples }, () => process.disconnect?.());
