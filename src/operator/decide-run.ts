@@ -215,7 +215,8 @@ function startPhase(o: RunObservation, phase: PhaseName): RunDecision {
   // An apply Job of this phase and generation succeeded, yet the phase is not applied: it was rolled back
   // outside the operator (e.g. `down` by hand). Apply it again under a new Job name (the old one exists).
   const earlier = o.jobs.filter(
-    (j) => j.kind === 'apply' && j.phase === phase && j.generation === o.generation && j.state === 'succeeded',
+    (j) =>
+      j.kind === 'apply' && j.phase === phase && j.generation === o.generation && j.state === 'succeeded',
   );
   const attempt = earlier.length === 0 ? 0 : Math.max(...earlier.map((j) => j.attempt)) + 1;
   const job: JobRequest = { kind: 'apply', phase, phases: [phase], ...(attempt === 0 ? {} : { attempt }) };

@@ -86,6 +86,7 @@ export function parseOperatorConfig(
         { min: 0, max: 31_536_000 },
         p,
       ),
+      ...pullPolicy(str(values['job-image-pull-policy']), p),
       ...(str(values['job-service-account']) === undefined
         ? {}
         : { serviceAccountName: str(values['job-service-account']) }),
@@ -94,4 +95,14 @@ export function parseOperatorConfig(
   };
   p.done();
   return config;
+}
+
+const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+
+/** `--job-image-pull-policy`: unset leaves Kubernetes' default for the image's tag. */
+function pullPolicy(value: string | undefined, p: Problems): Pick<JobSettings, 'imagePullPolicy'> {
+  if (value === undefined || value === '') return {};
+  if (PULL_POLICIES.some((policy) => policy === value)) return { imagePullPolicy: value };
+  p.add(`--job-image-pull-policy '${value}' is not one of ${PULL_POLICIES.join(', ')}`);
+  return {};
 }

@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 export const PACKAGE_NAME = 'index-operator';
 
 /** The `version` of the nearest package.json named index-operator above `fromDir`, or undefined. */
-export function packageVersion(fromDir: string = dirname(fileURLToPath(import.meta.url))): string | undefined {
+export function packageVersion(
+  fromDir: string = dirname(fileURLToPath(import.meta.url)),
+): string | undefined {
   for (let dir = fromDir; ; dir = dirname(dir)) {
     const version = versionIn(join(dir, 'package.json'));
     if (version !== undefined) return version;

@@ -30,8 +30,10 @@ const specOf = (o: KubeObject): Spec => o['spec'] as Spec;
 const EVERYTHING_ON = {
   replicaCount: 2,
   jobImage: 'registry.example/index-operator-jobs:1.2.3',
+  resyncPeriod: '5m',
   jobs: {
     serviceAccountName: 'index-jobs',
+    imagePullPolicy: 'Always',
     runAsUser: 20002,
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '2', memory: '1Gi' } },
   },
@@ -50,6 +52,8 @@ const EVERYTHING_ON = {
     statementTimeout: '30m',
     onFailure: 'Halt',
     suspend: true,
+    activeDeadlineSeconds: 7200,
+    ttlSecondsAfterFinished: 600,
   },
 };
 
@@ -108,6 +112,8 @@ void test('phases toggled in values render as a list in catalogue order, not map
   assert.equal(spec['statementTimeout'], '30m');
   assert.equal(spec['onFailure'], 'Halt');
   assert.equal(spec['suspend'], true);
+  assert.equal(spec['activeDeadlineSeconds'], 7200);
+  assert.equal(spec['ttlSecondsAfterFinished'], 600);
   const one = render({
     migration: { phases: Object.fromEntries(PHASE_NAMES.map((p) => [p, p === 'sessions'])) },
   });
@@ -164,6 +170,8 @@ void test('the operator Deployment: replicas, leader election, probes, non-root 
     '--job-memory-request=256Mi',
     '--job-cpu-limit=2',
     '--job-memory-limit=1Gi',
+    '--job-image-pull-policy=Always',
+    '--resync-period=5m',
   ]) {
     assert.ok(args.includes(flag), `${flag} in ${args.join(' ')}`);
   }
@@ -183,6 +191,10 @@ void test('the operator Deployment: replicas, leader election, probes, non-root 
   ] as Spec[];
   const jobImage = (defaultArgs[0]?.['args'] as string[]).find((a) => a.startsWith('--job-image='));
   assert.equal(jobImage, `--job-image=index-operator:${chartAppVersion()}`, 'Jobs run the operator image');
+  const pullPolicy = (defaultArgs[0]?.['args'] as string[]).find((a) =>
+    a.startsWith('--job-image-pull-policy'),
+  );
+  assert.equal(pullPolicy, undefined, "Jobs get Kubernetes' default pull policy unless set");
 });
 
 void test('metrics Service, ServiceMonitor, PrometheusRule and Grafana dashboard ConfigMap', () => {
@@ -234,6 +246,11 @@ void test('bad values are rejected by the schema with a message naming the value
     [{ migration: { database: { dialect: 'mysql' } } }, /\/migration\/database\/dialect/],
     [{ replicaCount: 0 }, /\/replicaCount.*minimum/],
     [{ leaderElection: { leaseDuration: 'forever' } }, /\/leaderElection\/leaseDuration/],
+    [{ migration: { activeDeadlineSeconds: 0 } }, /\/migration\/activeDeadlineSeconds.*minimum/],
+    [{ migration: { ttlSecondsAfterFinished: -1 } }, /\/migration\/ttlSecondsAfterFinished.*minimum/],
+    [{ migration: { activeDeadlineSeconds: '1h' } }, /\/migration\/activeDeadlineSeconds/],
+    [{ jobs: { imagePullPolicy: 'Sometimes' } }, /\/jobs\/imagePullPolicy/],
+    [{ resyncPeriod: 'hourly' }, /\/resyncPeriod/],
   ];
   for (const [values, message] of cases) {
     const result = helmTemplate(values);

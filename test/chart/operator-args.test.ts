@@ -81,6 +81,12 @@ void test("the operator's config parser reads the chart's flags and environment 
   );
   assert.equal(config.jobs.image, 'registry.example/jobs:2');
   assert.equal(config.jobs.runAsUser, 10001);
+  assert.equal(config.jobs.imagePullPolicy, undefined, 'no pull policy flag by default');
+  assert.equal(config.resyncMs, 10 * 60_000);
+  const pulling = operatorContainer({ jobs: { imagePullPolicy: 'Never' }, resyncPeriod: '90s' });
+  const set = parseOperatorConfig(operatorFlags(pulling), podEnv(pulling), 'node-1', 'info');
+  assert.equal(set.jobs.imagePullPolicy, 'Never');
+  assert.equal(set.resyncMs, 90_000);
   const ports = Object.fromEntries(container.ports.map((p) => [p.name, p.containerPort]));
   assert.equal(config.healthPort, ports['health']);
   assert.equal(config.metricsPort, ports['metrics']);
@@ -96,5 +102,13 @@ void test('lease timings the operator would refuse are refused at startup with a
   assert.throws(
     () => parseOperatorConfig(operatorFlags(container), podEnv(container), 'node-1', 'info'),
     /retry-period < --renew-deadline/,
+  );
+});
+
+void test('a Job pull policy Kubernetes does not know is refused at startup with a message', () => {
+  assert.throws(
+    () =>
+      parseOperatorConfig({ 'job-image': 'x:1', 'job-image-pull-policy': 'Sometimes' }, {}, 'node-1', 'info'),
+    /--job-image-pull-policy 'Sometimes' is not one of Always, IfNotPresent, Never/,
   );
 });

@@ -288,7 +288,10 @@ void describe('decideRun', () => {
 
   void it('a phase rolled back outside the operator after its Job succeeded is applied again under a new name', () => {
     const first = decideRun(
-      obs({ applied: applied('core'), jobs: [job({ kind: 'apply', state: 'succeeded', name: 'm-core-g2' })] }),
+      obs({
+        applied: applied('core'),
+        jobs: [job({ kind: 'apply', state: 'succeeded', name: 'm-core-g2' })],
+      }),
     );
     assert.equal(describeAction(first), 'apply teams', 'core still applied: nothing to redo');
     const again = decideRun(obs({ jobs: [job({ kind: 'apply', state: 'succeeded', name: 'm-core-g2' })] }));

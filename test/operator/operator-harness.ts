@@ -163,5 +163,9 @@ export function assertOnlyListedApiCalls(server: FakeApiServer): void {
 /** The reverse: every entry of OPERATOR_API_CALLS was used (RBAC grants nothing the operator never does). */
 export function assertEveryListedApiCallUsed(made: ReadonlySet<string>): void {
   const unused = [...listedApiCalls()].filter((call) => !made.has(call));
-  assert.deepEqual(unused, [], `OPERATOR_API_CALLS lists calls the operator never made: ${unused.join(', ')}`);
+  assert.deepEqual(
+    unused,
+    [],
+    `OPERATOR_API_CALLS lists calls the operator never made: ${unused.join(', ')}`,
+  );
 }

@@ -32,6 +32,10 @@ const OPTIONS: CommandOptions = {
     '<image>',
     "image of the phase Jobs, normally the operator's own (default: $OPERATOR_IMAGE)",
   ),
+  'job-image-pull-policy': s(
+    '<policy>',
+    "imagePullPolicy of the Jobs: Always, IfNotPresent or Never (default: Kubernetes' default for the tag)",
+  ),
   'job-service-account': s('<name>', "service account of the Jobs' pods (default: the namespace's default)"),
   'job-run-as-user': s('<uid>', 'numeric non-root user of the Jobs (default 10001)'),
   'job-ttl-seconds': s('<n>', 'ttlSecondsAfterFinished when the resource does not set it (default 86400)'),
