@@ -184,10 +184,10 @@ function failureMessage(o: RunObservation, job: OwnedJob): string {
   return fromDb ?? job.message ?? `job ${job.name} failed`;
 }
 
-/** Failed/RolledBack at this generation, but the Jobs that said so are gone (TTL): stay put. */
 const RUN_FAILURES: readonly string[] = ['PhaseFailed', 'RollbackFailed', 'VerifyFailed'];
 
-function isTerminalFailure(o: RunObservation): boolean {
+/** Failed/RolledBack by a run at this generation (the Jobs that said so may be gone by TTL): stay put. */
+export function isTerminalFailure(o: Pick<RunObservation, 'previous' | 'generation'>): boolean {
   const p = o.previous;
   const failed = p.phase === 'Failed' || p.phase === 'RolledBack';
   return (

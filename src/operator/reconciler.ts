@@ -10,7 +10,13 @@ import type { KubeClient, KubeJob } from '../kube/kube-client.js';
 import type { BookkeepingReader } from './bookkeeping-reader.js';
 import { buildStatus, findCondition, sameStatus, type StatusInput } from './conditions.js';
 import { databaseUrlFromSecret } from './database-target.js';
-import { decideRun, type AppliedPhase, type RunDecision } from './decide-run.js';
+import {
+  decideRun,
+  isTerminalFailure,
+  type AppliedPhase,
+  type RunDecision,
+  type RunObservation,
+} from './decide-run.js';
 import { orderedPhases } from './run-status.js';
 import type { EventRecorder } from './event-recorder.js';
 import { buildJob, type JobSettings } from './job-builder.js';
@@ -132,8 +138,16 @@ export class Reconciler {
     signal: AbortSignal,
   ): Promise<ReconcileResult> {
     await this.deps.events.record(m, 'Warning', reason, message);
+    const previous = previousStatus(m);
+    const generation = m.metadata.generation ?? 0;
+    // A run that failed at this generation stays the record (the event says what is wrong now):
+    // overwriting its Degraded reason would forget the failure and start the phase again once it clears.
+    if (isTerminalFailure({ previous, generation })) return BACKOFF;
     const phase = m.status?.phase ?? 'Pending';
-    const keep = phase === 'Succeeded' || phase === 'Failed' || phase === 'RolledBack' ? 'Pending' : phase;
+    const current = m.status?.observedGeneration === generation;
+    // Succeeded stays Succeeded for an unchanged spec (Degraded says it cannot be checked right now).
+    const keep =
+      (phase === 'Succeeded' && !current) || phase === 'Failed' || phase === 'RolledBack' ? 'Pending' : phase;
     await this.writeStatus(m, { phase: keep, reason, message, degraded: true }, signal);
     return BACKOFF;
   }
@@ -164,23 +178,13 @@ export class Reconciler {
     jobs: readonly OwnedJob[],
     applied: ReadonlyMap<string, AppliedPhase> | undefined,
   ): Parameters<typeof decideRun>[0] {
-    const degraded = findCondition(m.status?.conditions, 'Degraded');
     return {
       generation: m.metadata.generation ?? 0,
       spec: m.spec,
       cataloguePhases: catalogue.phases.map((p) => ({ name: p.name, indexes: p.indexes.length })),
       jobs,
       applied,
-      previous: {
-        ...(m.status?.phase === undefined ? {} : { phase: m.status.phase }),
-        ...(m.status?.observedGeneration === undefined
-          ? {}
-          : { observedGeneration: m.status.observedGeneration }),
-        ...(m.status?.phases === undefined ? {} : { phases: m.status.phases }),
-        ...(degraded?.status === 'True'
-          ? { degradedReason: degraded.reason, degradedMessage: degraded.message }
-          : {}),
-      },
+      previous: previousStatus(m),
     };
   }
 
@@ -279,6 +283,21 @@ export class Reconciler {
     );
     return true;
   }
+}
+
+/** The status as last written, as the run decision remembers it. */
+function previousStatus(m: IndexMigration): RunObservation['previous'] {
+  const degraded = findCondition(m.status?.conditions, 'Degraded');
+  return {
+    ...(m.status?.phase === undefined ? {} : { phase: m.status.phase }),
+    ...(m.status?.observedGeneration === undefined
+      ? {}
+      : { observedGeneration: m.status.observedGeneration }),
+    ...(m.status?.phases === undefined ? {} : { phases: m.status.phases }),
+    ...(degraded?.status === 'True'
+      ? { degradedReason: degraded.reason, degradedMessage: degraded.message }
+      : {}),
+  };
 }
 
 function startedEvent(

@@ -135,6 +135,39 @@ void describe('operator controller', () => {
     assert.deepEqual(jobNames(), []);
   });
 
+  void it('keeps a rolled-back run the record through a database outage: nothing starts again once it clears', async () => {
+    server = await FakeApiServer.start();
+    server.create('secrets', urlSecret('pg', db.url));
+    operator('op-1');
+    server.create('indexmigrations', migration('mcp', { database: pgDatabase('pg'), phases: ['core'] }));
+    await eventually(() => assert.deepEqual(jobNames(), ['mcp-core-g1']));
+    finishJob(server, 'mcp-core-g1', false, 'lock timeout');
+    await eventually(() => assert.deepEqual(jobNames(), ['mcp-core-g1', 'mcp-rollback-g1']));
+    finishJob(server, 'mcp-rollback-g1', true);
+    await eventually(() => assert.equal(getMigration(server, 'mcp')?.status?.phase, 'RolledBack'));
+    // The database goes away, then the Jobs' TTL removes them (which wakes the operator up).
+    const bad = `postgres://${PG_USER}@${PG_HOST}:${PG_PORT}/no_such_database_iop`;
+    server.patch('secrets', NS, 'pg', { data: { DATABASE_URL: Buffer.from(bad).toString('base64') } });
+    for (const name of jobNames()) server.delete('jobs', NS, name);
+    await eventually(() => {
+      const events = server.list('events', NS).map((e) => (e as unknown as { reason: string }).reason);
+      assert.ok(events.includes('DatabaseUnreachable'), events.join(','));
+    });
+    const during = getMigration(server, 'mcp');
+    assert.equal(during?.status?.phase, 'RolledBack');
+    assert.equal(condition(during, 'Degraded')?.reason, 'PhaseFailed', 'the failure is not forgotten');
+    server.patch('secrets', NS, 'pg', { data: { DATABASE_URL: Buffer.from(db.url).toString('base64') } });
+    // Two more reconciles after the fix (the annotation queues the second behind the first): the first
+    // one, which saw the database again, has finished whatever it decided.
+    const reads = server.countRequests('get', 'secrets');
+    server.patch('indexmigrations', NS, 'mcp', { metadata: { annotations: { nudge: '1' } } });
+    await eventually(() => server.countRequests('get', 'secrets') >= reads + 2, 8000);
+    const after = getMigration(server, 'mcp');
+    assert.equal(after?.status?.phase, 'RolledBack');
+    assert.equal(after?.metadata.generation, 1);
+    assert.deepEqual(jobNames(), [], 'the failed phase is not run again without a spec change');
+  });
+
   void it('watches only the namespaces it is told to (WATCH_NAMESPACE=apps,team-b)', async () => {
     server = await FakeApiServer.start();
     for (const ns of ['team-b', 'elsewhere']) {
