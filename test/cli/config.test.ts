@@ -80,6 +80,8 @@ void test('up config: typed values; every problem reported at once, naming the k
       'retry-backoff': '250ms',
       'on-failure': 'halt',
       'lock-wait': '1m',
+      'pause-between-builds': '10s',
+      'max-parallel-maintenance-workers': '0',
     },
     PHASES,
     DEFAULTS,
@@ -93,6 +95,8 @@ void test('up config: typed values; every problem reported at once, naming the k
     concurrency: 2,
     retries: { limit: 4, backoffMs: 250 },
     onFailure: 'halt',
+    pauseBetweenBuildsMs: 10_000,
+    maxParallelMaintenanceWorkers: 0,
   });
   assert.throws(
     () =>
