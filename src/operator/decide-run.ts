@@ -75,6 +75,15 @@ export interface RunDecision {
 
 const NONE: RunAction = { type: 'none' };
 
+/** How a user runs a failed migration again: failures are terminal per generation. */
+export const RETRY = 'to run again, fix the cause and change the spec (a new generation is a new attempt)';
+
+/** A Job of an older generation still runs: say the new spec waits for it. */
+function newerSpec(o: RunObservation, job: OwnedJob): string {
+  if (job.generation === o.generation) return '';
+  return `; the spec changed (generation ${o.generation}) and is planned once this job ends`;
+}
+
 export function decideRun(o: RunObservation): RunDecision {
   const active = o.jobs.find((j) => j.state === 'active' && !j.deleting);
   if (active) return waitFor(o, active);
@@ -97,7 +106,7 @@ function waitFor(o: RunObservation, job: OwnedJob): RunDecision {
         NONE,
         'Running',
         'PhaseRunning',
-        `phase ${job.phase ?? '?'} running (job ${job.name})`,
+        `phase ${job.phase ?? '?'} running (job ${job.name})${newerSpec(o, job)}`,
         false,
         true,
       );
@@ -107,7 +116,7 @@ function waitFor(o: RunObservation, job: OwnedJob): RunDecision {
         NONE,
         'Running',
         'Verifying',
-        `running the hot-query suite (job ${job.name})`,
+        `running the hot-query suite (job ${job.name})${newerSpec(o, job)}`,
         false,
         true,
       );
@@ -127,7 +136,10 @@ function waitFor(o: RunObservation, job: OwnedJob): RunDecision {
 
 function afterFailure(o: RunObservation, failed: OwnedJob): RunDecision {
   const why = failureMessage(o, failed);
-  if (failed.kind === 'verify') return decision(o, NONE, 'Failed', 'VerifyFailed', why, true);
+  if (failed.kind === 'verify') {
+    const message = `hot-query suite failed (job ${failed.name}): ${why}; its log names the queries that use no index; ${RETRY}`;
+    return decision(o, NONE, 'Failed', 'VerifyFailed', message, true);
+  }
   const rollback = o.jobs.find((j) => j.kind === 'rollback' && j.generation === o.generation);
   if (rollback?.state === 'failed') {
     const detail = rollback.message ?? 'see the job log';
@@ -136,7 +148,7 @@ function afterFailure(o: RunObservation, failed: OwnedJob): RunDecision {
       NONE,
       'Failed',
       'RollbackFailed',
-      `rollback job ${rollback.name} failed (${detail}) after: ${why}; indexes may be left behind`,
+      `rollback job ${rollback.name} failed (${detail}) after: ${why}; indexes may be left behind (\`index-operator status --indexes\` lists them); ${RETRY}`,
       true,
     );
   }
@@ -147,7 +159,7 @@ function afterFailure(o: RunObservation, failed: OwnedJob): RunDecision {
       NONE,
       'Failed',
       'PhaseFailed',
-      `phase ${phase} failed (onFailure Halt, nothing rolled back): ${why}`,
+      `phase ${phase} failed (onFailure Halt, nothing rolled back): ${why}; ${RETRY}`,
       true,
     );
   }
@@ -157,7 +169,7 @@ function afterFailure(o: RunObservation, failed: OwnedJob): RunDecision {
       NONE,
       'RolledBack',
       'PhaseFailed',
-      `phase ${phase} failed and was rolled back: ${why}`,
+      `phase ${phase} failed and was rolled back: ${why}; ${RETRY}`,
       true,
     );
   }

@@ -306,6 +306,31 @@ void describe('decideRun', () => {
     assert.equal(newer.action.type === 'createJob' ? newer.action.job.attempt : -1, undefined);
   });
 
+  void it('terminal failures say how to run again; a Job of an older generation says the new spec waits', () => {
+    const rolledBack = decideRun(
+      obs({
+        jobs: [job({ kind: 'apply', state: 'failed' }), job({ kind: 'rollback', state: 'succeeded' })],
+      }),
+    );
+    assert.match(
+      rolledBack.status.message,
+      /rolled back: .*; to run again, fix the cause and change the spec/,
+    );
+    const verify = decideRun(
+      obs({
+        applied: applied('core', 'teams'),
+        spec: { phases: ['core', 'teams'], onFailure: 'Halt', suspend: false, verify: true },
+        jobs: [job({ kind: 'verify', state: 'failed', name: 'm-verify-g2', phases: [] })],
+      }),
+    );
+    assert.equal(verify.status.reason, 'VerifyFailed');
+    assert.match(verify.status.message, /^hot-query suite failed \(job m-verify-g2\): .*to run again/);
+    const older = decideRun(obs({ jobs: [job({ kind: 'apply', state: 'active', generation: 1 })] }));
+    assert.match(older.status.message, /spec changed \(generation 2\) and is planned once this job ends/);
+    const current = decideRun(obs({ jobs: [job({ kind: 'apply', state: 'active' })] }));
+    assert.doesNotMatch(current.status.message, /spec changed/);
+  });
+
   void it('a failed phase carries the message from the bookkeeping', () => {
     const db = new Map<string, AppliedPhase>([
       [
