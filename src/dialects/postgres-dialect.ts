@@ -27,6 +27,7 @@ import { summarizePostgresPlan } from './postgres-explain.js';
 import { introspectPostgres } from './postgres-introspection.js';
 import { quoteIdentifier, renderCreateIndex, renderDropIndex } from './render-sql.js';
 import { postgresConnectError, withDeadline } from './postgres-connect.js';
+import { holdAdvisoryLock } from './postgres-runner-lock.js';
 import {
   APPLICATION_NAME,
   BASELINE_SERVER,
@@ -52,9 +53,6 @@ export interface PostgresDialectOptions {
 }
 
 const LOCK_POLL_MS = 200;
-/** How often the runner lock's session is checked while held, and how long a check may take. */
-const LOCK_CHECK_MS = 5_000;
-const LOCK_CHECK_DEADLINE_MS = 15_000;
 
 export class PostgresDialect implements Dialect {
   readonly name = 'postgresql';
@@ -234,7 +232,7 @@ export class PostgresDialect implements Dialect {
           'SELECT pg_try_advisory_lock($1::bigint) AS ok',
           [LOCK_KEY],
         );
-        if (rows[0]?.ok === true) return this.heldAdvisoryLock(client);
+        if (rows[0]?.ok === true) return holdAdvisoryLock(client, this.target, this.options.log);
         const left = deadline - Date.now();
         if (left <= 0)
           throw new TransientError(await this.lockHeldMessage(client, waitMs), { reason: 'runner_lock' });
@@ -296,55 +294,6 @@ export class PostgresDialect implements Dialect {
     const code =
       classified.code === undefined ? classified.reason : `${classified.code} ${classified.reason}`;
     return wrapDbError(`${what} failed (${code}): ${describePgError(e)}`, classified, e);
-  }
-
-  /**
-   * The lock lives as long as its session: the session ending (terminated backend, lost network) or
-   * failing a periodic `SELECT 1` aborts `lost`, and the session is ended so the lock is surely gone.
-   */
-  private heldAdvisoryLock(client: pg.Client): HeldLock {
-    let released = false;
-    const lost = new AbortController();
-    const loseLock = (why: string, err?: unknown): void => {
-      if (released || lost.signal.aborted) return;
-      this.options.log?.error({ err, target: this.target }, `runner lock lost: ${why}`);
-      const message =
-        `the runner lock on ${this.target} was lost: ${why}; another runner may hold it now, so no ` +
-        'new build starts. Run again: the next run settles what this one left';
-      lost.abort(new TransientError(message, { cause: err, reason: 'runner_lock_lost' }));
-      client.end().catch(() => undefined);
-    };
-    client.on('end', () => loseLock('its PostgreSQL session ended'));
-    let timer: NodeJS.Timeout | undefined;
-    const check = (): void => {
-      withDeadline(client.query('SELECT 1'), LOCK_CHECK_DEADLINE_MS).then(
-        () => {
-          if (!released && !lost.signal.aborted) timer = setTimeout(check, LOCK_CHECK_MS).unref();
-        },
-        (err: unknown) => loseLock('its PostgreSQL session does not answer', err),
-      );
-    };
-    timer = setTimeout(check, LOCK_CHECK_MS).unref();
-    return {
-      lost: lost.signal,
-      release: async () => {
-        if (released) return;
-        released = true;
-        clearTimeout(timer);
-        if (lost.signal.aborted) return;
-        try {
-          await client.query('SELECT pg_advisory_unlock($1::bigint)', [LOCK_KEY]);
-        } catch (err) {
-          // Harmless: ending the session below releases the lock (a lost session already did).
-          this.options.log?.warn(
-            { err, target: this.target },
-            'runner lock unlock failed; ending its session',
-          );
-        } finally {
-          await client.end().catch(() => undefined);
-        }
-      },
-    };
   }
 
   private async lockHeldMessage(client: pg.Client, waitMs: number): Promise<string> {
