@@ -9,6 +9,7 @@
 // No `exports` map in the package: its generated model serializer is importable by path.
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Job } from 'kubernetes-models/batch/v1/Job';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
@@ -28,6 +29,7 @@ interface Validatable {
 /** client-node model type names of the built-in kinds (for the unknown-field check). */
 const CLIENT_NODE_TYPES: Record<string, string> = {
   'apps/v1/Deployment': 'V1Deployment',
+  'batch/v1/Job': 'V1Job',
   'v1/ConfigMap': 'V1ConfigMap',
   'v1/Service': 'V1Service',
   'v1/ServiceAccount': 'V1ServiceAccount',
@@ -40,6 +42,7 @@ const CLIENT_NODE_TYPES: Record<string, string> = {
 
 const MODELS: Record<string, (data: never) => Validatable> = {
   'apps/v1/Deployment': (d) => new Deployment(d),
+  'batch/v1/Job': (d) => new Job(d),
   'v1/ConfigMap': (d) => new ConfigMap(d),
   'v1/Service': (d) => new Service(d),
   'v1/ServiceAccount': (d) => new ServiceAccount(d),

@@ -4,6 +4,8 @@ import { buildJob, jobName, DEFAULT_JOB_SETTINGS } from '../../src/operator/job-
 import { databaseUrlFromSecret, databaseEnv } from '../../src/operator/database-target.js';
 import { toOwnedJob } from '../../src/operator/owned-job.js';
 import type { IndexMigration, IndexMigrationSpec } from '../../src/operator/types.js';
+import { validateKubeObject } from '../chart/kube-schemas.js';
+import type { KubeObject } from '../chart/render-chart.js';
 
 const SPEC: IndexMigrationSpec = {
   database: {
@@ -101,6 +103,28 @@ void describe('buildJob', () => {
   void it('gives the read-only root a writable /tmp (the image sets HOME and TMPDIR to /tmp)', () => {
     assert.deepEqual(pod?.volumes, [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
     assert.deepEqual(container?.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }]);
+  });
+
+  void it('builds Jobs valid against the Kubernetes Job schema, with no field the API would drop', () => {
+    const sqlite: IndexMigrationSpec = {
+      ...SPEC,
+      database: { dialect: 'sqlite', sqlite: { claimName: 'mcp-data', path: '/data/mcp.db' } },
+    };
+    const settings = { ...DEFAULT_JOB_SETTINGS, imagePullPolicy: 'Always', serviceAccountName: 'jobs' };
+    for (const built of [
+      job,
+      buildJob(migration(sqlite), { kind: 'apply', phase: 'core', phases: ['core'], attempt: 1 }, settings),
+      buildJob(migration(), { kind: 'rollback', phase: 'teams', phases: ['teams', 'core'] }, settings),
+      buildJob(migration(), { kind: 'verify', phases: [] }, settings),
+    ]) {
+      assert.equal(validateKubeObject(built as unknown as KubeObject), undefined, built.metadata.name);
+    }
+    assert.match(
+      validateKubeObject({ ...job, spec: { ...job.spec, backoffLimit: 'none' } } as unknown as KubeObject) ??
+        '',
+      /backoffLimit/,
+      'the check can fail',
+    );
   });
 
   void it('takes credentials from the Secret by reference, never by value', () => {
