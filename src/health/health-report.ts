@@ -175,11 +175,16 @@ export function existingShapeKey(i: ExistingIndex): string | undefined {
   return i.predicate === '' ? base : `${base} WHERE ${i.predicate}`;
 }
 
-/** Catalogue indexes on existing tables with no index of that name or of the same shape. */
+/** The shapes an existing index serves: its own, and a plain index's too when it is unique (as the planner). */
+function servedShapes(i: ExistingIndex): (string | undefined)[] {
+  return i.unique ? [existingShapeKey(i), existingShapeKey({ ...i, unique: false })] : [existingShapeKey(i)];
+}
+
+/** Catalogue indexes on existing tables with no index of that name or serving the same shape. */
 function missing(snapshot: SchemaSnapshot, catalogue: Catalogue | undefined): IndexHealth[] {
   if (!catalogue) return [];
   const names = new Set(snapshot.indexes.map((i) => i.name));
-  const shapes = new Set(snapshot.indexes.filter((i) => i.valid).map(existingShapeKey));
+  const shapes = new Set(snapshot.indexes.filter((i) => i.valid).flatMap(servedShapes));
   return catalogue.phases
     .flatMap((p) => p.indexes)
     .filter((d) => snapshot.tables.has(d.table) && !names.has(d.name) && !shapes.has(indexShapeKey(d)))

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ExistingIndex, SchemaSnapshot } from '../../src/dialects/dialect.js';
 import { analyzeHealth, findDuplicates } from '../../src/health/health-report.js';
+import { definePhase } from '../../src/catalogue/define-phase.js';
 
 function ix(name: string, cols: string, over: Partial<ExistingIndex> = {}): ExistingIndex {
   return {
@@ -89,4 +90,22 @@ void test('a foreign key is covered by a valid full index whose leading columns 
     assert.equal(r.findings.unindexedForeignKeys.length === 0, covered, what);
     assert.deepEqual(r.tablesInspected, ['t'], 'bookkeeping tables are not inspected');
   }
+});
+
+void test('a catalogue index served by a unique index of the same key is not missing; a unique one is not served by a plain index', () => {
+  const phase = definePhase('p', 'p', [
+    { name: 'idx_t_x', table: 't', columns: ['x'], reason: 'plain lookup by x' },
+    { name: 'idx_t_y_unique', table: 't', columns: ['y'], unique: true, reason: 'unique y' },
+  ]);
+  const r = analyzeHealth({
+    dialect: 'sqlite',
+    target: '/tmp/t.db',
+    snapshot: snapshot([ix('uq_t_x', 'x', { unique: true }), ix('plain_t_y', 'y')], ['x']),
+    catalogue: { name: 'c', description: 'c', phases: [phase], hotQueries: [] },
+    now: new Date(0),
+  });
+  assert.deepEqual(
+    r.findings.missing.map((i) => i.name),
+    ['idx_t_y_unique'],
+  );
 });
