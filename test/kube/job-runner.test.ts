@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -93,6 +93,8 @@ before(async () => {
   batch = kc.makeApiClient(k8s.BatchV1Api);
   core = kc.makeApiClient(k8s.CoreV1Api);
   claimDir = mkdtempSync(join(tmpdir(), 'ioptest-claim-'));
+  // The application's database files on the claim (the CLI refuses a missing SQLite file outside seed).
+  for (const file of ['app.db', 'held.db']) writeFileSync(join(claimDir, file), '');
   runner = new JobRunner(server, {
     claims: { 'mcp-data': claimDir },
     baseEnv: { LOG_LEVEL: 'warn' },
@@ -151,7 +153,7 @@ void describe('job runner', () => {
     });
     const status = await finished('sqlite-core');
     assert.equal(status.succeeded, 1, runner.runsOf('sqlite-core')[0]?.stderr());
-    assert.ok(existsSync(join(claimDir, 'app.db')), 'database file created on the claim');
+    assert.ok(statSync(join(claimDir, 'app.db')).size > 0, 'the run wrote to the file on the claim');
   });
 
   void it('marks a Job whose command fails Failed, with the last line of its output', async () => {
@@ -199,6 +201,7 @@ void describe('job runner', () => {
     await eventually(() => assert.match(runner.waiting.get(`${NS}/waits`) ?? '', /secret "later" not found/));
     assert.equal(statusOf('waits')?.active, 1);
     const file = join(claimDir, 'later.db');
+    writeFileSync(file, '');
     await core.createNamespacedSecret({
       namespace: NS,
       body: { metadata: { name: 'later' }, stringData: { DATABASE_URL: `sqlite:${file}` } },
