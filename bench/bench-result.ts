@@ -42,7 +42,13 @@ export interface IndexBuild {
   readonly ms: number;
 }
 
-export type WriteScenario = 'no build' | 'engine' | 'direct concurrent' | 'blocking transaction';
+export type WriteScenario =
+  | 'no build'
+  | 'engine'
+  | 'engine, concurrency 2'
+  | 'engine, throttled'
+  | 'direct concurrent'
+  | 'blocking transaction';
 
 export interface WriteImpact {
   readonly scenario: WriteScenario;

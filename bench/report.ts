@@ -216,6 +216,16 @@ function aims(r: BenchResult): string[] {
       `- Writer max under 100 ms during the engine's builds: ${engine.latency.max < 100 ? 'met' : 'not met'}.`,
     );
   }
+  const throttled = by('engine, throttled');
+  if (throttled && direct) {
+    const less = throttled.latency.p99 < direct.latency.p99 && throttled.latency.max < direct.latency.max;
+    lines.push(
+      `- Throttled engine (pause between builds, no parallel maintenance workers) vs the same statements run ` +
+        `directly: p99 ${fmt(throttled.latency.p99)} vs ${fmt(direct.latency.p99)} ms, max ` +
+        `${fmt(throttled.latency.max)} vs ${fmt(direct.latency.max)} ms, build ${fmt(throttled.buildSeconds)} vs ` +
+        `${fmt(direct.buildSeconds)} s: writers suffer ${less ? 'less' : 'not less'} in this run.`,
+    );
+  }
   if (blocking) {
     lines.push(
       `- A blocking build (one transaction) stalls writers: longest stall ${fmt(blocking.longestStallMs)} ms over a ` +

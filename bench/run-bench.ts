@@ -15,6 +15,7 @@ import {
   rollbackPhases,
   type EngineDeps,
   type RunReport,
+  type UpOptions,
 } from '../src/engine/engine.js';
 import { seedDatabase } from '../src/seed/seed.js';
 import type { BenchResult, BuildCost, QueryComparison, WriteImpact, WriteScenario } from './bench-result.js';
@@ -236,6 +237,25 @@ function downsample(
   return out;
 }
 
+/**
+ * The engine under the writer: at concurrency 1 (the same one-at-a-time order as the direct run, so the
+ * two compare like for like), at concurrency 2, and throttled (a pause between builds and no parallel
+ * maintenance workers on PostgreSQL, trading build time for less contention with the application).
+ */
+const ENGINE_WRITE_RUNS: readonly { scenario: WriteScenario; what: string; options: UpOptions }[] = [
+  { scenario: 'engine', what: 'index-operator up, concurrency 1', options: { concurrency: 1 } },
+  {
+    scenario: 'engine, concurrency 2',
+    what: 'index-operator up, concurrency 2',
+    options: { concurrency: 2 },
+  },
+  {
+    scenario: 'engine, throttled',
+    what: 'index-operator up, concurrency 1, --pause-between-builds 100ms, --max-parallel-maintenance-workers 0',
+    options: { concurrency: 1, pauseBetweenBuildsMs: 100, maxParallelMaintenanceWorkers: 0 },
+  },
+];
+
 async function measureWriteImpact(
   o: BenchOptions,
   deps: EngineDeps,
@@ -253,15 +273,15 @@ async function measureWriteImpact(
       return 0;
     }),
   );
-  scenarios.push(
-    await withWriter(o, 'engine', `index-operator up, concurrency ${o.concurrency}`, async () => {
-      const r = await mustSucceed(
-        applyPhases(deps, o.catalogue, { concurrency: o.concurrency, ...phases(o) }),
-      );
-      return r.durationMs / 1000;
-    }),
-  );
-  await resetCatalogue(o, deps);
+  for (const run of ENGINE_WRITE_RUNS) {
+    scenarios.push(
+      await withWriter(o, run.scenario, run.what, async () => {
+        const r = await mustSucceed(applyPhases(deps, o.catalogue, { ...run.options, ...phases(o) }));
+        return r.durationMs / 1000;
+      }),
+    );
+    await resetCatalogue(o, deps);
+  }
   scenarios.push(
     await withWriter(
       o,

@@ -48,7 +48,14 @@ function assertHonest(r: BenchResult): void {
     assert.equal(q.before.rows, q.after.rows, `${q.name}: same rows before and after`);
   }
   const scenarios = r.writeImpact.scenarios.map((s) => s.scenario);
-  assert.deepEqual(scenarios, ['no build', 'engine', 'direct concurrent', 'blocking transaction']);
+  assert.deepEqual(scenarios, [
+    'no build',
+    'engine',
+    'engine, concurrency 2',
+    'engine, throttled',
+    'direct concurrent',
+    'blocking transaction',
+  ]);
   for (const s of r.writeImpact.scenarios) {
     assert.ok(s.writes > 0, `${s.scenario}: the writer wrote`);
     assert.equal(s.failedWrites, 0, `${s.scenario}: no write failed`);
