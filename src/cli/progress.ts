@@ -53,7 +53,9 @@ export function createProgress(out: ProgressTarget, now: () => number = Date.now
     runStarted(e) {
       total = e.indexesTotal;
       print(
-        `${e.indexesTotal} index${e.indexesTotal === 1 ? '' : 'es'} in ${e.phases.join(', ') || 'no phases'}`,
+        e.phases.length === 0
+          ? 'nothing to do for the phases asked for'
+          : `${e.indexesTotal} index${e.indexesTotal === 1 ? '' : 'es'} in ${e.phases.join(', ')}`,
       );
       if (tty && timer === undefined) {
         timer = setInterval(redraw, REDRAW_MS);

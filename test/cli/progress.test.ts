@@ -62,3 +62,11 @@ void test('a terminal: one status line redrawn in place with done/total, current
 void test('durations read naturally', () => {
   assert.deepEqual([850, 4200, 65_000, 3_725_000].map(formatDuration), ['850ms', '4.2s', '1m 05s', '1h 02m']);
 });
+
+void test('a run with no phase to apply says there is nothing to do', () => {
+  const chunks: string[] = [];
+  const p = createProgress({ write: (s: string) => chunks.push(s), isTTY: false }, () => 0);
+  p.observer.runStarted?.({ phases: [], indexesTotal: 0 });
+  p.stop();
+  assert.equal(chunks.join(''), 'nothing to do for the phases asked for\n');
+});
