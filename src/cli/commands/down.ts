@@ -23,6 +23,10 @@ export const downCommand: Command = {
   ].join('\n'),
   options: {
     ...RUN_FLAGS,
+    phases: {
+      ...RUN_FLAGS['phases'],
+      description: 'comma-separated phase names (default: every applied phase), rolled back newest first',
+    },
     to: {
       type: 'string',
       valueName: '<phase>',
