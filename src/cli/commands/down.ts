@@ -24,7 +24,8 @@ export const downCommand: Command = {
   options: {
     ...RUN_FLAGS,
     phases: {
-      ...RUN_FLAGS['phases'],
+      type: 'string',
+      valueName: '<a,b,…>',
       description: 'comma-separated phase names (default: every applied phase), rolled back newest first',
     },
     to: {
