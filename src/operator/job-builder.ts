@@ -110,6 +110,10 @@ function upFlags(spec: IndexMigrationSpec): string[] {
     ON_FAILURE_FLAG[spec.onFailure],
   ];
   if (spec.statementTimeout !== undefined) flags.push('--statement-timeout', spec.statementTimeout);
+  if (spec.pauseBetweenBuilds !== undefined) flags.push('--pause-between-builds', spec.pauseBetweenBuilds);
+  if (spec.maxParallelMaintenanceWorkers !== undefined) {
+    flags.push('--max-parallel-maintenance-workers', String(spec.maxParallelMaintenanceWorkers));
+  }
   return flags;
 }
 

@@ -136,6 +136,10 @@ export interface IndexMigrationSpec {
   readonly concurrency: number;
   readonly lockTimeout: string;
   readonly statementTimeout?: string;
+  /** Idle time between two index builds (`up --pause-between-builds`); absent = no pause. */
+  readonly pauseBetweenBuilds?: string;
+  /** PostgreSQL 11+ max_parallel_maintenance_workers for the builds, 0–64; absent = the server's setting. */
+  readonly maxParallelMaintenanceWorkers?: number;
   readonly retries: RetriesSpec;
   readonly onFailure: OnFailurePolicy;
   /** true: start no new Job (a running one finishes). */
@@ -327,6 +331,8 @@ export const SPEC_FIELDS = {
   concurrency: REQUIRED_INTEGER,
   lockTimeout: REQUIRED_STRING,
   statementTimeout: OPTIONAL_STRING,
+  pauseBetweenBuilds: OPTIONAL_STRING,
+  maxParallelMaintenanceWorkers: OPTIONAL_INTEGER,
   retries: REQUIRED_OBJECT,
   'retries.limit': REQUIRED_INTEGER,
   'retries.backoff': REQUIRED_STRING,

@@ -98,6 +98,9 @@ void test('values.schema.json follows the resource contract (phases, enums, rang
   assert.equal(schemaAt('migration.lockTimeout').pattern, DURATION_PATTERN);
   assert.equal(schemaAt('migration.retries.backoff').pattern, DURATION_PATTERN);
   assert.equal(schemaAt('migration.statementTimeout').pattern, `^$|${DURATION_PATTERN}`);
+  assert.equal(schemaAt('migration.pauseBetweenBuilds').pattern, `^$|${DURATION_PATTERN}`);
+  assert.equal(schemaAt('migration.maxParallelMaintenanceWorkers').minimum, 0);
+  assert.equal(schemaAt('migration.maxParallelMaintenanceWorkers').maximum, 64);
   assert.equal(schemaAt('migration.concurrency').minimum, 1);
   assert.equal(schemaAt('migration.concurrency').maximum, 16);
 });

@@ -50,6 +50,8 @@ const EVERYTHING_ON = {
     concurrency: 4,
     lockTimeout: '2s',
     statementTimeout: '30m',
+    pauseBetweenBuilds: '30s',
+    maxParallelMaintenanceWorkers: 0,
     onFailure: 'Halt',
     suspend: true,
     activeDeadlineSeconds: 7200,
@@ -110,6 +112,8 @@ void test('phases toggled in values render as a list in catalogue order, not map
   assert.equal(spec['concurrency'], 4);
   assert.equal(spec['lockTimeout'], '2s');
   assert.equal(spec['statementTimeout'], '30m');
+  assert.equal(spec['pauseBetweenBuilds'], '30s');
+  assert.equal(spec['maxParallelMaintenanceWorkers'], 0, 'an explicit 0 is rendered, not dropped');
   assert.equal(spec['onFailure'], 'Halt');
   assert.equal(spec['suspend'], true);
   assert.equal(spec['activeDeadlineSeconds'], 7200);
@@ -249,6 +253,15 @@ void test('bad values are rejected by the schema with a message naming the value
     [{ migration: { activeDeadlineSeconds: 0 } }, /\/migration\/activeDeadlineSeconds.*minimum/],
     [{ migration: { ttlSecondsAfterFinished: -1 } }, /\/migration\/ttlSecondsAfterFinished.*minimum/],
     [{ migration: { activeDeadlineSeconds: '1h' } }, /\/migration\/activeDeadlineSeconds/],
+    [{ migration: { pauseBetweenBuilds: '30' } }, /\/migration\/pauseBetweenBuilds.*'30' does not match/],
+    [
+      { migration: { maxParallelMaintenanceWorkers: 65 } },
+      /\/migration\/maxParallelMaintenanceWorkers.*maximum.*64/,
+    ],
+    [
+      { migration: { maxParallelMaintenanceWorkers: -1 } },
+      /\/migration\/maxParallelMaintenanceWorkers.*minimum/,
+    ],
     [{ jobs: { imagePullPolicy: 'Sometimes' } }, /\/jobs\/imagePullPolicy/],
     [{ resyncPeriod: 'hourly' }, /\/resyncPeriod/],
   ];

@@ -82,6 +82,8 @@ void describe('CRD admission: valid resources', () => {
       concurrency: 16,
       lockTimeout: '500ms',
       statementTimeout: '2h',
+      pauseBetweenBuilds: '30s',
+      maxParallelMaintenanceWorkers: 0,
       retries: { limit: 0, backoff: '1m' },
       onFailure: 'Halt',
       suspend: true,
@@ -165,6 +167,26 @@ void describe('CRD admission: the schema rejects', () => {
       'a duration without unit',
       { database: SQLITE_DB, lockTimeout: '5' },
       /spec\.lockTimeout: Invalid value: "5": .*pattern/,
+    ],
+    [
+      'a pause without unit',
+      { database: SQLITE_DB, pauseBetweenBuilds: '30' },
+      /spec\.pauseBetweenBuilds: Invalid value: "30": .*pattern/,
+    ],
+    [
+      'more than 64 parallel maintenance workers',
+      { database: POSTGRES_DB, maxParallelMaintenanceWorkers: 65 },
+      /spec\.maxParallelMaintenanceWorkers: Invalid value: 65: .*<= 64/,
+    ],
+    [
+      'negative parallel maintenance workers',
+      { database: POSTGRES_DB, maxParallelMaintenanceWorkers: -1 },
+      /spec\.maxParallelMaintenanceWorkers: Invalid value: -1: .*>= 0/,
+    ],
+    [
+      'a parallel maintenance worker count as text',
+      { database: POSTGRES_DB, maxParallelMaintenanceWorkers: '2' },
+      /spec\.maxParallelMaintenanceWorkers: Invalid value: "2": .*must be integer/,
     ],
     [
       'a duration with a space',

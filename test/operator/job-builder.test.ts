@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { buildJob, jobName, DEFAULT_JOB_SETTINGS } from '../../src/operator/job-builder.js';
 import { databaseUrlFromSecret, databaseEnv } from '../../src/operator/database-target.js';
 import { toOwnedJob } from '../../src/operator/owned-job.js';
-import type { IndexMigration, IndexMigrationSpec } from '../../src/operator/types.js';
+import { PHASE_NAMES, type IndexMigration, type IndexMigrationSpec } from '../../src/operator/types.js';
+import { parseUpConfig } from '../../src/config.js';
+import { DEFAULT_RUN_OPTIONS } from '../../src/engine/engine.js';
 import { validateKubeObject } from '../chart/kube-schemas.js';
 import type { KubeObject } from '../chart/render-chart.js';
 
@@ -89,6 +91,37 @@ void describe('buildJob', () => {
     assert.equal(job.spec?.backoffLimit, 0);
     assert.equal(job.spec?.activeDeadlineSeconds, 600);
     assert.equal(job.spec?.ttlSecondsAfterFinished, DEFAULT_JOB_SETTINGS.ttlSecondsAfterFinished);
+  });
+
+  void it('passes the throttle settings to up only when the spec sets them, as flags up accepts', () => {
+    const throttled = buildJob(
+      migration({ ...SPEC, pauseBetweenBuilds: '30s', maxParallelMaintenanceWorkers: 0 }),
+      { kind: 'apply', phase: 'core', phases: ['core'] },
+      DEFAULT_JOB_SETTINGS,
+    );
+    const args = throttled.spec?.template.spec?.containers[0]?.args ?? [];
+    assert.deepEqual(args.slice(-4), [
+      '--pause-between-builds',
+      '30s',
+      '--max-parallel-maintenance-workers',
+      '0',
+    ]);
+    // Every flag after `up` is `--name value`: read them as up's own parser does.
+    const values: Record<string, string> = {};
+    for (let i = 1; i < args.length; i += 2) values[(args[i] ?? '').replace(/^--/, '')] = args[i + 1] ?? '';
+    const config = parseUpConfig(values, PHASE_NAMES, DEFAULT_RUN_OPTIONS);
+    assert.equal(config.pauseBetweenBuildsMs, 30_000);
+    assert.equal(config.maxParallelMaintenanceWorkers, 0);
+    assert.ok(!(container?.args ?? []).includes('--pause-between-builds'));
+    assert.ok(!(container?.args ?? []).includes('--max-parallel-maintenance-workers'));
+    const rollback = buildJob(
+      migration({ ...SPEC, pauseBetweenBuilds: '30s', maxParallelMaintenanceWorkers: 2 }),
+      { kind: 'rollback', phases: ['core'] },
+      DEFAULT_JOB_SETTINGS,
+    );
+    const downArgs = rollback.spec?.template.spec?.containers[0]?.args ?? [];
+    assert.equal(downArgs[0], 'down');
+    assert.ok(!downArgs.includes('--pause-between-builds'), 'down has no throttle flags');
   });
 
   void it('is locked down: non-root numeric user, read-only root, no capabilities, RuntimeDefault seccomp', () => {
