@@ -71,7 +71,9 @@ function parseVariant(text: string): SchemaVariant {
 export function renderSeedReport(r: SeedReport): string[] {
   return [
     `schema ${r.schema}: ${r.tables} tables, ${r.indexes} indexes of the application's own (${formatDuration(r.schemaMs)})`,
-    `data: ${r.rows.toLocaleString('en-US')} rows in ${formatDuration(r.loadMs)} ` +
-      `(${r.rowsPerSecond.toLocaleString('en-US')} rows/s); ANALYZE ${formatDuration(r.analyzeMs)}`,
+    r.rows === 0
+      ? 'data: none (schema only)'
+      : `data: ${r.rows.toLocaleString('en-US')} rows in ${formatDuration(r.loadMs)} ` +
+        `(${r.rowsPerSecond.toLocaleString('en-US')} rows/s); ANALYZE ${formatDuration(r.analyzeMs)}`,
   ];
 }
