@@ -2,7 +2,8 @@
  * Turning a failed first connection into a message a user can act on: names host, port, database and
  * user, never the password. Unreachable host, bad credentials and a missing database are usage errors.
  */
-import { UsageError } from '../errors.js';
+import { UsageError, errorMessage } from '../errors.js';
+import { redactUrl } from '../redact.js';
 import { errorCode, wrapDbError } from './classify.js';
 import type { DatabaseUrl } from './database-url.js';
 import { classifyPostgresError } from './postgres-errors.js';
@@ -54,5 +55,16 @@ export function postgresConnectError(url: PostgresUrl, e: unknown, timeoutMs: nu
   if (why !== undefined)
     return new UsageError(`cannot connect to ${where}: ${why}`, { cause: e, code, reason: 'connection' });
   const classified = classifyPostgresError(e);
-  return wrapDbError(`cannot connect to ${where} (${code ?? classified.reason})`, classified, e);
+  const said = driverSaid(e, url.password);
+  return wrapDbError(
+    `cannot connect to ${where}${said === '' ? '' : `: ${said}`} (${code ?? classified.reason})`,
+    classified,
+    e,
+  );
+}
+
+/** The driver's own words for a failure we have no advice for (e.g. "The server does not support SSL connections"), never the password. */
+function driverSaid(e: unknown, password: string | undefined): string {
+  const text = redactUrl(errorMessage(e)).trim();
+  return password === undefined || password === '' ? text : text.split(password).join('[redacted]');
 }

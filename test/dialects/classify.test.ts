@@ -85,6 +85,15 @@ void describe('postgresConnectError', () => {
     [withCode('57P03'), /57P03/, TransientError],
     [withCode('42501'), /42501/, PermanentError],
   ];
+  void it('a failure with no advice of ours carries the driver message, never the password', () => {
+    const e = new Error('The server does not support SSL connections (as hunter2 said)');
+    const err = postgresConnectError(url, e, 2500);
+    assert.match(
+      err.message,
+      /db\.internal:6432 \(database mcp, user app\): The server does not support SSL/,
+    );
+    assert.ok(!err.message.includes('hunter2'), err.message);
+  });
   for (const [e, why, kind] of cases) {
     void it(`${String((e as { code?: string }).code ?? 'deadline')} names host, port, database and user, never the password`, () => {
       const err = postgresConnectError(url, e, 2500);
