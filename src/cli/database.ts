@@ -59,11 +59,13 @@ export async function withDatabase<T>(
   }
 }
 
-function cannotConnect(target: string, cause: unknown): UsageError {
+/** A usage error for a database that could not be opened; the dialect's own "cannot connect to …" is not repeated. */
+export function cannotConnect(target: string, cause: unknown): UsageError {
   const code = (cause as { code?: unknown } | null)?.code;
+  const said = redactUrl(errorMessage(cause));
   return new UsageError(
-    `cannot connect to ${target}: ${redactUrl(errorMessage(cause))}; check the host, port, database name and ` +
-      'credentials in --database (or DATABASE_URL) and that the server is running',
+    `${said.startsWith('cannot connect to ') ? said : `cannot connect to ${target}: ${said}`}; check the host, ` +
+      'port, database name and credentials in --database (or DATABASE_URL) and that the server is running',
     { cause, reason: 'connection', ...(typeof code === 'string' ? { code } : {}) },
   );
 }
