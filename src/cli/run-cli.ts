@@ -122,7 +122,12 @@ function parseCommandArgs(command: Command, args: readonly string[], problems: P
     const spec = options[t.name];
     if (spec === undefined) unknown.push(`'${redactUrl(t.rawName)}'`);
     else if (spec.type === 'string' && (t.value === undefined || (!t.inlineValue && t.value.startsWith('-'))))
-      problems.add(`${t.rawName} needs a value${spec.valueName ? ` (${spec.valueName})` : ''}`);
+      problems.add(
+        `${t.rawName} needs a value${spec.valueName ? ` (${spec.valueName})` : ''}` +
+          (t.value !== undefined && /^-\d/.test(t.value)
+            ? `; for a value starting with '-' write ${t.rawName}=${t.value}`
+            : ''),
+      );
     else if (spec.type === 'boolean' && t.value !== undefined) problems.add(`${t.rawName} takes no value`);
   }
   if (unknown.length > 0) {

@@ -151,3 +151,12 @@ void test('unknown flags and bad global values are reported together in one mess
   assert.match(io.err(), /--output 'xml' is not accepted/);
   assert.match(io.err(), /--log-level 'loud' is not accepted/);
 });
+
+void test('a negative number after a flag is not taken as its value; the message shows the = form', async () => {
+  const io = memoryIo();
+  assert.equal(await runCli(['fake', '--count', '-1'], io, [fakeCommand([])]), 2);
+  assert.match(io.err(), /--count needs a value; for a value starting with '-' write --count=-1/);
+  const seen: CommandContext[] = [];
+  assert.equal(await runCli(['fake', '--count=-1'], memoryIo(), [fakeCommand(seen)]), 0);
+  assert.equal(seen[0]?.values['count'], '-1');
+});
