@@ -38,6 +38,7 @@ export function appliedPhase(p: PhaseStatusReport): AppliedPhase {
   const current = ofLastRun.filter((b) => b.status === 'running').at(-1)?.indexName;
   return {
     applied: p.status === 'succeeded',
+    status: p.status,
     ...(p.startedAt === undefined ? {} : { startedAt: p.startedAt }),
     ...(p.finishedAt === undefined ? {} : { finishedAt: p.finishedAt }),
     ...(p.durationMs === undefined ? {} : { durationMs: p.durationMs }),

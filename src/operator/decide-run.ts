@@ -10,6 +10,8 @@ import { isApplied, orderedPhases, phaseStatuses, progressOf } from './run-statu
 /** What the bookkeeping tables say about one phase (engine readStatus). */
 export interface AppliedPhase {
   readonly applied: boolean;
+  /** The phase's bookkeeping row status (`pending`: no row). Absent: unknown, never evidence of a rollback. */
+  readonly status?: 'pending' | 'running' | 'succeeded' | 'failed' | 'rolled_back';
   readonly startedAt?: string;
   readonly finishedAt?: string;
   readonly durationMs?: number;
@@ -224,20 +226,56 @@ function keepTerminal(o: RunObservation): RunDecision {
 function startPhase(o: RunObservation, phase: PhaseName): RunDecision {
   if (o.spec.suspend)
     return decision(o, NONE, 'Suspended', 'Suspended', `suspended before phase ${phase}`, false);
-  // An apply Job of this phase and generation succeeded, yet the phase is not applied: it was rolled back
-  // outside the operator (e.g. `down` by hand). Apply it again under a new Job name (the old one exists).
+  // An apply Job of this phase and generation succeeded, yet the phase is not applied: it may have been
+  // rolled back outside the operator (e.g. `down` by hand). Apply it again under a new Job name (the old
+  // one exists), but only on positive evidence: anything else is a read that raced the Job, or someone
+  // else's run, and a second Job would repeat work against the database.
   const earlier = o.jobs.filter(
     (j) =>
       j.kind === 'apply' && j.phase === phase && j.generation === o.generation && j.state === 'succeeded',
   );
   const attempt = earlier.length === 0 ? 0 : Math.max(...earlier.map((j) => j.attempt)) + 1;
   const job: JobRequest = { kind: 'apply', phase, phases: [phase], ...(attempt === 0 ? {} : { attempt }) };
-  const last = earlier.at(-1)?.name;
-  const message =
-    last === undefined
-      ? `starting phase ${phase}`
-      : `starting phase ${phase} again: it is no longer applied in the database after job ${last} succeeded (rolled back outside the operator?)`;
+  const last = latestCompleted(earlier);
+  if (last === undefined)
+    return decision(
+      o,
+      { type: 'createJob', job },
+      'Running',
+      'PhaseStarting',
+      `starting phase ${phase}`,
+      false,
+      true,
+    );
+  const db = o.applied?.get(phase);
+  if (!rolledBackAfter(db, last)) {
+    const seen = db?.status ?? 'unknown';
+    const message = `phase ${phase}: job ${last.name} succeeded but the database says the phase is ${seen}; waiting for it to show the phase applied or rolled back`;
+    return decision(o, NONE, 'Running', 'WaitingForDatabase', message, false, true);
+  }
+  const message = `starting phase ${phase} again: it was rolled back in the database after job ${last.name} succeeded (outside the operator?)`;
   return decision(o, { type: 'createJob', job }, 'Running', 'PhaseStarting', message, false, true);
+}
+
+/** The Job that completed last (by completionTime, then name). */
+function latestCompleted(jobs: readonly OwnedJob[]): OwnedJob | undefined {
+  return [...jobs]
+    .sort((a, b) => (a.completedAt ?? '').localeCompare(b.completedAt ?? '') || a.name.localeCompare(b.name))
+    .at(-1);
+}
+
+/**
+ * The bookkeeping positively says the phase was rolled back after the Job completed: its row is
+ * `rolled_back` and finished no earlier than the Job's completionTime. A `running` row, no row, a row
+ * without a finish time, or a rollback recorded before the Job completed (a read from before the Job's
+ * own write) is not evidence.
+ */
+export function rolledBackAfter(db: AppliedPhase | undefined, job: OwnedJob): boolean {
+  if (db?.status !== 'rolled_back' || db.finishedAt === undefined || job.completedAt === undefined)
+    return false;
+  const rolledBack = Date.parse(db.finishedAt);
+  const completed = Date.parse(job.completedAt);
+  return Number.isFinite(rolledBack) && Number.isFinite(completed) && rolledBack >= completed;
 }
 
 function startVerify(o: RunObservation): RunDecision {

@@ -97,10 +97,14 @@ export class Reconciler {
       : undefined;
     const target = databaseUrlFromSecret(m.spec.database, namespace, secret);
     if (!target.ok) return this.degraded(m, target.problem.reason, target.problem.message, signal);
+    // The Jobs BEFORE the bookkeeping: a Job is marked Complete only after its command committed its
+    // bookkeeping, so every Job seen succeeded here has its result in the read below. Read the other way
+    // round, a Job finishing during a slow read looks succeeded next to a phase that is not applied yet,
+    // and the phase would be started a second time.
+    const jobs = ownedJobs(this.jobsOf(m), m.metadata.uid ?? '');
     const applied = await this.readApplied(target.url, catalogue, m);
     if (applied instanceof Unreachable)
       return this.degraded(m, 'DatabaseUnreachable', applied.message, signal);
-    const jobs = ownedJobs(this.jobsOf(m), m.metadata.uid ?? '');
     const decision = decideRun(this.observation(m, catalogue, jobs, applied));
     if (signal.aborted) return DONE;
     if (decision.action.type === 'createJob') await this.createJob(m, decision);

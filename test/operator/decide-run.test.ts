@@ -62,6 +62,24 @@ const applied = (...names: string[]): Map<string, AppliedPhase> =>
     ]),
   );
 
+/** The bookkeeping after `down` of the phase, finished at `finishedAt`. */
+const rolledBack = (name: string, finishedAt: string): Map<string, AppliedPhase> =>
+  new Map([
+    [
+      name,
+      {
+        applied: false,
+        status: 'rolled_back',
+        indexesCreated: 1,
+        indexesSkipped: 0,
+        indexesDone: 1,
+        startedAt: '2026-01-01T00:00:00Z',
+        finishedAt,
+        durationMs: 2000,
+      },
+    ],
+  ]);
+
 interface Row {
   readonly name: string;
   readonly o: RunObservation;
@@ -294,16 +312,79 @@ void describe('decideRun', () => {
       }),
     );
     assert.equal(describeAction(first), 'apply teams', 'core still applied: nothing to redo');
-    const again = decideRun(obs({ jobs: [job({ kind: 'apply', state: 'succeeded', name: 'm-core-g2' })] }));
+    // The Job completed at 00:00:05; `down` by hand finished at 00:00:09.
+    const again = decideRun(
+      obs({
+        applied: rolledBack('core', '2026-01-01T00:00:09Z'),
+        jobs: [job({ kind: 'apply', state: 'succeeded', name: 'm-core-g2' })],
+      }),
+    );
     assert.equal(again.action.type === 'createJob' ? again.action.job.attempt : -1, 1);
     assert.equal(again.status.reason, 'PhaseStarting');
     assert.match(again.status.message, /core again: .*after job m-core-g2 succeeded/);
     // The first Job was removed by its TTL, the re-run's Job is still there: the next name is new again.
-    const third = decideRun(obs({ jobs: [job({ kind: 'apply', state: 'succeeded', attempt: 1 })] }));
+    const third = decideRun(
+      obs({
+        applied: rolledBack('core', '2026-01-01T00:00:09Z'),
+        jobs: [job({ kind: 'apply', state: 'succeeded', attempt: 1 })],
+      }),
+    );
     assert.equal(third.action.type === 'createJob' ? third.action.job.attempt : -1, 2);
     // A succeeded Job of an older generation does not count: the generation is in the name already.
     const newer = decideRun(obs({ jobs: [job({ kind: 'apply', state: 'succeeded', generation: 1 })] }));
     assert.equal(newer.action.type === 'createJob' ? newer.action.job.attempt : -1, undefined);
+  });
+
+  void it('a read that raced the Job (running, no row, or a rollback older than the Job) starts nothing', () => {
+    const done = job({ kind: 'apply', state: 'succeeded', name: 'm-core-g2' });
+    const racing: [string, Map<string, AppliedPhase>][] = [
+      // Read while the Job ran; the Job completed before the Jobs were looked at.
+      [
+        'running',
+        new Map([
+          [
+            'core',
+            {
+              applied: false,
+              status: 'running',
+              indexesCreated: 0,
+              indexesSkipped: 0,
+              indexesDone: 1,
+              current: 'a',
+            },
+          ],
+        ]),
+      ],
+      // Read before the Job wrote its first row.
+      [
+        'pending',
+        new Map([
+          [
+            'core',
+            { applied: false, status: 'pending', indexesCreated: 0, indexesSkipped: 0, indexesDone: 0 },
+          ],
+        ]),
+      ],
+      // A re-run read before its Job's own write: the previous `down` is still the last word.
+      ['rolled_back', rolledBack('core', '2026-01-01T00:00:04Z')],
+      // A reader that does not say the row's status.
+      ['unknown', new Map<string, AppliedPhase>()],
+    ];
+    for (const [status, db] of racing) {
+      const d = decideRun(obs({ applied: db, jobs: [done] }));
+      assert.equal(describeAction(d), 'none', status);
+      assert.equal(d.status.phase, 'Running', status);
+      assert.equal(d.status.reason, 'WaitingForDatabase', status);
+      assert.equal(d.status.degraded, false, status);
+      assert.equal(d.poll, true, status);
+      assert.match(
+        d.status.message,
+        new RegExp(`job m-core-g2 succeeded but the database says the phase is ${status}`),
+      );
+    }
+    // The Job's completionTime and the rollback's finish in the same instant: the rollback counts.
+    const same = decideRun(obs({ applied: rolledBack('core', '2026-01-01T00:00:05Z'), jobs: [done] }));
+    assert.equal(describeAction(same), 'apply core');
   });
 
   void it('terminal failures say how to run again; a Job of an older generation says the new spec waits', () => {
