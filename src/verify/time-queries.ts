@@ -13,23 +13,34 @@ export interface QueryTiming {
 }
 
 class RollBack extends Error {
-  constructor(readonly ms: number) {
+  constructor(readonly run: TimedRun) {
     super('roll back the timed run');
   }
 }
 
-async function timeOnce(db: Dialect, sql: string, params: readonly unknown[]): Promise<number> {
+export interface TimedRun {
+  readonly ms: number;
+  /** Rows the statement returned. */
+  readonly rows: number;
+}
+
+/** One run of the statement inside a transaction that is rolled back; only the statement is timed. */
+export async function timeRolledBack(
+  db: Dialect,
+  sql: string,
+  params: readonly unknown[],
+): Promise<TimedRun> {
   try {
     await db.transaction(async (tx) => {
       const t0 = performance.now();
-      await tx.query(sql, params);
-      throw new RollBack(performance.now() - t0);
+      const result = await tx.query(sql, params);
+      throw new RollBack({ ms: performance.now() - t0, rows: result.length });
     });
   } catch (e) {
-    if (e instanceof RollBack) return e.ms;
+    if (e instanceof RollBack) return e.run;
     throw e;
   }
-  return 0;
+  return { ms: 0, rows: 0 };
 }
 
 export function median(values: readonly number[]): number {
@@ -47,9 +58,9 @@ export async function timeQueries(
   const out: QueryTiming[] = [];
   for (const q of queries) {
     const params = await resolveParams(db, q.params);
-    await timeOnce(db, q.sql, params);
+    await timeRolledBack(db, q.sql, params);
     const samples: number[] = [];
-    for (let i = 0; i < runs; i++) samples.push(await timeOnce(db, q.sql, params));
+    for (let i = 0; i < runs; i++) samples.push((await timeRolledBack(db, q.sql, params)).ms);
     out.push({ name: q.name, medianMs: median(samples), runs });
   }
   return out;
