@@ -29,10 +29,6 @@ export function summarize(values: readonly number[]): LatencySummary {
   };
 }
 
-export function median(values: readonly number[]): number {
-  return summarize(values).p50;
-}
-
 /** Rounds for reports: 3 significant digits, at least 3 decimals below 1. */
 export function round(value: number): number {
   if (!Number.isFinite(value)) return value;

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { BenchResult, WriteScenario } from './bench-result.js';
-import { median, round } from './stats.js';
+import { median } from '../src/verify/time-queries.js';
+import { round } from './stats.js';
 
 const results = process.argv
   .slice(2)
