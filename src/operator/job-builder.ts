@@ -90,11 +90,14 @@ export function jobArgs(spec: IndexMigrationSpec, request: JobRequest, logLevel:
   }
 }
 
-const ON_FAILURE_FLAG = {
-  RollbackPhase: 'rollback-phase',
-  RollbackAll: 'rollback-all',
-  Halt: 'halt',
-} as const;
+/**
+ * The phase Job never rolls back itself (`--on-failure halt`; the engine still drops an INVALID leftover):
+ * the operator owns every rollback, as a `down` Job that spec.onFailure sizes (RollbackPhase: the failed
+ * phase; RollbackAll: it and every applied phase; Halt: none). One owner means one rollback per failure,
+ * whether the run failed by itself or was stopped (activeDeadlineSeconds, a deleted Job), and the failed
+ * run's bookkeeping row still holds its cause and timing when the operator reads it.
+ */
+const PHASE_JOB_ON_FAILURE = 'halt';
 
 function upFlags(spec: IndexMigrationSpec): string[] {
   const flags = [
@@ -107,7 +110,7 @@ function upFlags(spec: IndexMigrationSpec): string[] {
     '--retry-backoff',
     spec.retries.backoff,
     '--on-failure',
-    ON_FAILURE_FLAG[spec.onFailure],
+    PHASE_JOB_ON_FAILURE,
   ];
   if (spec.statementTimeout !== undefined) flags.push('--statement-timeout', spec.statementTimeout);
   if (spec.pauseBetweenBuilds !== undefined) flags.push('--pause-between-builds', spec.pauseBetweenBuilds);

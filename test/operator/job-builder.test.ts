@@ -68,7 +68,7 @@ void describe('buildJob', () => {
     });
   });
 
-  void it('runs one phase with the spec as CLI flags, no retries by Kubernetes', () => {
+  void it('runs one phase with the spec as CLI flags, no retries by Kubernetes, no rollback of its own', () => {
     assert.deepEqual(container?.args, [
       'up',
       '--phases',
@@ -86,7 +86,7 @@ void describe('buildJob', () => {
       '--retry-backoff',
       '10s',
       '--on-failure',
-      'rollback-phase',
+      'halt',
     ]);
     assert.equal(job.spec?.backoffLimit, 0);
     assert.equal(job.spec?.activeDeadlineSeconds, 600);
