@@ -4,9 +4,11 @@
  */
 import { existsSync } from 'node:fs';
 import type { Catalogue } from '../catalogue/catalogue.js';
+import type { Dialect } from '../dialects/dialect.js';
 import type { Logger } from '../log.js';
 import { openDialect } from '../dialects/open-dialect.js';
 import { readStatus, type PhaseStatusReport } from '../engine/engine.js';
+import { REASON_LABEL, lastRunFailure, tallyBuilds, type ReasonOf } from './build-tally.js';
 import type { AppliedPhase } from './decide-run.js';
 
 export type BookkeepingReader = (
@@ -25,13 +27,24 @@ export const readBookkeeping: BookkeepingReader = async (url, catalogue, log) =>
   const dialect = await openDialect(url, { connectTimeoutMs: 5_000, poolSize: 1, log });
   try {
     const report = await readStatus({ dialect, log }, catalogue);
-    return new Map(report.phases.map((p) => [p.name, appliedPhase(p)]));
+    const reasonOf = reasonClassifier(dialect);
+    return new Map(report.phases.map((p) => [p.name, appliedPhase(p, reasonOf)]));
   } finally {
     await dialect.close();
   }
 };
 
-export function appliedPhase(p: PhaseStatusReport): AppliedPhase {
+/** A build row's error code to the dialect's bounded reason (the engine's own labels pass through). */
+export function reasonClassifier(dialect: Pick<Dialect, 'classifyError'>): ReasonOf {
+  return (code) => {
+    if (code === null) return 'other';
+    if (REASON_LABEL.test(code)) return code;
+    return dialect.classifyError(Object.assign(new Error(code), { code })).reason;
+  };
+}
+
+export function appliedPhase(p: PhaseStatusReport, reasonOf: ReasonOf): AppliedPhase {
+  const failure = lastRunFailure(p, reasonOf);
   const lastRun = p.builds.at(-1)?.runId;
   const ofLastRun = p.builds.filter((b) => b.runId === lastRun && b.action !== 'drop');
   const done = new Set(ofLastRun.filter((b) => b.status === 'succeeded').map((b) => b.indexName));
@@ -47,5 +60,7 @@ export function appliedPhase(p: PhaseStatusReport): AppliedPhase {
     ...(p.message === undefined ? {} : { message: p.message }),
     indexesDone: done.size,
     ...(current === undefined ? {} : { current }),
+    ...(failure === undefined ? {} : { failure }),
+    builds: tallyBuilds(p, reasonOf),
   };
 }

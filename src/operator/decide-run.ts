@@ -3,9 +3,10 @@
  * the database's bookkeeping says is applied), decide the ONE next action and the status to write.
  * No I/O, no clock: table-driven tests cover every branch.
  */
-import type { IndexMigrationSpec, MigrationPhase, PhaseName, PhaseStatus } from './types.js';
+import type { IndexMigrationSpec, MigrationPhase, PhaseFailure, PhaseName, PhaseStatus } from './types.js';
 import type { JobKind, OwnedJob } from './owned-job.js';
-import { isApplied, orderedPhases, phaseStatuses, progressOf } from './run-status.js';
+import type { PhaseBuildTally } from './build-tally.js';
+import { describeFailure, isApplied, orderedPhases, phaseStatuses, progressOf } from './run-status.js';
 
 /** What the bookkeeping tables say about one phase (engine readStatus). */
 export interface AppliedPhase {
@@ -22,6 +23,10 @@ export interface AppliedPhase {
   readonly indexesDone: number;
   /** The index being built now, if any. */
   readonly current?: string;
+  /** The first cause of the last apply run's failure, from its build rows (kept there after a rollback). */
+  readonly failure?: PhaseFailure;
+  /** Counts over the phase's build rows, for /metrics. */
+  readonly builds?: PhaseBuildTally;
 }
 
 export interface RunObservation {
@@ -123,67 +128,58 @@ function waitFor(o: RunObservation, job: OwnedJob): RunDecision {
         true,
       );
     case 'rollback':
-    case 'cleanup':
-      return decision(
-        o,
-        NONE,
-        'RollingBack',
-        'RollingBack',
-        `rolling back ${job.phases.join(', ')} (job ${job.name})`,
-        true,
-        true,
-      );
+    case 'cleanup': {
+      const phases = phaseStatuses(o);
+      const failed = phases.find((p) => p.name === job.phase && p.failure !== undefined)?.failure;
+      const after =
+        failed === undefined ? '' : ` after phase ${job.phase ?? '?'} failed: ${describeFailure(failed)}`;
+      const message = `rolling back ${job.phases.join(', ')} (job ${job.name})${after}`;
+      return decision(o, NONE, 'RollingBack', 'RollingBack', message, true, true, phases);
+    }
   }
 }
 
 function afterFailure(o: RunObservation, failed: OwnedJob): RunDecision {
-  const why = failureMessage(o, failed);
   if (failed.kind === 'verify') {
+    const why = failureMessage(o, failed);
     const message = `hot-query suite failed (job ${failed.name}): ${why}; its log names the queries that use no index; ${RETRY}`;
     return decision(o, NONE, 'Failed', 'VerifyFailed', message, true);
   }
+  const phases = phaseStatuses(o);
+  const phase = failed.phase ?? '?';
+  const entry = phases.find((p) => p.name === phase);
+  // The first cause stays in front whatever follows (the rollback's outcome comes after it).
+  const why = entry?.failure ? describeFailure(entry.failure) : failureMessage(o, failed);
   const rollback = o.jobs.find((j) => j.kind === 'rollback' && j.generation === o.generation);
+  const say = (p: MigrationPhase, reason: string, message: string, action: RunAction = NONE): RunDecision =>
+    decision(o, action, p, reason, message, true, false, phases);
   if (rollback?.state === 'failed') {
     const detail = rollback.message ?? 'see the job log';
-    return decision(
-      o,
-      NONE,
+    return say(
       'Failed',
       'RollbackFailed',
-      `rollback job ${rollback.name} failed (${detail}) after: ${why}; indexes may be left behind (\`index-operator status --indexes\` lists them); ${RETRY}`,
-      true,
+      `phase ${phase} failed: ${why}; rollback job ${rollback.name} failed (${detail}): indexes may be left behind (\`index-operator status --indexes\` lists them); ${RETRY}`,
     );
   }
-  const phase = failed.phase ?? '?';
   if (o.spec.onFailure === 'Halt') {
-    return decision(
-      o,
-      NONE,
-      'Failed',
-      'PhaseFailed',
-      `phase ${phase} failed (onFailure Halt, nothing rolled back): ${why}; ${RETRY}`,
-      true,
-    );
+    const message = `phase ${phase} failed (onFailure Halt, nothing rolled back): ${why}; ${RETRY}`;
+    return say('Failed', 'PhaseFailed', message);
   }
   if (rollback?.state === 'succeeded') {
-    return decision(
-      o,
-      NONE,
+    const outcome = entry?.rollback?.message === undefined ? '' : ` (${phase}: ${entry.rollback.message})`;
+    const undone = `rollback job ${rollback.name} rolled back ${rollback.phases.join(', ')}${outcome}`;
+    return say(
       'RolledBack',
       'PhaseFailed',
-      `phase ${phase} failed and was rolled back: ${why}; ${RETRY}`,
-      true,
+      `phase ${phase} failed and was rolled back: ${why}; ${undone}; ${RETRY}`,
     );
   }
   const job: JobRequest = { kind: 'rollback', phase, phases: rollbackPhases(o, phase) };
-  return decision(
-    o,
-    { type: 'createJob', job },
-    'RollingBack',
-    'PhaseFailed',
-    `phase ${phase} failed, rolling back: ${why}`,
-    true,
-  );
+  const what = job.phases.join(', ');
+  return say('RollingBack', 'PhaseFailed', `phase ${phase} failed, rolling back ${what}: ${why}`, {
+    type: 'createJob',
+    job,
+  });
 }
 
 /** RollbackPhase: the failed phase; RollbackAll: it and every enabled phase applied, newest first. */
@@ -310,8 +306,8 @@ function decision(
   message: string,
   degraded: boolean,
   poll = false,
+  phases: readonly PhaseStatus[] = phaseStatuses(o),
 ): RunDecision {
-  const phases = phaseStatuses(o);
   return {
     action,
     poll,

@@ -38,6 +38,8 @@ export interface OwnedJob {
   readonly completedAt: string | undefined;
   /** The Failed condition's message, when failed. */
   readonly message: string | undefined;
+  /** The Failed condition's reason, when failed (`DeadlineExceeded`, `BackoffLimitExceeded`, …). */
+  readonly reason: string | undefined;
   /** deletionTimestamp set: being removed. */
   readonly deleting: boolean;
 }
@@ -68,6 +70,7 @@ export function toOwnedJob(job: KubeJob): OwnedJob | undefined {
     startedAt: job.status?.startTime ?? job.metadata.creationTimestamp,
     completedAt: job.status?.completionTime ?? failed?.lastTransitionTime,
     message: failed?.message,
+    reason: failed?.reason,
     deleting: job.metadata.deletionTimestamp !== undefined,
   };
 }
@@ -75,7 +78,7 @@ export function toOwnedJob(job: KubeJob): OwnedJob | undefined {
 function conditionTrue(
   job: KubeJob,
   type: string,
-): { message?: string; lastTransitionTime?: string } | undefined {
+): { message?: string; reason?: string; lastTransitionTime?: string } | undefined {
   return job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
 }
 

@@ -166,17 +166,55 @@ export interface Condition {
   readonly observedGeneration?: number;
 }
 
+/** `status.phases[].rollback.state`: where the rollback of one phase is. */
+export const ROLLBACK_STATES = ['Running', 'Succeeded', 'Failed'] as const;
+export type RollbackState = (typeof ROLLBACK_STATES)[number];
+
+/** Why a phase's run failed: the first cause, kept after the rollback. */
+export interface PhaseFailure {
+  /**
+   * Bounded class of the cause: the engine's reason (`lock_timeout`, `statement_timeout`, `deadlock`,
+   * `unique_violation`, `conflict`, `interrupted`, …), `DeadlineExceeded` when activeDeadlineSeconds
+   * stopped the Job, `JobFailed` when the Job failed without a failed build to show for it.
+   */
+  readonly reason: string;
+  /** SQLSTATE (PostgreSQL) or result code (SQLite) of the statement that failed. */
+  readonly code?: string;
+  /** The index whose build failed (or was running when the Job was stopped). */
+  readonly index?: string;
+  /** What the engine said: the statement, the error, the session it waited for when it names one. */
+  readonly message: string;
+}
+
+/** The rollback of a phase (a `down` Job), side by side with the run it undid. */
+export interface PhaseRollback {
+  readonly state: RollbackState;
+  /** The rollback (or cleanup) Job. */
+  readonly jobName: string;
+  readonly startedAt?: string;
+  readonly completedAt?: string;
+  readonly durationSeconds?: number;
+  /** What the rollback did (e.g. how many indexes it dropped) or why it failed. */
+  readonly message?: string;
+}
+
 export interface PhaseStatus {
   readonly name: PhaseName;
   readonly state: PhaseState;
+  /** Timings and counts of the phase's last run (a failed run's, after its rollback too). */
   readonly startedAt?: string;
   readonly completedAt?: string;
   readonly durationSeconds?: number;
   readonly indexesCreated?: number;
   readonly indexesSkipped?: number;
+  /** Failed, rolling back or rolled back: the cause and the rollback's outcome in one line. */
   readonly message?: string;
-  /** The Job that runs (or ran) the phase. */
+  /** The Job that runs (or ran) the phase; never the rollback Job (that is `rollback.jobName`). */
   readonly jobName?: string;
+  /** Why the phase's run failed (the first cause). */
+  readonly failure?: PhaseFailure;
+  /** The rollback that followed a failure (of this phase, or of another with onFailure RollbackAll). */
+  readonly rollback?: PhaseRollback;
 }
 
 export interface ProgressStatus {
@@ -365,6 +403,18 @@ export const STATUS_FIELDS = {
   'phases[].indexesSkipped': OPTIONAL_INTEGER,
   'phases[].message': OPTIONAL_STRING,
   'phases[].jobName': OPTIONAL_STRING,
+  'phases[].failure': OPTIONAL_OBJECT,
+  'phases[].failure.reason': REQUIRED_STRING,
+  'phases[].failure.code': OPTIONAL_STRING,
+  'phases[].failure.index': OPTIONAL_STRING,
+  'phases[].failure.message': REQUIRED_STRING,
+  'phases[].rollback': OPTIONAL_OBJECT,
+  'phases[].rollback.state': REQUIRED_STRING,
+  'phases[].rollback.jobName': REQUIRED_STRING,
+  'phases[].rollback.startedAt': OPTIONAL_STRING,
+  'phases[].rollback.completedAt': OPTIONAL_STRING,
+  'phases[].rollback.durationSeconds': { type: 'number', optional: true },
+  'phases[].rollback.message': OPTIONAL_STRING,
   progress: OPTIONAL_OBJECT,
   'progress.indexesDone': REQUIRED_INTEGER,
   'progress.indexesTotal': REQUIRED_INTEGER,
@@ -387,5 +437,6 @@ export const FIELD_ENUMS = {
     'conditions[].status': CONDITION_STATUSES,
     'phases[].name': PHASE_NAMES,
     'phases[].state': PHASE_STATES,
+    'phases[].rollback.state': ROLLBACK_STATES,
   },
 } as const;

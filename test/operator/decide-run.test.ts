@@ -41,6 +41,7 @@ function job(over: Partial<OwnedJob> & Pick<OwnedJob, 'kind' | 'state'>): OwnedJ
     startedAt: '2026-01-01T00:00:00Z',
     completedAt: over.state === 'active' ? undefined : '2026-01-01T00:00:05Z',
     message: undefined,
+    reason: undefined,
     deleting: false,
     ...over,
   };
@@ -430,5 +431,213 @@ void describe('decideRun', () => {
     );
     assert.match(d.status.message, /unique violation on idx_x/);
     assert.equal(d.status.phases.find((p) => p.name === 'core')?.state, 'Failed');
+  });
+});
+
+void describe('decideRun: the failed run, its first cause and its rollback side by side', () => {
+  const cause = {
+    reason: 'lock_timeout',
+    code: '55P03',
+    index: 'idx_tools_team_id',
+    message:
+      'create index idx_tools_team_id on tools (phase core, attempt 2) failed: canceling statement due to lock timeout',
+  };
+  const applyFailed = job({ kind: 'apply', state: 'failed', message: 'exit code 1' });
+  const rollback = job({
+    kind: 'rollback',
+    state: 'succeeded',
+    startedAt: '2026-01-01T00:00:06Z',
+    completedAt: '2026-01-01T00:00:07Z',
+  });
+  /** The bookkeeping once `down` ran over the failed phase: its row now holds the rollback's timing. */
+  const afterDown = (name: string, failure?: typeof cause): AppliedPhase => ({
+    applied: false,
+    status: 'rolled_back',
+    startedAt: '2026-01-01T00:00:06.200Z',
+    finishedAt: '2026-01-01T00:00:06.367Z',
+    durationMs: 167,
+    indexesCreated: 0,
+    indexesSkipped: 0,
+    indexesDone: 0,
+    message: `rolled back: dropped 2 indexes the engine owned (${name})`,
+    ...(failure ? { failure } : {}),
+  });
+  const failedEntry = {
+    name: 'core',
+    state: 'Failed',
+    startedAt: '2026-01-01T00:00:00.500Z',
+    completedAt: '2026-01-01T00:00:04.800Z',
+    durationSeconds: 4.3,
+    indexesCreated: 2,
+    indexesSkipped: 0,
+    jobName: applyFailed.name,
+    failure: cause,
+  } as const;
+
+  void it('RolledBack keeps the failed run (timing, Job, cause) and adds the rollback beside it', () => {
+    const d = decideRun(
+      obs({
+        phases: ['core'],
+        jobs: [applyFailed, rollback],
+        applied: new Map([['core', afterDown('core', cause)]]),
+        previous: { phase: 'RollingBack', observedGeneration: 2, phases: [failedEntry] },
+      }),
+    );
+    assert.equal(d.status.phase, 'RolledBack');
+    const core = d.status.phases.find((p) => p.name === 'core');
+    assert.equal(core?.state, 'RolledBack');
+    assert.equal(core?.durationSeconds, 4.3, 'the failed run took 4.3 s, the rollback 0.167 s');
+    assert.equal(core?.startedAt, failedEntry.startedAt);
+    assert.equal(core?.jobName, applyFailed.name, 'the failed run, not the rollback Job');
+    assert.deepEqual(core?.failure, cause);
+    assert.deepEqual(core?.rollback, {
+      state: 'Succeeded',
+      jobName: rollback.name,
+      startedAt: '2026-01-01T00:00:06.200Z',
+      completedAt: '2026-01-01T00:00:06.367Z',
+      durationSeconds: 0.167,
+      message: 'rolled back: dropped 2 indexes the engine owned (core)',
+    });
+    for (const text of [d.status.message, core?.message ?? '']) {
+      assert.match(
+        text,
+        /idx_tools_team_id .*canceling statement due to lock timeout \(lock_timeout, SQLSTATE 55P03\)/,
+      );
+      assert.match(text, /rollback job m-rollback-core .*dropped 2 indexes/);
+    }
+    assert.match(d.status.message, /^phase core failed and was rolled back: create index/);
+  });
+
+  void it('without the status having seen the failure, the cause comes from the build rows, the timing from the Job', () => {
+    const d = decideRun(
+      obs({
+        phases: ['core'],
+        jobs: [applyFailed, rollback],
+        applied: new Map([['core', afterDown('core', cause)]]),
+      }),
+    );
+    const core = d.status.phases.find((p) => p.name === 'core');
+    assert.equal(core?.durationSeconds, 5, "the apply Job's 5 s, not the rollback's row");
+    assert.equal(core?.jobName, applyFailed.name);
+    assert.deepEqual(core?.failure, cause);
+    assert.match(d.status.message, /lock_timeout, SQLSTATE 55P03/);
+  });
+
+  void it('RollbackAll: a phase that had succeeded keeps its own build timing after the rollback', () => {
+    const teamsFailed = job({
+      kind: 'apply',
+      phase: 'teams',
+      state: 'failed',
+      startedAt: '2026-01-01T00:01:00Z',
+    });
+    const all = job({
+      kind: 'rollback',
+      phase: 'teams',
+      phases: ['teams', 'core'],
+      state: 'succeeded',
+      startedAt: '2026-01-01T00:02:00Z',
+      completedAt: '2026-01-01T00:02:02Z',
+    });
+    const coreDone = {
+      ...failedEntry,
+      state: 'Succeeded',
+      durationSeconds: 50.3,
+      failure: undefined,
+    } as const;
+    const d = decideRun(
+      obs({
+        spec: { phases: ['core', 'teams'], onFailure: 'RollbackAll', suspend: false, verify: false },
+        jobs: [job({ kind: 'apply', state: 'succeeded' }), teamsFailed, all],
+        applied: new Map([
+          ['core', afterDown('core')],
+          [
+            'teams',
+            afterDown('teams', {
+              ...cause,
+              index: 'idx_teams_slug',
+              message: 'create index idx_teams_slug on teams (phase teams, attempt 2) failed: lock timeout',
+            }),
+          ],
+        ]),
+        previous: { phase: 'RollingBack', observedGeneration: 2, phases: [coreDone] },
+      }),
+    );
+    assert.equal(d.status.phase, 'RolledBack');
+    const core = d.status.phases.find((p) => p.name === 'core');
+    assert.equal(core?.state, 'RolledBack');
+    assert.equal(core?.durationSeconds, 50.3, 'its 50.3 s build, not the 0.167 s of its rollback');
+    assert.equal(core?.jobName, 'm-apply-core');
+    assert.equal(core?.failure, undefined, 'core did not fail');
+    assert.equal(core?.rollback?.jobName, all.name);
+    const teams = d.status.phases.find((p) => p.name === 'teams');
+    assert.equal(teams?.failure?.index, 'idx_teams_slug');
+    assert.equal(teams?.jobName, teamsFailed.name);
+    assert.match(
+      d.status.message,
+      /phase teams failed and was rolled back: .*idx_teams_slug.*rolled back teams, core/,
+    );
+  });
+
+  void it('activeDeadlineSeconds: the cause is DeadlineExceeded with the index it was building, then a rollback', () => {
+    const stopped = job({
+      kind: 'apply',
+      state: 'failed',
+      reason: 'DeadlineExceeded',
+      message: 'Job was active longer than specified deadline',
+    });
+    const running: AppliedPhase = {
+      applied: false,
+      status: 'failed',
+      startedAt: '2026-01-01T00:00:01Z',
+      finishedAt: '2026-01-01T00:00:05Z',
+      durationMs: 4000,
+      indexesCreated: 1,
+      indexesSkipped: 0,
+      indexesDone: 1,
+      current: 'idx_tools_team_id',
+      message: 'phase core stopped: the run was aborted',
+    };
+    const d = decideRun(obs({ phases: ['core'], jobs: [stopped], applied: new Map([['core', running]]) }));
+    assert.deepEqual(d.action, {
+      type: 'createJob',
+      job: { kind: 'rollback', phase: 'core', phases: ['core'] },
+    });
+    const core = d.status.phases.find((p) => p.name === 'core');
+    assert.equal(core?.failure?.reason, 'DeadlineExceeded');
+    assert.equal(core?.failure?.index, 'idx_tools_team_id');
+    assert.equal(core?.durationSeconds, 4);
+    assert.match(d.status.message, /activeDeadlineSeconds while building idx_tools_team_id/);
+  });
+
+  void it('while the rollback runs, Degraded still says what failed', () => {
+    const d = decideRun(
+      obs({
+        phases: ['core'],
+        jobs: [applyFailed, { ...rollback, state: 'active', completedAt: undefined }],
+        applied: new Map([['core', { ...afterDown('core', cause), status: 'failed' as const }]]),
+        previous: { phase: 'RollingBack', observedGeneration: 2, phases: [failedEntry] },
+      }),
+    );
+    assert.equal(d.status.phase, 'RollingBack');
+    assert.match(
+      d.status.message,
+      /rolling back core \(job m-rollback-core\) after phase core failed: .*lock timeout/,
+    );
+    assert.equal(d.status.phases[0]?.rollback?.state, 'Running');
+  });
+
+  void it('Halt: Failed with the cause, no rollback', () => {
+    const d = decideRun(
+      obs({
+        phases: ['core'],
+        spec: { phases: ['core'], onFailure: 'Halt', suspend: false, verify: false },
+        jobs: [applyFailed],
+        applied: new Map([['core', { ...afterDown('core', cause), status: 'failed' as const }]]),
+      }),
+    );
+    assert.equal(d.action.type, 'none');
+    assert.equal(d.status.phase, 'Failed');
+    assert.match(d.status.message, /onFailure Halt, nothing rolled back\): create index idx_tools_team_id/);
+    assert.equal(d.status.phases[0]?.rollback, undefined);
   });
 });
