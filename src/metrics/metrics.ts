@@ -252,12 +252,30 @@ export function setMigrationState(metrics: Metrics, migration: string, state: Mi
  * this when it sees the resource gone; other migrations' series stay.
  */
 export async function removeMigrationSeries(metrics: Metrics, migration: string): Promise<void> {
+  await removeSeries(metrics, (labels) => labels['migration'] === migration);
+}
+
+/**
+ * Removes what only the leader keeps up to date: every migration's series but `migration_state`, which
+ * every replica keeps from its own watch. A replica that stops leading calls this, so a sum over
+ * replicas counts each migration once.
+ */
+export async function removeLeaderSeries(metrics: Metrics): Promise<void> {
+  await removeSeries(metrics, (labels) => labels['migration'] !== undefined, [metrics.migrationState]);
+}
+
+async function removeSeries(
+  metrics: Metrics,
+  matches: (labels: Partial<Record<string, string | number>>) => boolean,
+  keep: readonly unknown[] = [],
+): Promise<void> {
   for (const metric of Object.values(metrics)) {
     if (!(metric instanceof Gauge || metric instanceof Counter || metric instanceof Histogram)) continue;
+    if (keep.includes(metric)) continue;
     const { values } = await (metric as G<string>).get();
     const seen = new Set<string>();
     for (const v of values) {
-      if (v.labels['migration'] !== migration) continue;
+      if (!matches(v.labels)) continue;
       const { le: _le, ...labels } = v.labels;
       const key = JSON.stringify(labels);
       if (seen.has(key)) continue;

@@ -4,10 +4,11 @@
  * finishing in-flight status writes and releasing the lease.
  */
 import type { Logger } from '../log.js';
-import type { KubeClient } from '../kube/kube-client.js';
+import type { KubeClient, ObjectWatch } from '../kube/kube-client.js';
 import { Controller, type ControllerDeps, type ControllerOptions } from './controller.js';
 import { LeaderElector, type LeaderElectionOptions } from './leader-elector.js';
 import { startProbeServer } from './probe-server.js';
+import type { IndexMigration } from './types.js';
 
 export interface OperatorOptions {
   readonly controller: ControllerOptions;
@@ -54,13 +55,38 @@ export class Operator {
       { server: this.deps.kube.server, identity: this.options.lease.identity },
       'operator started',
     );
+    const states = this.watchStates();
     try {
       await this.elector.run(signal);
       await this.stopping;
     } finally {
+      await states?.stop();
       await probes?.close();
       this.deps.log.info('operator stopped');
     }
+  }
+
+  /**
+   * Every replica, leading or standing by, watches the resources' status.phase for `migration_state`,
+   * so the state series exist on each replica from its start (the leader's controller keeps the rest).
+   */
+  private watchStates(): ObjectWatch<IndexMigration> | undefined {
+    const metrics = this.deps.metrics;
+    if (!metrics?.stateObserved) return undefined;
+    const log = this.deps.log;
+    const watch = this.deps.kube.watchMigrations(this.options.controller.namespaces, {
+      onChange: (m, deleted) =>
+        metrics.stateObserved?.({
+          namespace: m.metadata.namespace ?? '',
+          migration: m.metadata.name ?? '',
+          phase: m.status?.phase,
+          deleted,
+        }),
+      onError: (err, retryInMs) =>
+        log.warn({ err, retryInMs }, 'IndexMigration state watch failed; restarting'),
+    });
+    watch.start().catch((e: unknown) => log.error({ err: e }, 'IndexMigration state watch failed to start'));
+    return watch;
   }
 
   private lead(): void {
@@ -76,7 +102,11 @@ export class Operator {
     this.deps.metrics?.leader?.(false);
     const controller = this.controller;
     this.controller = undefined;
-    this.stopping = this.stopping.then(() => controller?.stop());
+    // Once the controller stopped (no reconcile writes a metric after this), drop the leader's series.
+    this.stopping = this.stopping.then(async () => {
+      await controller?.stop();
+      await this.deps.metrics?.stoodDown?.();
+    });
     await this.stopping;
   }
 }

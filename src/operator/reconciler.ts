@@ -22,7 +22,7 @@ import type { EventRecorder } from './event-recorder.js';
 import { buildJob, type JobSettings } from './job-builder.js';
 import { ownedJobs, type OwnedJob } from './owned-job.js';
 import { phaseEvents } from './phase-events.js';
-import type { IndexMigration, IndexMigrationStatus } from './types.js';
+import type { IndexMigration, IndexMigrationStatus, MigrationPhase } from './types.js';
 import { validateSpec, type CatalogueLookup } from './validate-spec.js';
 
 export const FINALIZER = 'index-operator.io/finalizer';
@@ -39,13 +39,36 @@ export interface OperatorMetrics {
     readonly status: IndexMigrationStatus;
   }): void;
   migrationDeleted?(e: { readonly namespace: string; readonly migration: string }): void;
-  /** The database was read: keep its health and (while running) build progress on /metrics. */
+  /**
+   * The leader's view of a resource's status on every reconcile, written or unchanged (the first
+   * reconcile after a start or a hand-over included): state, progress and the current phase.
+   */
+  statusObserved?(e: {
+    readonly namespace: string;
+    readonly migration: string;
+    readonly status: IndexMigrationStatus | undefined;
+  }): void;
+  /**
+   * Any replica, leading or not: a watched resource's status.phase as the API server has it (from a
+   * watch of its own), or its deletion. Standbys export the state only.
+   */
+  stateObserved?(e: {
+    readonly namespace: string;
+    readonly migration: string;
+    readonly phase: MigrationPhase | undefined;
+    readonly deleted: boolean;
+  }): void;
+  /** Leadership ended and the controller stopped: drop what only the leader keeps up to date. */
+  stoodDown?(): Promise<void>;
+  /** The database was read: keep its health, build metrics and (while running) build progress on /metrics. */
   databaseSeen?(e: {
     readonly namespace: string;
     readonly migration: string;
     readonly url: string;
     readonly catalogue: Catalogue;
     readonly running: boolean;
+    /** The bookkeeping as just read (build rows tallied per phase). */
+    readonly applied: ReadonlyMap<string, AppliedPhase>;
   }): void;
 }
 
@@ -88,6 +111,7 @@ export class Reconciler {
     const m = await this.deps.kube.getMigration(namespace, name);
     if (!m || signal.aborted) return DONE;
     if (m.metadata.deletionTimestamp !== undefined) return this.finalize(m, signal);
+    this.observe(m, m.status, signal);
     if (!(m.metadata.finalizers ?? []).includes(FINALIZER)) return this.addFinalizer(m);
     const problems = validateSpec(m.spec, this.deps.catalogues);
     if (problems.length > 0) return this.invalid(m, problems, signal);
@@ -109,9 +133,10 @@ export class Reconciler {
     if (signal.aborted) return DONE;
     if (decision.action.type === 'createJob') await this.createJob(m, decision);
     await this.writeStatus(m, decision.status, signal);
-    if (applied !== undefined) {
+    if (applied !== undefined && !signal.aborted) {
       const running = decision.status.phase === 'Running';
-      this.deps.metrics?.databaseSeen?.({ namespace, migration: name, url: target.url, catalogue, running });
+      const seen = { namespace, migration: name, url: target.url, catalogue, running, applied };
+      this.deps.metrics?.databaseSeen?.(seen);
     }
     return { requeueAfterMs: decision.poll ? this.deps.pollMs : (this.deps.resyncMs ?? DEFAULT_RESYNC_MS) };
   }
@@ -215,6 +240,7 @@ export class Reconciler {
 
   private async writeStatus(m: IndexMigration, input: StatusInput, signal: AbortSignal): Promise<void> {
     const status = buildStatus(m.status, input, m.metadata.generation ?? 0, this.deps.now().toISOString());
+    this.observe(m, status, signal);
     if (signal.aborted || sameStatus(m.status, status)) return;
     const written = await this.deps.kube.replaceMigrationStatus({ ...m, status });
     this.deps.metrics?.statusWritten?.({
@@ -225,6 +251,13 @@ export class Reconciler {
     });
     for (const [type, reason, message] of phaseEvents(m.status, status))
       await this.deps.events.record(m, type, reason, message);
+  }
+
+  /** The metrics follow the status on every reconcile, not only when a write changes it. */
+  private observe(m: IndexMigration, status: IndexMigrationStatus | undefined, signal: AbortSignal): void {
+    if (signal.aborted) return;
+    const at = { namespace: m.metadata.namespace ?? '', migration: m.metadata.name ?? '' };
+    this.deps.metrics?.statusObserved?.({ ...at, status });
   }
 
   // --------------------------------------------------------------------------------------- deletion

@@ -15,6 +15,12 @@ import { DEFAULT_JOB_SETTINGS } from '../../src/operator/job-builder.js';
 import { Operator } from '../../src/operator/operator.js';
 import { OPERATOR_API_CALLS } from '../../src/operator/api-calls.js';
 import type { IndexMigration, IndexMigrationSpec } from '../../src/operator/types.js';
+import { Registry } from 'prom-client';
+import { openDialect } from '../../src/dialects/open-dialect.js';
+import { DatabaseWatch } from '../../src/metrics/database-watch.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
+import { startMetricsServer, type MetricsServer } from '../../src/metrics/metrics-server.js';
+import { operatorMetrics } from '../../src/operator/operator-metrics.js';
 
 export const NS = 'apps';
 
@@ -23,6 +29,14 @@ export interface RunningOperator {
   readonly operator: Operator;
   /** SIGTERM-like: stop leading, release the lease, finish. */
   stop(): Promise<void>;
+  /** GET /metrics of this replica (started with `metrics: true`), as Prometheus would read it. */
+  scrape(): Promise<string>;
+}
+
+export interface StartOptions {
+  readonly resyncMs?: number;
+  /** Wire the metrics as the `operator` command does and serve them on a port of their own. */
+  readonly metrics?: boolean;
 }
 
 /** Log lines of every operator in the test, for assertions (and LOG_LEVEL=debug to see them). */
@@ -39,16 +53,31 @@ function testLogger(): Logger {
   return createLogger({ level: 'debug', destination: sink });
 }
 
+/** The operator command's metrics wiring: registry, database watch, hooks, and /metrics on a free port. */
+function wireMetrics(log: Logger): {
+  readonly hooks: ReturnType<typeof operatorMetrics>;
+  readonly server: Promise<MetricsServer>;
+  readonly watch: DatabaseWatch;
+} {
+  const registry = new Registry();
+  const metrics = createMetrics(registry, { defaultMetrics: false, version: 'test' });
+  const watch = new DatabaseWatch({ metrics, open: (url) => openDialect(url, { poolSize: 1, log }), log });
+  const server = startMetricsServer({ port: 0, registry, beforeScrape: () => watch.refreshStale(), log });
+  return { hooks: operatorMetrics(metrics, watch), server, watch };
+}
+
 export function startOperator(
   server: FakeApiServer,
   identity = 'op-1',
   namespaces: readonly string[] | 'all' = [NS],
-  resyncMs?: number,
+  options: StartOptions | number = {},
 ): RunningOperator {
+  const { resyncMs, metrics } = typeof options === 'number' ? { resyncMs: options, metrics: false } : options;
   const kube = new ClientNodeKubeClient(server.kubeConfig(NS), {
     informerBackoff: { initialMs: 50, maxMs: 500 },
   });
   const log = testLogger().child({ identity });
+  const wired = metrics ? wireMetrics(log) : undefined;
   const operator = new Operator(
     {
       kube,
@@ -60,6 +89,7 @@ export function startOperator(
       now: () => new Date(),
       pollMs: 150,
       ...(resyncMs === undefined ? {} : { resyncMs }),
+      ...(wired ? { metrics: wired.hooks } : {}),
     },
     {
       controller: { namespaces, workers: 2, queue: { baseDelayMs: 50, maxDelayMs: 600 } },
@@ -74,13 +104,22 @@ export function startOperator(
     },
   );
   const abort = new AbortController();
-  const running = operator.run(abort.signal);
+  const running = operator.run(abort.signal).finally(async () => {
+    await (await wired?.server)?.close();
+    await wired?.watch.close();
+  });
   return {
     identity,
     operator,
     stop: async () => {
       abort.abort();
       await running;
+    },
+    scrape: async () => {
+      if (!wired) throw new Error(`operator ${identity} was started without metrics`);
+      const res = await fetch(`${(await wired.server).url}/metrics`);
+      assert.equal(res.status, 200);
+      return res.text();
     },
   };
 }
