@@ -207,6 +207,40 @@ void describe('a failed phase: status and metrics', () => {
     );
   });
 
+  void it('postgresql: a phase Job stopped by activeDeadlineSeconds is rolled back once, with DeadlineExceeded as its cause', async () => {
+    const url = await cluster();
+    const blocker = await openDialect(url);
+    cleanups.push(() => blocker.close());
+    // The locked build waits longer than the Job may run: the deadline stops it first.
+    const held = blocker.transaction(async (tx) => {
+      await tx.execute(`LOCK TABLE ${LOCKED_TABLE} IN SHARE UPDATE EXCLUSIVE MODE`);
+      await eventually(() => runner.runsOf('mcp-associations-g1')[0]?.exitCode !== undefined, 60_000, 50);
+    });
+    start('op-1');
+    const deadline = { phases: ['associations'], lockTimeout: '4s', activeDeadlineSeconds: 2 } as const;
+    server.create('indexmigrations', migration('mcp', spec(deadline)));
+    await held;
+    const m = await finalStatus('RolledBack');
+    const entry = m.status?.phases?.find((p) => p.name === 'associations');
+    const why = JSON.stringify(m.status);
+    assert.equal(runner.runsOf('mcp-associations-g1')[0]?.endedBy, 'deadline', why);
+    assert.equal(entry?.failure?.reason, 'DeadlineExceeded', why);
+    assert.equal(entry?.failure?.index, LOCKED_INDEX, why);
+    assert.equal(entry?.jobName, 'mcp-associations-g1', why);
+    assert.equal(entry?.rollback?.state, 'Succeeded', why);
+    assert.match(condition(m, 'Degraded')?.message ?? '', /stopped by activeDeadlineSeconds while building/);
+    const rows = await builds(url, 'associations');
+    const built = rows.filter((r) => r.action === 'create' && r.status === 'rolled_back').length;
+    assert.ok(built >= 1, `the run built indexes before the deadline: ${JSON.stringify(rows)}`);
+    const drops = rows.filter((r) => r.action === 'drop' && r.status === 'succeeded');
+    assert.equal(
+      drops.length,
+      built,
+      `the rollback Job dropped what the stopped run built: ${JSON.stringify(rows)}`,
+    );
+    assert.equal(new Set(drops.map((r) => r.runId)).size, 1, 'in one run');
+  });
+
   void it('postgresql: the lock-timeout retry and failure of a phase Job are on the operator /metrics, counted once across reconciles and a restart', async () => {
     const url = await cluster();
     const m1 = (): RunningOperator => running[0] as RunningOperator;
