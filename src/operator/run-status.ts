@@ -91,12 +91,19 @@ function runTimings(
   apply: OwnedJob | undefined,
   state: PhaseState,
 ): Partial<PhaseStatus> {
-  if (db?.startedAt !== undefined && db.status !== 'rolled_back') return dbTimings(db);
+  if (db?.startedAt !== undefined && holdsRun(db)) return dbTimings(db);
   const prevIsThisRun = prev?.completedAt !== undefined && prev.jobName === apply?.name;
   if (apply && !prevIsThisRun) return jobTimings(apply, state);
   if (!prev) return {};
   const { startedAt, completedAt, durationSeconds, indexesCreated, indexesSkipped } = prev;
   return { startedAt, completedAt, durationSeconds, indexesCreated, indexesSkipped };
+}
+
+/** The row still describes an apply run (a `down` rewrites it as its own, whatever it calls it). */
+function holdsRun(db: AppliedPhase): boolean {
+  return (
+    db.status === undefined || db.status === 'running' || db.status === 'succeeded' || db.status === 'failed'
+  );
 }
 
 function dbTimings(db: AppliedPhase): Partial<PhaseStatus> {

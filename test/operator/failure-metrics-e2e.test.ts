@@ -217,7 +217,8 @@ void describe('a failed phase: status and metrics', () => {
       await eventually(() => runner.runsOf('mcp-associations-g1')[0]?.exitCode !== undefined, 60_000, 50);
     });
     start('op-1');
-    const deadline = { phases: ['associations'], lockTimeout: '4s', activeDeadlineSeconds: 2 } as const;
+    // The deadline holds for the rollback Job too: 3 s is ample for dropping three indexes.
+    const deadline = { phases: ['associations'], lockTimeout: '6s', activeDeadlineSeconds: 3 } as const;
     server.create('indexmigrations', migration('mcp', spec(deadline)));
     await held;
     const m = await finalStatus('RolledBack');
