@@ -207,6 +207,52 @@ void describe('a failed phase: status and metrics', () => {
     );
   });
 
+  void it('postgresql: RollbackAll rolls back the phase that had succeeded too, keeping its own build timing', async () => {
+    const url = await cluster();
+    const blocker = await openDialect(url);
+    cleanups.push(() => blocker.close());
+    let sessionsWhenApplied: string | undefined;
+    const held = blocker.transaction(async (tx) => {
+      await tx.execute(`LOCK TABLE ${LOCKED_TABLE} IN SHARE UPDATE EXCLUSIVE MODE`);
+      // While associations waits on the lock, the status shows sessions applied, with its timing.
+      await eventually(
+        () => {
+          const sessions = getMigration(server, 'mcp')?.status?.phases?.find((p) => p.name === 'sessions');
+          assert.equal(sessions?.state, 'Succeeded');
+          sessionsWhenApplied = JSON.stringify([
+            sessions.startedAt,
+            sessions.completedAt,
+            sessions.durationSeconds,
+          ]);
+        },
+        60_000,
+        20,
+      );
+      await eventually(() => runner.runsOf('mcp-associations-g1')[0]?.exitCode === 1, 60_000, 50);
+    });
+    start('op-1');
+    server.create('indexmigrations', migration('mcp', spec({ onFailure: 'RollbackAll' })));
+    await held;
+    const m = await finalStatus('RolledBack');
+    const sessions = m.status?.phases?.find((p) => p.name === 'sessions');
+    const why = JSON.stringify(m.status?.phases);
+    assert.equal(sessions?.state, 'RolledBack', why);
+    assert.equal(sessions?.jobName, 'mcp-sessions-g1', why);
+    assert.equal(
+      JSON.stringify([sessions?.startedAt, sessions?.completedAt, sessions?.durationSeconds]),
+      sessionsWhenApplied,
+      `the timing of its build, not of its rollback: ${why}`,
+    );
+    assert.equal(sessions?.rollback?.jobName, 'mcp-rollback-g1', why);
+    assert.equal(sessions?.failure, undefined, 'sessions did not fail');
+    assert.equal(m.status?.phases?.find((p) => p.name === 'associations')?.failure?.index, LOCKED_INDEX, why);
+    const rows = await builds(url, 'sessions');
+    assert.ok(
+      rows.some((r) => r.action === 'drop' && r.status === 'succeeded'),
+      'sessions was rolled back',
+    );
+  });
+
   void it('postgresql: a phase Job stopped by activeDeadlineSeconds is rolled back once, with DeadlineExceeded as its cause', async () => {
     const url = await cluster();
     const blocker = await openDialect(url);
