@@ -99,11 +99,12 @@ function runTimings(
   return { startedAt, completedAt, durationSeconds, indexesCreated, indexesSkipped };
 }
 
-/** The row still describes an apply run (a `down` rewrites it as its own, whatever it calls it). */
+/** Row states a `down` writes over the apply run's record (whatever the engine calls its steps). */
+const WRITTEN_BY_DOWN: ReadonlySet<string> = new Set(['rolling_back', 'rolled_back']);
+
+/** The row still describes the phase's last apply run. */
 function holdsRun(db: AppliedPhase): boolean {
-  return (
-    db.status === undefined || db.status === 'running' || db.status === 'succeeded' || db.status === 'failed'
-  );
+  return !WRITTEN_BY_DOWN.has(db.status ?? '');
 }
 
 function dbTimings(db: AppliedPhase): Partial<PhaseStatus> {
