@@ -32,6 +32,9 @@ export interface CliOptions {
   readonly timeoutMs?: number;
   /** Working directory (default: the repository root). */
   readonly cwd?: string;
+  /** Run as this user and group (the test process must be root). */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 /** Starts the CLI; DATABASE_URL, PG* and LOG_LEVEL from the parent are not inherited unless given. */
@@ -44,6 +47,8 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Cli
     cwd: options.cwd ?? REPO_ROOT,
     env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)),
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
   });
   const out: string[] = [];
   const err: string[] = [];

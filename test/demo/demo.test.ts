@@ -4,12 +4,13 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contextforgeCatalogue } from '../../migrations/contextforge/index.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { memoryIo } from '../cli/memory-io.js';
+import { describeResult, runCliProcess } from '../cli/cli-process.js';
 
 const root = mkdtempSync(join(tmpdir(), 'e4demo-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -58,4 +59,42 @@ void test('demo refuses bad flags before touching anything', async () => {
   assert.equal(await runCli(['demo', '--data-dir', join(root, 'bad'), '--runs', '0'], io), 2);
   assert.match(io.err(), /--runs must be a whole number/);
   assert.equal(existsSync(join(root, 'bad')), false);
+});
+
+void test('demo in a working directory it cannot write puts demo.db in the temp dir and says so', async () => {
+  // As in the image: the working directory /app is read-only for the process, only TMPDIR is writable.
+  // Root may write anywhere, so as root the CLI runs as nobody; otherwise the directory is made read-only.
+  chmodSync(root, 0o755);
+  const cwd = join(root, 'read-only');
+  const tmp = join(root, 'tmp');
+  mkdirSync(cwd);
+  mkdirSync(tmp);
+  chmodSync(cwd, 0o555);
+  chmodSync(tmp, 0o1777);
+  const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+  const r = await runCliProcess(['demo', '--scale', 'small', '--runs', '1'], {
+    cwd,
+    env: { TMPDIR: tmp, HOME: tmp },
+    ...asUser,
+  });
+  assert.equal(r.code, 0, describeResult(r));
+  const dir = join(tmp, 'index-operator-demo');
+  assert.ok(
+    r.stdout.includes(`the working directory ${cwd} is not writable: demo.db goes to ${dir}`),
+    r.stdout,
+  );
+  assert.match(r.stdout, /verify: all \d+ hot queries use an index/);
+  assert.ok(existsSync(join(dir, 'demo.db')));
+  assert.equal(existsSync(join(cwd, 'data')), false);
+});
+
+void test('demo with a --data-dir that cannot hold demo.db says so (exit 2)', async () => {
+  const file = join(root, 'a-file');
+  writeFileSync(file, '');
+  const io = memoryIo();
+  assert.equal(await runCli(['demo', '--data-dir', join(file, 'data'), '--scale', 'small'], io), 2);
+  assert.match(
+    io.err(),
+    /--data-dir .*a-file\/data cannot hold demo\.db \(ENOTDIR\): use a writable directory/,
+  );
 });
