@@ -6,7 +6,10 @@
 // prometheus/promtool) must be there, or the run stops before any test with one message naming the
 // command that installs or starts each missing part (`.ci/run`, as root, does all of it). npm test never
 // installs system packages itself. helm and kubectl are fetched into .cache/kube-tools here, once.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+//
+// Files run slowest first (times of the last run in .cache/test-times.json; files without a time first),
+// so a long file does not start last and leave the other worker idle.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -118,10 +121,57 @@ if (files.length === 0) {
   process.exit(2);
 }
 await setUpCheck(files);
+
+const TIMES = join('.cache', 'test-times.json');
+const NEW_TIMES = join('.cache', 'test-times.ndjson');
+function readTimes() {
+  try {
+    return JSON.parse(readFileSync(TIMES, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+/** Seconds per file of this run (sum of its top-level tests), merged into the last run's. */
+function saveTimes(previous) {
+  if (!existsSync(NEW_TIMES)) return;
+  const now = {};
+  for (const line of readFileSync(NEW_TIMES, 'utf8').split('\n').filter(Boolean)) {
+    const { file, ms } = JSON.parse(line);
+    const key = file.startsWith(process.cwd()) ? file.slice(process.cwd().length + 1) : file;
+    now[key] = (now[key] ?? 0) + ms / 1000;
+  }
+  rmSync(NEW_TIMES, { force: true });
+  const merged = { ...previous };
+  for (const [file, seconds] of Object.entries(now)) merged[file] = Math.round(seconds * 10) / 10;
+  writeFileSync(TIMES, `${JSON.stringify(merged, null, 1)}\n`);
+  if (files.length > 10) {
+    const slowest = Object.entries(now)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([file, seconds]) => `${file} ${seconds.toFixed(0)}s`);
+    console.log(`slowest files: ${slowest.join(', ')}`);
+  }
+}
+
+const previous = readTimes();
+const ordered = [...files].sort((a, b) => (previous[b] ?? Infinity) - (previous[a] ?? Infinity));
+mkdirSync('.cache', { recursive: true });
+rmSync(NEW_TIMES, { force: true });
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${join(dirname(new URL(import.meta.url).pathname), 'test-times-reporter.mjs')}`,
+    `--test-reporter-destination=${NEW_TIMES}`,
+    ...ordered,
+  ],
   { stdio: 'inherit' },
 );
+saveTimes(previous);
 process.exit(result.status ?? 1);
