@@ -76,17 +76,31 @@ export async function startPrometheus(
   );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  // Not started at all (ENOENT when Debian's prometheus package is missing): an error of this test, not an
+  // uncaught exception after it.
+  let spawnError: Error | undefined;
+  child.once('error', (e) => (spawnError = e));
   const url = `http://127.0.0.1:${port}`;
   const prom = client(url, child, dir);
   try {
     await until(
-      async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok === true,
+      async () => {
+        if (spawnError)
+          throw new Error(
+            `prometheus cannot be started (${spawnError.message}): apt-get install -y prometheus`,
+          );
+        return (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok === true;
+      },
       `prometheus ready (${stderr})`,
       30_000,
       child,
     );
   } catch (e) {
     await prom.stop();
+    if (spawnError)
+      throw new Error(`prometheus cannot be started (${spawnError.message}): apt-get install -y prometheus`, {
+        cause: e,
+      });
     throw e;
   }
   return prom;
@@ -134,7 +148,7 @@ function client(url: string, child: ChildProcess, dir: string): Prometheus {
       return last;
     },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
