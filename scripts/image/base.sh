@@ -112,14 +112,14 @@ path-exclude /usr/share/info/*
 path-exclude /usr/share/locale/*
 path-include /usr/share/locale/locale.alias
 CFG
+chroot "$rootfs" /usr/local/bin/node --version >/dev/null
+chroot "$rootfs" /usr/local/bin/node /usr/local/lib/node_modules/npm/bin/npm-cli.js --version >/dev/null
 find "$rootfs/usr/share/doc" -mindepth 1 ! -name copyright ! -type d -delete
 find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
 rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/var/lib/apt/lists/* \
   "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/log/*.log \
   "$rootfs"/dev/* "$rootfs"/tmp/* "$rootfs"/run/*
 find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
-chroot "$rootfs" /usr/local/bin/node --version >/dev/null
-chroot "$rootfs" /usr/local/bin/node /usr/local/lib/node_modules/npm/bin/npm-cli.js --version >/dev/null
 
 log "buildah commit $ref"
 ctr=$(bh from scratch)

@@ -92,16 +92,18 @@ function manifest(root: string): Map<string, string> {
 
 before(() => {
   container = ok(['from', '--pull=never', '--name', `index-operator-check-${process.pid}`, IMAGE]);
-  // One plain command first: buildah writes /etc/hosts and /etc/resolv.conf on the first run, which it
-  // cannot once /etc is mounted read-only.
-  ok(['run', '--isolation', 'chroot', container, '--', 'node', '--version']);
-  rootfs = ok(['mount', container]);
   hostTmp = mkdtempSync(join(tmpdir(), 'image-check-tmp-'));
   hostData = mkdtempSync(join(tmpdir(), 'image-check-data-'));
   chmodSync(hostTmp, 0o1777);
   chownSync(hostData, 10001, 10001);
+  // One plain command first, with the volumes: buildah writes /etc/hosts and /etc/resolv.conf and makes
+  // the mount points (/data, /run/.containerenv) on the first run, which it cannot once those directories
+  // are read-only. What it made is in the manifest taken after it, so only the commands' writes count.
+  ok(['run', '--isolation', 'chroot', ...volumes(), container, '--', 'node', '--version']);
+  rootfs = ok(['mount', container]);
+  // /run stays writable for buildah's own mount points; the manifest comparison covers it.
   readOnlyMounts = readdirSync(rootfs, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !['tmp', 'proc', 'sys', 'dev', 'data'].includes(e.name))
+    .filter((e) => e.isDirectory() && !['tmp', 'proc', 'sys', 'dev', 'run', 'data'].includes(e.name))
     .flatMap((e) => ['--volume', `${join(rootfs, e.name)}:/${e.name}:ro`]);
   manifestBefore = manifest(rootfs);
 });
@@ -114,6 +116,11 @@ after(() => {
   for (const dir of [hostTmp, hostData]) if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 
+/** The writable mounts: /tmp (an emptyDir in the chart) and the volume /data. */
+function volumes(): string[] {
+  return ['--volume', `${hostTmp}:/tmp`, '--volume', `${hostData}:/data`];
+}
+
 /** `node /app/bin/index-operator.js <args>` in the image as uid 10001, root file system read-only. */
 function cli(args: readonly string[], timeoutMs = 300_000): Run {
   return buildah(
@@ -124,10 +131,7 @@ function cli(args: readonly string[], timeoutMs = 300_000): Run {
       '--user',
       APP_USER,
       ...readOnlyMounts,
-      '--volume',
-      `${hostTmp}:/tmp`,
-      '--volume',
-      `${hostData}:/data`,
+      ...volumes(),
       container,
       '--',
       'node',
@@ -200,6 +204,9 @@ void test('demo in /app (read-only) puts demo.db under /tmp and says so', () => 
 
 void test('nothing was written outside /tmp and the mounted volume', () => {
   const now = manifest(rootfs);
+  // buildah makes and removes its own mount points in /run on every run (uid 10001 cannot write there):
+  // the time of /run itself changes, its content must not.
+  for (const m of [manifestBefore, now]) m.set('/run', (m.get('/run') ?? '').replace(/ [\d.]+$/, ''));
   const changed = [...new Set([...manifestBefore.keys(), ...now.keys()])]
     .filter((path) => manifestBefore.get(path) !== now.get(path))
     .map((path) => `${path}: ${manifestBefore.get(path) ?? 'absent'} -> ${now.get(path) ?? 'absent'}`);
