@@ -123,7 +123,8 @@ if (files.length === 0) {
 await setUpCheck(files);
 
 const TIMES = join('.cache', 'test-times.json');
-const NEW_TIMES = join('.cache', 'test-times.ndjson');
+// One file per run: a run started by a test (test/scripts) must not touch this run's.
+const NEW_TIMES = join('.cache', `test-times-${process.pid}.ndjson`);
 function readTimes() {
   try {
     return JSON.parse(readFileSync(TIMES, 'utf8'));

@@ -132,5 +132,8 @@ bh config --os linux --arch amd64 \
   --cmd node \
   --label org.opencontainers.image.description="Debian $suite minbase, Node.js $node_version, npm $npm_version; made by scripts/image/base.sh" \
   "$ctr"
+previous=$(bh images --quiet --no-trunc "$ref" 2>/dev/null || true)
 bh commit --rm --quiet "$ctr" "$ref" >/dev/null
+# With BASE_REBUILD=1 the image made before loses its name: drop it unless something still uses it.
+if [ -n "$previous" ]; then bh rmi "$previous" >/dev/null 2>&1 || true; fi
 bh images --format '{{.Name}}:{{.Tag}} {{.Size}}' "$ref"

@@ -34,6 +34,7 @@ if [ -f "$ca" ]; then
   build_args+=(--volume "$ca:/tmp/build-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/tmp/build-ca.crt)
 fi
 
+previous=$(bh images --quiet --no-trunc "$IMAGE_REF" 2>/dev/null || true)
 log "buildah bud $IMAGE_REF (context $context_hash)"
 nice -n 10 buildah --storage-driver vfs bud \
   --isolation chroot --pull=never --layers=false \
@@ -41,6 +42,7 @@ nice -n 10 buildah --storage-driver vfs bud \
   --label "io.index-operator.context=$context_hash" \
   --tag "$IMAGE_REF" \
   --file Dockerfile .
-# The image the tag pointed at before is now untagged: drop it (vfs keeps full copies, ~1 GB each).
-bh rmi --prune >/dev/null 2>&1 || true
+# The image the tag pointed at before is now untagged: drop it (vfs keeps full copies of every layer).
+current=$(bh images --quiet --no-trunc "$IMAGE_REF")
+if [ -n "$previous" ] && [ "$previous" != "$current" ]; then bh rmi "$previous" >/dev/null 2>&1 || true; fi
 bh images --format '{{.Name}}:{{.Tag}} {{.ID}} {{.Size}}' "$IMAGE_REF"
