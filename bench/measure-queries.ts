@@ -1,6 +1,7 @@
 /** Times each hot query (median and p95 over runs) and records its plan. */
 import type { HotQuery } from '../src/catalogue/catalogue.js';
 import type { Dialect } from '../src/dialects/dialect.js';
+import { hotQuerySql } from '../src/verify/hot-query-sql.js';
 import { resolveParams } from '../src/verify/resolve-params.js';
 import { timeRolledBack } from '../src/verify/time-queries.js';
 import type { QueryMeasurement } from './bench-result.js';
@@ -8,13 +9,16 @@ import { summarize } from './stats.js';
 
 export interface ResolvedQuery {
   readonly query: HotQuery;
+  /** The query's SQL as the application sends it on this dialect. */
+  readonly sql: string;
   readonly params: readonly unknown[];
 }
 
 /** Resolves parameters computed from the data once, so that before and after bind the same values. */
 export async function resolveQueries(db: Dialect, queries: readonly HotQuery[]): Promise<ResolvedQuery[]> {
   const out: ResolvedQuery[] = [];
-  for (const query of queries) out.push({ query, params: await resolveParams(db, query.params) });
+  for (const query of queries)
+    out.push({ query, sql: hotQuerySql(query, db.name), params: await resolveParams(db, query.params) });
   return out;
 }
 
@@ -23,14 +27,14 @@ export async function resolveQueries(db: Dialect, queries: readonly HotQuery[]):
  * them), so the data-changing hot queries (the cascade delete, the email update) change nothing.
  */
 export async function measureQuery(db: Dialect, q: ResolvedQuery, runs: number): Promise<QueryMeasurement> {
-  let rows = (await timeRolledBack(db, q.query.sql, q.params)).rows;
+  let rows = (await timeRolledBack(db, q.sql, q.params)).rows;
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const run = await timeRolledBack(db, q.query.sql, q.params);
+    const run = await timeRolledBack(db, q.sql, q.params);
     rows = run.rows;
     times.push(run.ms);
   }
-  const plan = await db.explain(q.query.sql, q.params);
+  const plan = await db.explain(q.sql, q.params);
   const s = summarize(times);
   return {
     p50Ms: s.p50,

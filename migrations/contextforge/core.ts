@@ -4,7 +4,7 @@
  * uq_team_owner_* unique constraints; tools.gateway_id leads uq_gateway_id__original_name.
  */
 import { definePhase, type IndexSpec } from '../../src/catalogue/define-phase.js';
-import { eq, isNotNull, ix } from './define.js';
+import { isNotNull, ix } from './define.js';
 
 /** The listing indexes every entity table gets: the access filter of the application's list views. */
 function listingIndexes(table: string, noun: string): IndexSpec[] {
@@ -37,9 +37,10 @@ function listingIndexes(table: string, noun: string): IndexSpec[] {
     ),
     ix(
       table,
-      ['created_at DESC', 'id'],
-      `admin listing of enabled ${noun}: keyset pages ORDER BY created_at DESC, id (partial: enabled only)`,
-      { name: `idx_${table}_enabled_created_at_id`, where: [eq('enabled', true)] },
+      ['enabled', 'created_at DESC', 'id DESC'],
+      `listing of enabled ${noun}, newest first: WHERE enabled ORDER BY created_at DESC, id DESC LIMIT n ` +
+        '(enabled a key column, not a predicate, so the bare, = true and IS true forms are all served)',
+      { name: `idx_${table}_enabled_created_at_id` },
     ),
     ix(
       table,
@@ -67,12 +68,6 @@ export const core = definePhase(
         },
       },
     ),
-    ix(
-      'tools',
-      ['gateway_id'],
-      'health view: enabled tools marked unreachable, per gateway (partial: a small slice)',
-      { name: 'idx_tools_unreachable', where: [eq('enabled', true), eq('reachable', false)] },
-    ),
     ...listingIndexes('resources', 'resources'),
     ix(
       'resources',
@@ -89,9 +84,9 @@ export const core = definePhase(
     ix('gateways', ['url'], 'registration refuses a URL registered twice: WHERE url = :url'),
     ix(
       'gateways',
-      ['reachable', 'last_seen'],
-      'gateway health listing: enabled gateways by reachability, stalest last_seen first (partial: enabled)',
-      { name: 'idx_gateways_enabled_reachable_last_seen', where: [eq('enabled', true)] },
+      ['enabled', 'reachable', 'last_seen'],
+      'gateway health listing: enabled gateways by reachability, stalest last_seen first',
+      { name: 'idx_gateways_enabled_reachable_last_seen' },
     ),
     ...listingIndexes('a2a_agents', 'A2A agents'),
     ix('a2a_agents', ['name'], 'A2A invocation resolves the agent by name: WHERE name = :name'),

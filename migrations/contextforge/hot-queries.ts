@@ -1,220 +1,483 @@
 /**
- * The hot queries the plan targets, written as the application issues them (parameters bound; booleans
- * bound too, as SQLAlchemy does). `verify` EXPLAINs each one; `demo` times them before and after.
- * Parameters are picked from the data (see sample-param.ts) so the suite runs on any deployment.
+ * The read paths ContextForge runs per request or per listing, written as SQLAlchemy emits them (upstream
+ * IBM/mcp-context-forge, file:function in `source`): the same predicate forms (`.is_(True)` is
+ * `IS {true}`, a bare boolean column `.where(Tool.enabled)` is `enabled{=true}`, see
+ * src/verify/hot-query-sql.ts), NOT IN subqueries, eager-load joins, keyset cursors, LIMIT/OFFSET.
+ * String literals are bound parameters, as SQLAlchemy binds them. Parameters are picked from the data
+ * (sample-param.ts) so the suite runs on any deployment. Each query names the phases whose indexes it
+ * needs (none: the application's own keys serve it) and the catalogue indexes that serve it
+ * (`expectIndexes`; test/catalogue checks each claim with EXPLAIN).
  */
 import type { HotQuery } from '../../src/catalogue/catalogue.js';
-import { hoursBeforeLatest, sample } from '../../src/catalogue/contextforge/sample-param.js';
+import {
+  formatTimestamp,
+  hoursBeforeLatest,
+  rowAt,
+  sample,
+} from '../../src/catalogue/contextforge/sample-param.js';
+import { listingQueries } from './hot-listings.js';
 
 const NO_ID = '00000000-0000-0000-0000-000000000000';
 const NO_EMAIL = 'nobody@example.com';
+const NO_TIME = '2026-06-01 00:00:00.000000';
 
 const firstOf = (table: string, column: string, order = 'id'): ReturnType<typeof sample> =>
   sample(`SELECT ${column} FROM ${table} WHERE ${column} IS NOT NULL ORDER BY ${order} LIMIT 1`, NO_ID);
 
-const team = firstOf('email_teams', 'id');
-const memberTeam = firstOf('email_team_members', 'team_id');
-const memberEmail = sample('SELECT user_email FROM email_team_members ORDER BY id LIMIT 1', NO_EMAIL);
+/** A user with active memberships (the one with the most, so team lists are not trivially short). */
+const member = sample(
+  'SELECT user_email FROM email_team_members GROUP BY user_email ORDER BY count(*) DESC, user_email LIMIT 1',
+  NO_EMAIL,
+);
+/** A user holding role grants. */
+const roleHolder = sample(
+  'SELECT user_email FROM user_roles GROUP BY user_email ORDER BY count(*) DESC, user_email LIMIT 1',
+  NO_EMAIL,
+);
+/** The team with the most members (an org-wide team). */
+const bigTeam = sample(
+  'SELECT team_id FROM email_team_members GROUP BY team_id ORDER BY count(*) DESC, team_id LIMIT 1',
+  NO_ID,
+);
 
-function teamListing(table: string, noun: string): HotQuery {
-  return {
-    name: `${table}_by_team_enabled`,
-    description: `${noun} of a team, enabled, newest first (first page)`,
-    sql: `SELECT id, created_at, visibility FROM ${table} WHERE team_id = $1 AND enabled = $2 ORDER BY created_at DESC LIMIT 50`,
-    params: [team, true],
-    tables: [table],
-    expectIndexes: [`idx_${table}_team_id_enabled_created_at`],
-  };
-}
-
-function visibilityListing(table: string, noun: string): HotQuery {
-  return {
-    name: `${table}_public_listing`,
-    description: `public ${noun}, enabled, ordered by creation time (first page)`,
-    sql: `SELECT id, created_at, team_id FROM ${table} WHERE visibility = $1 AND enabled = $2 ORDER BY created_at LIMIT 50`,
-    params: ['public', true],
-    tables: [table],
-    expectIndexes: [`idx_${table}_visibility_active_created`],
-  };
-}
-
-function metricsWindow(table: string, column: string, entity: string): HotQuery {
-  return {
-    name: `${table}_last_24h`,
-    description: `metrics of one ${entity} over the last 24 hours, aggregated`,
+const auth: HotQuery[] = [
+  {
+    name: 'auth_user_by_email',
+    description: 'every authenticated request: the user of the token',
+    source: 'mcpgateway/auth.py:_get_auth_context_batched_sync (query 1)',
     sql:
-      `SELECT count(*) AS calls, avg(response_time) AS avg_ms, max(response_time) AS max_ms ` +
-      `FROM ${table} WHERE ${column} = $1 AND timestamp >= $2`,
-    params: [firstOf(table, column), hoursBeforeLatest(table, 'timestamp', 24)],
-    tables: [table],
-  };
-}
-
-export const hotQueries: readonly HotQuery[] = [
-  teamListing('tools', 'tools'),
-  teamListing('resources', 'resources'),
-  teamListing('gateways', 'gateways'),
-  visibilityListing('tools', 'tools'),
-  visibilityListing('servers', 'virtual servers'),
-  visibilityListing('a2a_agents', 'A2A agents'),
+      'SELECT email_users.email, email_users.password_hash, email_users.full_name, email_users.is_admin, ' +
+      'email_users.is_active, email_users.auth_provider FROM email_users WHERE email_users.email = $1',
+    params: [member],
+    tables: ['email_users'],
+    phases: [],
+  },
   {
-    name: 'prompts_by_team_visibility',
-    description: 'prompts of a team with one visibility, enabled, newest first',
+    name: 'auth_personal_team',
+    description: "every authenticated request: the user's personal team",
+    source: 'mcpgateway/auth.py:_get_auth_context_batched_sync (query 2), _get_personal_team_sync',
     sql:
-      'SELECT id, name, created_at FROM prompts WHERE team_id = $1 AND visibility = $2 AND enabled = $3 ' +
-      'ORDER BY created_at DESC LIMIT 50',
-    params: [team, 'team', true],
-    tables: ['prompts'],
+      'SELECT email_teams.id, email_teams.name FROM email_teams JOIN email_team_members ON email_teams.id = ' +
+      'email_team_members.team_id WHERE email_team_members.user_email = $1 AND email_teams.is_personal IS {true}',
+    params: [member],
+    tables: ['email_teams', 'email_team_members'],
+    phases: ['teams'],
+    expectIndexes: ['idx_email_team_members_user_email_is_active'],
   },
   {
-    name: 'team_membership_check',
-    description: 'is this user an active member of this team (every team-scoped request)',
-    sql: 'SELECT role FROM email_team_members WHERE team_id = $1 AND user_email = $2 AND is_active = $3',
-    params: [memberTeam, memberEmail, true],
+    name: 'auth_team_ids',
+    description: "every session-token request: the user's active teams and their names",
+    source: 'mcpgateway/auth.py:_get_auth_context_batched_sync (query 4)',
+    sql:
+      'SELECT email_team_members.team_id, email_teams.name FROM email_team_members JOIN email_teams ON ' +
+      'email_teams.id = email_team_members.team_id WHERE email_team_members.user_email = $1 AND ' +
+      'email_team_members.is_active IS {true} AND email_teams.is_active IS {true}',
+    params: [member],
+    tables: ['email_team_members', 'email_teams'],
+    phases: ['teams'],
+    expectIndexes: ['idx_email_team_members_user_email_is_active'],
+  },
+  {
+    name: 'auth_team_ids_sync',
+    description: 'team resolution when the auth cache misses',
+    source: 'mcpgateway/auth.py:_get_user_team_ids_sync',
+    sql:
+      'SELECT email_team_members.team_id FROM email_team_members WHERE email_team_members.user_email = $1 ' +
+      'AND email_team_members.is_active IS {true}',
+    params: [member],
     tables: ['email_team_members'],
+    phases: ['teams'],
+    expectIndexes: ['idx_email_team_members_user_email_is_active'],
   },
   {
-    name: 'teams_of_user',
-    description: 'the active teams of a user',
-    sql: 'SELECT team_id, role FROM email_team_members WHERE user_email = $1 AND is_active = $2',
-    params: [memberEmail, true],
+    name: 'auth_team_roles',
+    description: "a user's role per active team (header masking on every proxied request)",
+    source: 'mcpgateway/auth.py:get_user_team_roles',
+    sql:
+      'SELECT email_team_members.team_id, email_team_members.role FROM email_team_members WHERE ' +
+      'email_team_members.user_email = $1 AND email_team_members.is_active IS {true}',
+    params: [member],
     tables: ['email_team_members'],
+    phases: ['teams'],
+    expectIndexes: ['idx_email_team_members_user_email_is_active'],
   },
   {
-    name: 'team_pending_invitations',
+    name: 'auth_token_revoked',
+    description: 'every JWT: is its jti revoked',
+    source: 'mcpgateway/auth.py:_check_token_revoked_sync',
+    sql: 'SELECT token_revocations.jti, token_revocations.reason FROM token_revocations WHERE token_revocations.jti = $1',
+    params: [firstOf('token_revocations', 'jti', 'jti')],
+    tables: ['token_revocations'],
+    phases: [],
+  },
+  {
+    name: 'auth_api_token_by_hash',
+    description: 'API token authentication: the active token with this hash',
+    source: 'mcpgateway/auth.py:_lookup_api_token_sync',
+    sql:
+      'SELECT email_api_tokens.id, email_api_tokens.user_email, email_api_tokens.jti, email_api_tokens.expires_at ' +
+      'FROM email_api_tokens WHERE email_api_tokens.token_hash = $1 AND email_api_tokens.is_active IS {true}',
+    params: [firstOf('email_api_tokens', 'token_hash')],
+    tables: ['email_api_tokens'],
+    phases: ['tokens'],
+    expectIndexes: ['idx_email_api_tokens_token_hash'],
+  },
+  {
+    name: 'auth_api_token_by_jti',
+    description: 'API token last_used update and the legacy API-token check, by jti',
+    source: 'mcpgateway/auth.py:_update_api_token_last_used_sync, _is_api_token_jti_sync',
+    sql: 'SELECT email_api_tokens.id FROM email_api_tokens WHERE email_api_tokens.jti = $1 LIMIT 1',
+    params: [firstOf('email_api_tokens', 'jti')],
+    tables: ['email_api_tokens'],
+    phases: [],
+  },
+];
+
+const rbac: HotQuery[] = [
+  {
+    name: 'rbac_user_roles',
+    description:
+      "every permission check: a user's active roles, team roles on personal teams filtered out (NOT IN subquery)",
+    source: 'mcpgateway/services/permission_service.py:PermissionService.get_user_roles (include_all_teams)',
+    sql:
+      'SELECT user_roles.id, user_roles.role_id, user_roles.scope, user_roles.scope_id, roles.name, roles.permissions ' +
+      'FROM user_roles JOIN roles ON roles.id = user_roles.role_id WHERE user_roles.user_email = $1 AND ' +
+      'user_roles.is_active IS {true} AND roles.is_active IS {true} AND (user_roles.scope = $2 OR ' +
+      'user_roles.scope = $3 OR user_roles.scope = $4 AND (user_roles.scope_id IS NULL OR (user_roles.scope_id ' +
+      'NOT IN (SELECT email_teams.id FROM email_teams WHERE email_teams.is_personal IS {true})))) AND ' +
+      '(user_roles.expires_at IS NULL OR user_roles.expires_at > $5)',
+    params: [roleHolder, 'global', 'personal', 'team', formatTimestamp(new Date())],
+    tables: ['user_roles', 'roles', 'email_teams'],
+    phases: ['rbac', 'teams'],
+    expectIndexes: ['idx_user_roles_user_scope_active', 'idx_email_teams_personal_id'],
+  },
+  {
+    name: 'rbac_user_roles_in_team',
+    description: "a permission check inside one team: the user's global, personal and that team's roles",
+    source: 'mcpgateway/services/permission_service.py:PermissionService.get_user_roles (team_id)',
+    sql:
+      'SELECT user_roles.id, user_roles.role_id, user_roles.scope, roles.permissions FROM user_roles JOIN roles ' +
+      'ON roles.id = user_roles.role_id WHERE user_roles.user_email = $1 AND user_roles.is_active IS {true} AND ' +
+      'roles.is_active IS {true} AND (user_roles.scope = $2 OR user_roles.scope = $3 OR user_roles.scope = $4 ' +
+      'AND (user_roles.scope_id = $5 OR user_roles.scope_id IS NULL)) AND (user_roles.expires_at IS NULL OR ' +
+      'user_roles.expires_at > $6)',
+    params: [roleHolder, 'global', 'personal', 'team', bigTeam, formatTimestamp(new Date())],
+    tables: ['user_roles', 'roles'],
+    phases: ['rbac'],
+    expectIndexes: ['idx_user_roles_user_scope_active'],
+  },
+  {
+    name: 'rbac_team_role_of_user',
+    description: "team fallback permissions: the user's role in one team (bare boolean filter)",
+    source: 'mcpgateway/services/permission_service.py:PermissionService._get_user_team_role',
+    sql:
+      'SELECT email_team_members.id, email_team_members.role FROM email_team_members WHERE ' +
+      'email_team_members.user_email = $1 AND email_team_members.team_id = $2 AND email_team_members.is_active{=true}',
+    params: [member, bigTeam],
+    tables: ['email_team_members'],
+    phases: [],
+  },
+  {
+    name: 'rbac_role_by_name',
+    description: 'role lookup by name within a scope (role assignment, bootstrap)',
+    source: 'mcpgateway/services/role_service.py:RoleService.get_role_by_name',
+    sql:
+      'SELECT roles.id, roles.permissions FROM roles WHERE roles.name = $1 AND roles.scope = $2 AND ' +
+      'roles.is_active IS {true}',
+    params: [firstOf('roles', 'name'), 'team'],
+    tables: ['roles'],
+    phases: ['rbac'],
+    expectIndexes: ['idx_roles_name_scope'],
+  },
+];
+
+const teams: HotQuery[] = [
+  {
+    name: 'team_directory',
+    description: 'team listing without personal teams, active, by name (first page)',
+    source: 'mcpgateway/services/team_management_service.py:TeamManagementService (list filters)',
+    sql:
+      'SELECT email_teams.id, email_teams.name, email_teams.slug FROM email_teams WHERE email_teams.is_personal ' +
+      'IS {false} AND email_teams.is_active IS {true} ORDER BY email_teams.name LIMIT $1 OFFSET $2',
+    params: [50, 0],
+    tables: ['email_teams'],
+    phases: ['teams'],
+    expectIndexes: ['idx_email_teams_active_name'],
+  },
+  {
+    name: 'team_members_of_team',
+    description: 'the active members of a team (the org-wide team: thousands of rows)',
+    source: 'mcpgateway/services/team_management_service.py:TeamManagementService.get_team_members',
+    sql:
+      'SELECT email_team_members.user_email, email_team_members.role, email_team_members.joined_at FROM ' +
+      'email_team_members WHERE email_team_members.team_id = $1 AND email_team_members.is_active IS {true} ' +
+      'ORDER BY email_team_members.joined_at LIMIT $2',
+    params: [bigTeam, 100],
+    tables: ['email_team_members'],
+    phases: ['teams'],
+    expectIndexes: ['idx_email_team_members_active_team_joined'],
+  },
+  {
+    name: 'team_invitations_of_team',
     description: 'pending invitations of a team, newest first',
+    source: 'mcpgateway/services/team_invitation_service.py:TeamInvitationService.get_team_invitations',
     sql:
-      'SELECT id, email, invited_at FROM email_team_invitations WHERE team_id = $1 AND is_active = $2 ' +
-      'ORDER BY invited_at DESC',
-    params: [firstOf('email_team_invitations', 'team_id'), true],
+      'SELECT email_team_invitations.id, email_team_invitations.email, email_team_invitations.invited_at FROM ' +
+      'email_team_invitations WHERE email_team_invitations.team_id = $1 AND email_team_invitations.is_active ' +
+      'IS {true} ORDER BY email_team_invitations.invited_at DESC',
+    params: [firstOf('email_team_invitations', 'team_id')],
     tables: ['email_team_invitations'],
+    phases: ['teams'],
+    expectIndexes: ['idx_email_team_invitations_team_active_created'],
+  },
+  {
+    name: 'team_invitations_for_email',
+    description: 'invitations waiting for a user, shown at sign-in',
+    source: 'mcpgateway/services/team_invitation_service.py:TeamInvitationService.get_user_invitations',
+    sql:
+      'SELECT email_team_invitations.id, email_team_invitations.team_id FROM email_team_invitations WHERE ' +
+      'email_team_invitations.email = $1 AND email_team_invitations.is_active IS {true} ORDER BY ' +
+      'email_team_invitations.invited_at DESC',
+    params: [firstOf('email_team_invitations', 'email')],
+    tables: ['email_team_invitations'],
+    phases: ['teams'],
+    expectIndexes: ['idx_email_team_invitations_email_active_created'],
   },
   {
     name: 'team_join_requests_pending',
     description: 'pending join requests of a team, oldest first',
+    source: 'mcpgateway/services/team_management_service.py:TeamManagementService.list_join_requests',
     sql:
-      'SELECT id, user_email, requested_at FROM email_team_join_requests WHERE team_id = $1 AND status = $2 ' +
-      'ORDER BY requested_at',
+      'SELECT email_team_join_requests.id, email_team_join_requests.user_email FROM email_team_join_requests ' +
+      'WHERE email_team_join_requests.team_id = $1 AND email_team_join_requests.status = $2 ORDER BY ' +
+      'email_team_join_requests.requested_at',
     params: [firstOf('email_team_join_requests', 'team_id'), 'pending'],
     tables: ['email_team_join_requests'],
+    phases: ['teams'],
+    expectIndexes: ['idx_email_team_join_requests_team_status_time'],
+  },
+];
+
+const tokens: HotQuery[] = [
+  {
+    name: 'api_tokens_of_user',
+    description: "a user's active API tokens, newest first (first page)",
+    source: 'mcpgateway/services/token_catalog_service.py:TokenCatalogService.list_user_tokens',
+    sql:
+      'SELECT email_api_tokens.id, email_api_tokens.name, email_api_tokens.created_at FROM email_api_tokens ' +
+      'WHERE email_api_tokens.user_email = $1 AND email_api_tokens.is_active IS {true} ORDER BY ' +
+      'email_api_tokens.created_at DESC LIMIT $2 OFFSET $3',
+    params: [firstOf('email_api_tokens', 'user_email'), 50, 0],
+    tables: ['email_api_tokens'],
+    phases: ['tokens'],
+    expectIndexes: ['idx_email_api_tokens_user_active_created'],
   },
   {
-    name: 'server_delete_tool_links',
-    description: 'deleting a server removes its tool association rows (the busiest server)',
-    sql: 'DELETE FROM server_tool_association WHERE server_id = $1',
+    name: 'api_tokens_of_team',
+    description: "a team's active API tokens, newest first (first page)",
+    source: 'mcpgateway/services/token_catalog_service.py:TokenCatalogService.list_team_tokens',
+    sql:
+      'SELECT email_api_tokens.id, email_api_tokens.name, email_api_tokens.created_at FROM email_api_tokens ' +
+      'WHERE email_api_tokens.team_id = $1 AND email_api_tokens.is_active IS {true} ORDER BY ' +
+      'email_api_tokens.created_at DESC LIMIT $2 OFFSET $3',
+    params: [firstOf('email_api_tokens', 'team_id'), 50, 0],
+    tables: ['email_api_tokens'],
+    phases: ['tokens'],
+    expectIndexes: ['idx_email_api_tokens_team_active_created'],
+  },
+];
+
+function metricsWindow(table: string, column: string, entity: string, source: string): HotQuery {
+  return {
+    name: `${table}_last_24h`,
+    description: `metrics of one ${entity} over the last 24 hours, aggregated`,
+    source,
+    sql:
+      `SELECT count(${table}.id) AS calls, avg(${table}.response_time) AS avg_ms, max(${table}.response_time) AS max_ms ` +
+      `FROM ${table} WHERE ${table}.${column} = $1 AND ${table}.timestamp >= $2`,
+    params: [firstOf(table, column), hoursBeforeLatest(table, 'timestamp', 24)],
+    tables: [table],
+    phases: ['metrics'],
+    expectIndexes: [`idx_${table}_${column.replace('_id', '')}_timestamp`],
+  };
+}
+
+const metrics: HotQuery[] = [
+  metricsWindow(
+    'tool_metrics',
+    'tool_id',
+    'tool',
+    'mcpgateway/services/metrics_query_service.py (raw window of one tool)',
+  ),
+  metricsWindow(
+    'server_metrics',
+    'server_id',
+    'server',
+    'mcpgateway/services/metrics_query_service.py (raw window of one server)',
+  ),
+  {
+    name: 'tool_latest_metric',
+    description: 'the latest metric of a tool (tool detail, last execution)',
+    source: 'mcpgateway/services/tool_service.py:ToolService.convert_tool_to_read (last execution time)',
+    sql:
+      'SELECT tool_metrics.timestamp, tool_metrics.response_time, tool_metrics.is_success FROM tool_metrics ' +
+      'WHERE tool_metrics.tool_id = $1 ORDER BY tool_metrics.timestamp DESC LIMIT $2',
+    params: [firstOf('tool_metrics', 'tool_id'), 1],
+    tables: ['tool_metrics'],
+    phases: ['metrics'],
+    expectIndexes: ['idx_tool_metrics_tool_timestamp'],
+  },
+  {
+    name: 'tool_metrics_rollup_hour',
+    description: 'hourly rollup: raw tool metrics of one hour, grouped per tool',
+    source: 'mcpgateway/services/metrics_rollup_service.py (hourly rollup of raw metrics)',
+    sql:
+      'SELECT tool_metrics.tool_id, count(tool_metrics.id) AS total, avg(tool_metrics.response_time) AS avg_ms ' +
+      'FROM tool_metrics WHERE tool_metrics.timestamp >= $1 AND tool_metrics.timestamp < $2 GROUP BY tool_metrics.tool_id',
+    params: [
+      hoursBeforeLatest('tool_metrics', 'timestamp', 1),
+      hoursBeforeLatest('tool_metrics', 'timestamp', 0),
+    ],
+    tables: ['tool_metrics'],
+    phases: ['metrics'],
+    expectIndexes: ['idx_tool_metrics_timestamp'],
+  },
+];
+
+const sessions: HotQuery[] = [
+  {
+    name: 'session_messages',
+    description: 'messages of an MCP session in order (database session backend, each poll)',
+    source: 'mcpgateway/cache/session_registry.py:SessionRegistry (database backend message poll)',
+    sql:
+      'SELECT mcp_messages.id, mcp_messages.message FROM mcp_messages WHERE mcp_messages.session_id = $1 ' +
+      'ORDER BY mcp_messages.created_at',
+    params: [firstOf('mcp_messages', 'session_id')],
+    tables: ['mcp_messages'],
+    phases: ['sessions'],
+    expectIndexes: ['idx_mcp_messages_session_id_created_at'],
+  },
+  {
+    name: 'sessions_expired',
+    description: 'session cleanup: sessions idle past the TTL',
+    source: 'mcpgateway/cache/session_registry.py:SessionRegistry (database backend cleanup)',
+    sql: 'SELECT mcp_sessions.session_id FROM mcp_sessions WHERE mcp_sessions.last_accessed < $1',
+    params: [hoursBeforeLatest('mcp_sessions', 'last_accessed', 24 * 29)],
+    tables: ['mcp_sessions'],
+    phases: ['sessions'],
+    expectIndexes: ['idx_mcp_sessions_last_accessed'],
+  },
+];
+
+const associations: HotQuery[] = [
+  {
+    name: 'servers_of_tool',
+    description: "a tool's servers (lazy load of Tool.servers when a tool is deleted or shown)",
+    source: 'mcpgateway/db.py:Tool.servers (secondary server_tool_association)',
+    sql:
+      'SELECT servers.id, servers.name FROM servers, server_tool_association WHERE $1 = ' +
+      'server_tool_association.tool_id AND servers.id = server_tool_association.server_id',
+    params: [firstOf('server_tool_association', 'tool_id', 'tool_id')],
+    tables: ['server_tool_association', 'servers'],
+    phases: ['associations'],
+    expectIndexes: ['idx_server_tool_association_tool_id_server_id'],
+  },
+  {
+    name: 'server_tools',
+    description: 'the enabled tools of a virtual server (tools/list on a server endpoint)',
+    source: 'mcpgateway/services/tool_service.py:ToolService.list_server_tools',
+    sql:
+      'SELECT tools.id, tools.name, gateways_1.slug, email_teams_1.name AS team FROM tools JOIN ' +
+      'server_tool_association ON tools.id = server_tool_association.tool_id LEFT OUTER JOIN gateways AS ' +
+      'gateways_1 ON gateways_1.id = tools.gateway_id LEFT OUTER JOIN email_teams AS email_teams_1 ON ' +
+      'email_teams_1.id = tools.team_id WHERE server_tool_association.server_id = $1 AND tools.enabled{=true}',
     params: [
       sample(
-        'SELECT server_id FROM server_tool_association GROUP BY server_id ORDER BY count(*) DESC, server_id LIMIT 1',
+        'SELECT server_id FROM server_tool_association GROUP BY server_id ORDER BY count(*), server_id LIMIT 1',
         NO_ID,
       ),
     ],
-    tables: ['server_tool_association'],
-  },
-  {
-    name: 'server_delete_metrics',
-    description: 'deleting a server removes its metrics rows',
-    sql: 'DELETE FROM server_metrics WHERE server_id = $1',
-    params: [firstOf('server_metrics', 'server_id')],
-    tables: ['server_metrics'],
-  },
-  {
-    name: 'servers_of_tool',
-    description: 'the servers a tool belongs to (also the check when a tool is deleted)',
-    sql: 'SELECT server_id FROM server_tool_association WHERE tool_id = $1',
-    params: [firstOf('server_tool_association', 'tool_id', 'tool_id')],
-    tables: ['server_tool_association'],
-  },
-  {
-    name: 'user_email_change_members',
-    description: "changing a user's email rewrites their team memberships",
-    sql: 'UPDATE email_team_members SET user_email = $1 WHERE user_email = $2',
-    params: [memberEmail, memberEmail],
-    tables: ['email_team_members'],
-  },
-  {
-    name: 'api_token_by_hash',
-    description: 'authentication: the API token with this hash',
-    sql: 'SELECT id, user_email, expires_at, is_active FROM email_api_tokens WHERE token_hash = $1',
-    params: [firstOf('email_api_tokens', 'token_hash')],
-    tables: ['email_api_tokens'],
-  },
-  {
-    name: 'token_revocation_check',
-    description: 'is this JWT revoked (every authenticated request)',
-    sql: 'SELECT reason FROM token_revocations WHERE jti = $1',
-    params: [firstOf('token_revocations', 'jti', 'jti')],
-    tables: ['token_revocations'],
-  },
-  {
-    name: 'api_tokens_of_user',
-    description: "a user's active API tokens, newest first",
-    sql:
-      'SELECT id, name, created_at FROM email_api_tokens WHERE user_email = $1 AND is_active = $2 ' +
-      'ORDER BY created_at DESC',
-    params: [firstOf('email_api_tokens', 'user_email'), true],
-    tables: ['email_api_tokens'],
-  },
-  metricsWindow('tool_metrics', 'tool_id', 'tool'),
-  metricsWindow('server_metrics', 'server_id', 'server'),
-  {
-    name: 'tool_latest_metric',
-    description: 'the latest metric of a tool (tool detail page)',
-    sql: 'SELECT timestamp, response_time, is_success FROM tool_metrics WHERE tool_id = $1 ORDER BY timestamp DESC LIMIT 1',
-    params: [firstOf('tool_metrics', 'tool_id')],
-    tables: ['tool_metrics'],
-  },
-  {
-    name: 'permission_audit_of_user',
-    description: 'permission audit log of a user, newest first',
-    sql:
-      'SELECT timestamp, permission, granted FROM permission_audit_log WHERE user_email = $1 ' +
-      'ORDER BY timestamp DESC LIMIT 100',
-    params: [firstOf('permission_audit_log', 'user_email')],
-    tables: ['permission_audit_log'],
+    tables: ['tools', 'server_tool_association'],
+    phases: [],
   },
   {
     name: 'resource_subscribers',
     description: 'subscribers to notify when a resource changes',
-    sql: 'SELECT subscriber_id FROM resource_subscriptions WHERE resource_id = $1',
+    source: 'mcpgateway/services/resource_service.py:ResourceService (subscription notify)',
+    sql:
+      'SELECT resource_subscriptions.subscriber_id FROM resource_subscriptions WHERE ' +
+      'resource_subscriptions.resource_id = $1',
     params: [firstOf('resource_subscriptions', 'resource_id')],
     tables: ['resource_subscriptions'],
-  },
-  {
-    name: 'gateway_health_listing',
-    description: 'enabled gateways that are unreachable, stalest first (health checker)',
-    sql: 'SELECT id, name, url, last_seen FROM gateways WHERE enabled = $1 AND reachable = $2 ORDER BY last_seen',
-    params: [true, false],
-    tables: ['gateways'],
-  },
-  {
-    name: 'roles_of_user',
-    description: "a user's active role grants (every permission check)",
-    sql: 'SELECT role_id, scope, scope_id FROM user_roles WHERE user_email = $1 AND is_active = $2',
-    params: [firstOf('user_roles', 'user_email'), true],
-    tables: ['user_roles'],
+    phases: ['misc'],
+    expectIndexes: ['idx_resource_subscriptions_resource_id_subscriber_id'],
   },
 ];
 
+/** The deep keyset page: the OR-form cursor that no index bounds (verify names the rewrite). */
+const deepCursor: HotQuery = {
+  name: 'tools_keyset_deep_page',
+  description: 'tools listing at a deep keyset page (cursor half-way through the table)',
+  source:
+    'mcpgateway/services/tool_service.py:ToolService.list_tools via utils/pagination.py:unified_paginate',
+  sql:
+    'SELECT tools.id, tools.name, tools.created_at FROM tools WHERE tools.enabled{=true} AND ' +
+    '(tools.created_at < $1 OR tools.created_at = $2 AND tools.id < $3) ORDER BY tools.created_at DESC, ' +
+    'tools.id DESC LIMIT $4',
+  params: [
+    rowAt('tools', 'created_at', 'created_at DESC, id DESC', 0.5, NO_TIME),
+    rowAt('tools', 'created_at', 'created_at DESC, id DESC', 0.5, NO_TIME),
+    rowAt('tools', 'id', 'created_at DESC, id DESC', 0.5, NO_ID),
+    51,
+  ],
+  tables: ['tools'],
+  phases: ['core'],
+  expectIndexes: ['idx_tools_enabled_created_at_id'],
+  shapeLimit: {
+    why:
+      'the OR-form cursor (created_at < :c OR created_at = :c AND id < :i) is no index bound: the scan starts ' +
+      'at the newest row and filters out every row before the cursor, so its cost grows with the page depth',
+    rewrite: 'WHERE enabled AND (created_at, id) < (:c, :i) ORDER BY created_at DESC, id DESC LIMIT n',
+  },
+};
+
+export const hotQueries: readonly HotQuery[] = [
+  ...auth,
+  ...rbac,
+  ...teams,
+  ...listingQueries,
+  deepCursor,
+  ...tokens,
+  ...metrics,
+  ...sessions,
+  ...associations,
+];
+
 /**
- * Queries that scan their table before the plan and use one of its indexes after. The others already
- * had an index before (a primary key or a unique constraint that leads with the filter column) and get a
- * better one.
+ * Queries that scan a large table before the plan and use one of its indexes after, on the seeded
+ * pre-epic schema. The others already had an index before (a primary key or a unique constraint that
+ * leads with the filter column) and get a better one, or need none.
  */
 export const FIXED_BY_PLAN: ReadonlySet<string> = new Set([
-  'tools_public_listing',
-  'servers_public_listing',
-  'a2a_agents_public_listing',
-  'teams_of_user',
-  'team_pending_invitations',
-  'server_delete_metrics',
-  'servers_of_tool',
-  'user_email_change_members',
-  'api_token_by_hash',
+  'rbac_user_roles',
+  'rbac_user_roles_in_team',
+  'team_invitations_of_team',
+  'team_invitations_for_email',
+  'tools_listing',
+  'resources_listing',
+  'prompts_listing',
+  'servers_listing',
+  'gateways_listing',
+  'a2a_agents_listing',
+  'tools_listing_for_user',
+  'resource_by_uri',
+  'prompt_by_name',
+  'gateway_by_url',
   'tool_metrics_last_24h',
   'server_metrics_last_24h',
   'tool_latest_metric',
-  'permission_audit_of_user',
+  'tool_metrics_rollup_hour',
+  'session_messages',
+  'servers_of_tool',
   'resource_subscribers',
-  'gateway_health_listing',
-  'roles_of_user',
 ]);

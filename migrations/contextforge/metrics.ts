@@ -4,7 +4,7 @@
  * without INCLUDE, so a database that ran upstream's migration is recognised).
  */
 import { definePhase, type IndexSpec } from '../../src/catalogue/define-phase.js';
-import { eq, ix, type IndexExtras } from './define.js';
+import { ix, type IndexExtras } from './define.js';
 
 function metricsIndexes(
   table: string,
@@ -20,10 +20,6 @@ function metricsIndexes(
       overlaps ? { overlaps } : {},
     ),
     ix(table, ['timestamp'], `aggregation of all ${entity}s over the last 24 hours and retention cleanup`),
-    ix(table, ['timestamp'], `recent ${entity} failures dashboard (partial: is_success = false)`, {
-      name: `idx_${table}_failures`,
-      where: [eq('is_success', false)],
-    }),
   ];
 }
 

@@ -3,7 +3,7 @@
  * security events, structured logs, LLM models, tool test cases.
  */
 import { definePhase } from '../../src/catalogue/define-phase.js';
-import { eq, isNotNull, ix } from './define.js';
+import { isNotNull, ix } from './define.js';
 
 /** Why a (column, time) index is kept next to the application's single-column index on that column. */
 const TIME_ORDER =
@@ -34,22 +34,15 @@ export const misc = definePhase('misc', 'resource subscriptions, gRPC services, 
   ),
   ix(
     'grpc_services',
-    ['last_reflection'],
-    'reflection refresher picks the stalest enabled services (partial)',
-    {
-      name: 'idx_grpc_services_enabled_reflection',
-      where: [eq('enabled', true)],
-    },
+    ['enabled', 'last_reflection'],
+    'reflection refresher picks the stalest enabled services',
+    { name: 'idx_grpc_services_enabled_reflection' },
   ),
   ix('audit_trails', ['user_email', 'timestamp'], 'audit trail of one user by email ordered by time', {
     overlaps: { with: ['ix_audit_trails_user_email'], why: TIME_ORDER },
   }),
   ix('audit_trails', ['team_id', 'timestamp'], 'audit trail of one team ordered by time', {
     overlaps: { with: ['ix_audit_trails_team_id'], why: TIME_ORDER },
-  }),
-  ix('audit_trails', ['timestamp'], 'failed actions review, newest first (partial: success = false)', {
-    name: 'idx_audit_trails_failures',
-    where: [eq('success', false)],
   }),
   ix('observability_traces', ['user_email', 'status', 'start_time'], 'traces of a user by status over time', {
     overlaps: {
@@ -114,9 +107,12 @@ export const misc = definePhase('misc', 'resource subscriptions, gRPC services, 
       },
     },
   ),
-  ix('observability_saved_queries', ['created_at'], 'shared saved queries listing (partial: is_shared)', {
+  ix('observability_saved_queries', ['is_shared', 'created_at'], 'shared saved queries listing', {
     name: 'idx_observability_saved_queries_shared',
-    where: [eq('is_shared', true)],
+    overlaps: {
+      with: ['idx_observability_saved_queries_is_shared'],
+      why: 'adds created_at, so the shared list reads in order; the boolean-only index becomes redundant',
+    },
   }),
   ix('security_events', ['user_email', 'timestamp'], 'security events of a user by email over time', {
     overlaps: { with: ['ix_security_events_user_email'], why: TIME_ORDER },
@@ -128,9 +124,17 @@ export const misc = definePhase('misc', 'resource subscriptions, gRPC services, 
     overlaps: { with: ['ix_structured_log_entries_user_email'], why: TIME_ORDER },
   }),
   ix('structured_log_entries', ['hostname', 'timestamp'], 'log entries of one host over time'),
-  ix('llm_models', ['provider_id', 'model_name'], 'model picker: available models of a provider (partial)', {
-    name: 'idx_llm_models_available',
-    where: [eq('enabled', true), eq('deprecated', false)],
-  }),
+  ix(
+    'llm_models',
+    ['provider_id', 'enabled', 'deprecated', 'model_name'],
+    'model picker: available models of a provider (enabled, not deprecated)',
+    {
+      name: 'idx_llm_models_available',
+      overlaps: {
+        with: ['idx_llm_models_provider'],
+        why: 'adds the enabled and deprecated filters and the model order of the picker',
+      },
+    },
+  ),
   ix('toolops_test_cases', ['run_status'], 'test runner picks test cases by run status'),
 ]);

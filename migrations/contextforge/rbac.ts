@@ -9,10 +9,6 @@ export const rbac = definePhase('rbac', 'roles, user_roles, permission audit log
   ix('roles', ['inherits_from'], 'FK roles.inherits_from → roles: role inheritance walk and role delete'),
   ix('roles', ['created_by'], 'FK roles.created_by → email_users: user delete and "roles I created"'),
   ix('roles', ['name', 'scope'], 'role lookup by name within a scope: WHERE name = :n AND scope = :s'),
-  ix('roles', ['scope'], 'role pickers list the active roles of a scope (partial: active roles)', {
-    name: 'idx_roles_active_scope',
-    where: [eq('is_active', true)],
-  }),
   ix(
     'user_roles',
     ['user_email', 'scope', 'is_active'],
@@ -26,9 +22,9 @@ export const rbac = definePhase('rbac', 'roles, user_roles, permission audit log
   ix('user_roles', ['granted_by'], 'FK user_roles.granted_by → email_users: user delete'),
   ix(
     'user_roles',
-    ['scope', 'scope_id'],
-    "who holds roles in a team: scope = 'team' AND scope_id = :t (partial: active grants)",
-    { name: 'idx_user_roles_active_scope_id', where: [eq('is_active', true)] },
+    ['scope', 'scope_id', 'is_active'],
+    "who holds roles in a team: scope = 'team' AND scope_id = :t AND is_active",
+    { name: 'idx_user_roles_active_scope_id' },
   ),
   ix('user_roles', ['expires_at'], 'expiry sweeper over grants that have an expiry (partial)', {
     name: 'idx_user_roles_expiring',
@@ -50,23 +46,12 @@ export const rbac = definePhase('rbac', 'roles, user_roles, permission audit log
     'access decisions on one resource type, granted or denied, over time',
   ),
   ix('permission_audit_log', ['team_id', 'timestamp'], 'audit log of one team ordered by time'),
-  ix(
-    'permission_audit_log',
-    ['timestamp'],
-    'security review: denied permission checks, newest first (partial)',
-    {
-      name: 'idx_permission_audit_log_denied',
-      where: [eq('granted', false)],
-    },
-  ),
   ix('permission_audit_log', ['permission', 'timestamp'], 'use of one permission over time: permission = :p'),
-  ix('email_users', ['created_at DESC'], 'admin user list: active users, newest first (partial)', {
+  ix('email_users', ['is_active', 'created_at DESC'], 'admin user list: active users, newest first', {
     name: 'idx_email_users_active_created_at',
-    where: [eq('is_active', true)],
   }),
-  ix('email_users', ['email'], 'platform admin lookup: the few is_admin users (partial: tiny)', {
+  ix('email_users', ['is_admin', 'is_active'], 'platform admin lookup and count: the few is_admin users', {
     name: 'idx_email_users_admins',
-    where: [eq('is_admin', true)],
   }),
   ix('email_users', ['auth_provider', 'created_at'], 'users of one identity provider (SSO admin view)'),
   ix('email_users', ['locked_until'], 'lockout check and unlock sweeper (partial: locked accounts)', {

@@ -2,7 +2,7 @@
  * Phase 6 `sessions`: MCP sessions and their messages, SSO providers and SSO authorization sessions.
  */
 import { definePhase } from '../../src/catalogue/define-phase.js';
-import { eq, ix } from './define.js';
+import { ix } from './define.js';
 
 export const sessions = definePhase('sessions', 'sessions, SSO providers and auth sessions', [
   ix('mcp_sessions', ['last_accessed'], 'session expiry sweeper: last_accessed < now - ttl'),
@@ -14,10 +14,6 @@ export const sessions = definePhase('sessions', 'sessions, SSO providers and aut
     { overlaps: { with: ['idx_mcp_messages_session_id'], why: 'adds created_at, so replay reads in order' } },
   ),
   ix('mcp_messages', ['last_accessed'], 'cleanup of messages of idle sessions'),
-  ix('sso_providers', ['provider_type'], 'login page lists the enabled providers (partial: is_enabled)', {
-    name: 'idx_sso_providers_enabled_type',
-    where: [eq('is_enabled', true)],
-  }),
   ix(
     'sso_auth_sessions',
     ['provider_id', 'user_email', 'created_at'],

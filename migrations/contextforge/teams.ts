@@ -13,13 +13,22 @@ export const teams = definePhase('teams', 'teams, team members, invitations, joi
   ),
   ix(
     'email_teams',
+    ['is_personal', 'id'],
+    'RBAC role resolution on every permission check: NOT IN (SELECT id FROM email_teams WHERE is_personal ' +
+      'IS true) reads this index only, not the table',
+    { name: 'idx_email_teams_personal_id' },
+  ),
+  ix(
+    'email_teams',
     ['visibility', 'is_active', 'created_at'],
     'public team directory: visibility = :v AND is_active, ORDER BY created_at',
   ),
-  ix('email_teams', ['name'], 'team directory sorted and searched by name (partial: active teams)', {
-    name: 'idx_email_teams_active_name',
-    where: [eq('is_active', true)],
-  }),
+  ix(
+    'email_teams',
+    ['is_personal', 'is_active', 'name'],
+    'team directory: WHERE is_personal IS false AND is_active IS true ORDER BY name',
+    { name: 'idx_email_teams_active_name' },
+  ),
   ix(
     'email_team_members',
     ['team_id', 'user_email', 'is_active'],
@@ -52,9 +61,15 @@ export const teams = definePhase('teams', 'teams, team members, invitations, joi
   ix('email_team_members', ['invited_by'], 'FK email_team_members.invited_by → email_users: user delete'),
   ix(
     'email_team_members',
-    ['team_id', 'joined_at'],
-    'member list of a team by join date and active member count (partial: active members)',
-    { name: 'idx_email_team_members_active_team_joined', where: [eq('is_active', true)] },
+    ['team_id', 'is_active', 'joined_at'],
+    'member list of a team by join date and active member count: team_id = :t AND is_active',
+    {
+      name: 'idx_email_team_members_active_team_joined',
+      overlaps: {
+        with: ['idx_email_team_members_team_id'],
+        why: 'adds is_active and the join-date order of the member list',
+      },
+    },
   ),
   ix(
     'email_team_invitations',
@@ -67,15 +82,8 @@ export const teams = definePhase('teams', 'teams, team members, invitations, joi
     'invitations waiting for an email address (shown at sign-in)',
   ),
   ix('email_team_invitations', ['invited_by'], 'FK email_team_invitations.invited_by → email_users'),
-  ix(
-    'email_team_invitations',
-    ['team_id', 'invited_at DESC'],
-    'pending invitations of a team, newest first (partial: active only, far smaller than the history)',
-    { name: 'idx_email_team_invitations_pending', where: [eq('is_active', true)] },
-  ),
-  ix('email_team_invitations', ['expires_at'], 'expiry sweeper of pending invitations (partial)', {
+  ix('email_team_invitations', ['is_active', 'expires_at'], 'expiry sweeper of pending invitations', {
     name: 'idx_email_team_invitations_pending_expiry',
-    where: [eq('is_active', true)],
   }),
   ix(
     'email_team_join_requests',

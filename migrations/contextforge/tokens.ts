@@ -3,7 +3,7 @@
  * revocations. Authentication looks tokens up on every request.
  */
 import { definePhase } from '../../src/catalogue/define-phase.js';
-import { eq, isNotNull, ix } from './define.js';
+import { isNotNull, ix } from './define.js';
 
 export const tokens = definePhase(
   'tokens',
@@ -39,17 +39,16 @@ export const tokens = definePhase(
     ix('email_api_tokens', ['token_hash'], 'authentication looks an API token up by its hash (unique)', {
       unique: true,
     }),
-    ix('email_api_tokens', ['expires_at'], 'active tokens about to expire (partial: is_active)', {
-      name: 'idx_email_api_tokens_active_expiry',
-      where: [eq('is_active', true)],
-    }),
     ix(
       'email_api_tokens',
-      ['last_used'],
-      'stale active token report: ORDER BY last_used (partial: is_active)',
+      ['is_active', 'expires_at'],
+      'active tokens about to expire: is_active AND expires_at < :t',
       {
-        name: 'idx_email_api_tokens_active_last_used',
-        where: [eq('is_active', true)],
+        name: 'idx_email_api_tokens_active_expiry',
+        overlaps: {
+          with: ['idx_email_api_tokens_is_active'],
+          why: 'adds expires_at for the sweeper; the boolean-only index becomes redundant',
+        },
       },
     ),
     ix(
@@ -62,10 +61,6 @@ export const tokens = definePhase(
       where: [isNotNull('refresh_token')],
     }),
     ix('oauth_states', ['expires_at'], 'cleanup of expired OAuth authorization states: expires_at < now'),
-    ix('token_usage_logs', ['timestamp'], 'blocked requests review, newest first (partial: blocked)', {
-      name: 'idx_token_usage_logs_blocked',
-      where: [eq('blocked', true)],
-    }),
     ix('token_usage_logs', ['ip_address', 'timestamp'], 'usage from one IP address over time (abuse checks)'),
     ix('token_usage_logs', ['endpoint', 'timestamp'], 'token usage per endpoint over time (usage stats)'),
     ix('token_revocations', ['revoked_by'], 'FK token_revocations.revoked_by → email_users: user delete'),
@@ -74,9 +69,8 @@ export const tokens = definePhase(
       ['revoked_at'],
       'recent revocations list and cleanup: ORDER BY / WHERE revoked_at',
     ),
-    ix('registered_oauth_clients', ['expires_at'], 're-registration sweeper (partial: active clients)', {
+    ix('registered_oauth_clients', ['is_active', 'expires_at'], 're-registration sweeper of active clients', {
       name: 'idx_registered_oauth_clients_active_expiry',
-      where: [eq('is_active', true)],
     }),
     ix(
       'registered_oauth_clients',

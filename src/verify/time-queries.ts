@@ -4,6 +4,7 @@
  */
 import type { HotQuery } from '../catalogue/catalogue.js';
 import type { Dialect } from '../dialects/dialect.js';
+import { hotQuerySql } from './hot-query-sql.js';
 import { resolveParams } from './resolve-params.js';
 
 export interface QueryTiming {
@@ -58,9 +59,10 @@ export async function timeQueries(
   const out: QueryTiming[] = [];
   for (const q of queries) {
     const params = await resolveParams(db, q.params);
-    await timeRolledBack(db, q.sql, params);
+    const sql = hotQuerySql(q, db.name);
+    await timeRolledBack(db, sql, params);
     const samples: number[] = [];
-    for (let i = 0; i < runs; i++) samples.push((await timeRolledBack(db, q.sql, params)).ms);
+    for (let i = 0; i < runs; i++) samples.push((await timeRolledBack(db, sql, params)).ms);
     out.push({ name: q.name, medianMs: median(samples), runs });
   }
   return out;

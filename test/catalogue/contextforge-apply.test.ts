@@ -83,7 +83,11 @@ for (const dialect of ALL_DIALECTS) {
       await db.analyze([...(await db.introspect()).tables.keys()]);
       const report = await runVerify(db, catalogue.hotQueries);
       for (const q of report.queries) {
-        assert.equal(q.outcome, 'index', `${q.name}: ${q.summary}`);
+        // A query whose own shape defeats any index is reported with its rewrite, not as served.
+        const expected = catalogue.hotQueries.find((h) => h.name === q.name)?.shapeLimit
+          ? 'query_shape'
+          : 'index';
+        assert.equal(q.outcome, expected, `${q.name}: ${q.summary}`);
         assert.deepEqual(q.seqScans, [], q.name);
       }
       assert.equal(report.ok, true);

@@ -121,15 +121,42 @@ void test('every index has a one-line reason; names fit PostgreSQL identifiers',
   }
 });
 
-void test('the hot-query suite: 20+ queries over existing tables, bound parameters, and the fixed set names real queries', () => {
+void test('the hot-query suite: 30+ read paths citing upstream, over existing tables, phases and indexes that exist', () => {
   const q = catalogue.hotQueries;
-  assert.ok(q.length >= 20, `${q.length} hot queries`);
+  assert.ok(q.length >= 30, `${q.length} hot queries`);
   assert.equal(new Set(q.map((x) => x.name)).size, q.length);
+  const phases = new Map(catalogue.phases.map((p) => [p.name, new Set(p.indexes.map((i) => i.name))]));
+  const current = currentSchema();
   for (const x of q) {
-    for (const t of x.tables) assert.ok(columnsOf(preEpic, t), `${x.name}: table ${t}`);
+    assert.match(
+      x.source ?? '',
+      /^mcpgateway\/[a-z0-9_/]+\.py[: (]/,
+      `${x.name}: cites upstream file:function`,
+    );
+    for (const t of x.tables)
+      assert.ok(columnsOf(preEpic, t) ?? columnsOf(current, t), `${x.name}: table ${t}`);
     const placeholders = new Set(x.sql.match(/\$\d+/g) ?? []);
     assert.equal(placeholders.size, x.params.length, `${x.name}: one parameter per placeholder`);
+    for (const p of x.phases) assert.ok(phases.has(p), `${x.name}: phase ${p}`);
+    for (const i of x.expectIndexes ?? []) {
+      const home = [...phases].find(([, names]) => names.has(i))?.[0];
+      assert.ok(home !== undefined, `${x.name}: ${i} is a catalogue index`);
+      assert.ok(x.phases.includes(home), `${x.name}: needs phase ${home} for ${i}`);
+    }
   }
   const names = new Set(q.map((x) => x.name));
   for (const f of FIXED_BY_PLAN) assert.ok(names.has(f), f);
+});
+
+void test('no partial index filters on a boolean: SQLAlchemy writes IS true and = true, one predicate serves one', () => {
+  const booleans = new Set(
+    [...preEpic.tables, ...currentSchema().tables].flatMap((t) =>
+      t.columns.filter((c) => c.type === 'boolean').map((c) => `${t.name}.${c.name}`),
+    ),
+  );
+  const offending = indexes.filter((i) => i.where.some((c) => booleans.has(`${i.table}.${c.column}`)));
+  assert.deepEqual(
+    offending.map((i) => i.name),
+    [],
+  );
 });

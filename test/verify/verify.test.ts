@@ -19,6 +19,7 @@ const byOwner: HotQuery = {
   sql: 'SELECT id FROM items WHERE owner = $1',
   params: [sample('SELECT owner FROM items ORDER BY id LIMIT 1', 'nobody')],
   tables: ['items'],
+  phases: [],
 };
 const byId: HotQuery = {
   name: 'item_by_id',
@@ -26,13 +27,15 @@ const byId: HotQuery = {
   sql: 'SELECT owner FROM items WHERE id = $1',
   params: [5],
   tables: ['items'],
+  phases: [],
 };
 const broken: HotQuery = {
-  name: 'missing_table',
-  description: 'a table that is not there',
-  sql: 'SELECT 1 FROM nowhere WHERE x = $1',
+  name: 'missing_column',
+  description: 'a column that is not there',
+  sql: 'SELECT nosuchcolumn FROM items WHERE id = $1',
   params: [1],
-  tables: ['nowhere'],
+  tables: ['items'],
+  phases: [],
 };
 
 async function itemsDb(rows: number) {
@@ -74,13 +77,44 @@ void test('a scan of a large table fails verify; an index fixes it; a small tabl
     report = await runVerify(db, [broken]);
     assert.equal(report.ok, false);
     assert.equal(report.queries[0]?.outcome, 'error');
-    assert.match(report.queries[0]?.summary ?? '', /nowhere/);
+    assert.match(report.queries[0]?.summary ?? '', /nosuchcolumn/);
 
     const timings = await timeQueries(db, [byOwner, { ...byId, sql: 'DELETE FROM items WHERE id = $1' }], 3);
     assert.equal(timings.length, 2);
     assert.ok(timings.every((t) => t.runs === 3 && t.medianMs >= 0));
     const left = await db.query<{ n: number }>('SELECT count(*) AS n FROM items');
     assert.equal(left[0]?.n, 2_000, 'timed DELETE runs are rolled back');
+  } finally {
+    await db.close();
+  }
+});
+
+void test('verify of a subset of phases reports the queries of other phases as not covered, without failing', async () => {
+  const db = await itemsDb(2_000);
+  try {
+    const needsLookups: HotQuery = { ...byOwner, phases: ['lookups'] };
+    const onAbsentTable: HotQuery = { ...byId, name: 'on_new_table', tables: ['items', 'newer_table'] };
+    const shaped: HotQuery = {
+      ...byId,
+      name: 'deep_page',
+      shapeLimit: { why: 'an OR-form cursor', rewrite: 'a row comparison' },
+    };
+    let report = await runVerify(db, [needsLookups, byId, onAbsentTable, shaped], { phases: ['core'] });
+    assert.deepEqual(
+      report.queries.map((q) => q.outcome),
+      ['not_covered', 'index', 'no_table', 'query_shape'],
+    );
+    assert.equal(report.ok, true, 'the scan of items is not counted: its phase is not selected');
+    const text = formatVerifyReport(report);
+    assert.match(text, /-- +items_of_owner +not covered by the selected phases \(needs phase lookups\)/);
+    assert.match(text, /NOTE deep_page +query shape: an OR-form cursor; rewrite: a row comparison/);
+    assert.match(
+      text,
+      /all 2 hot queries use an index .*; 1 not covered by the selected phases; 1 on tables/,
+    );
+    report = await runVerify(db, [needsLookups], { phases: ['core', 'lookups'] });
+    assert.equal(report.ok, false, 'selected, the same query fails');
+    assert.equal(report.queries[0]?.outcome, 'seq_scan');
   } finally {
     await db.close();
   }
@@ -114,6 +148,10 @@ void test('the verify command exits 1 on a seeded database before the plan, nami
   assert.equal(await runCli(['verify', '--database', url], io), 1, io.err());
   assert.match(io.out(), /FAIL tool_latest_metric +SEQUENTIAL SCAN of tool_metrics/);
   assert.match(io.out(), /hot queries scan a large table/);
+  const subset = memoryIo();
+  assert.equal(await runCli(['verify', '--database', url, '--phases', 'sessions'], subset), 1, subset.err());
+  assert.match(subset.out(), /-- +tools_listing +not covered by the selected phases \(needs phase core\)/);
+  assert.match(subset.out(), /FAIL session_messages +SEQUENTIAL SCAN of mcp_messages/);
   const json = memoryIo();
   assert.equal(
     await runCli(['verify', '--database', url, '--large-table-rows', '100000000', '--output', 'json'], json),

@@ -47,3 +47,26 @@ export function hoursBeforeLatest(table: string, column: string, hours: number):
     return formatTimestamp(new Date(latest.getTime() - hours * 3_600_000));
   };
 }
+
+/**
+ * `column` of the row `fraction` of the way down `table` in the order `orderBy` (e.g. a keyset cursor
+ * deep in a listing): counts the rows first, then reads the one row at that offset; `fallback` when the
+ * table is empty.
+ */
+export function rowAt(
+  table: string,
+  column: string,
+  orderBy: string,
+  fraction: number,
+  fallback: unknown,
+): ParamResolver {
+  return async (db) => {
+    const counted = await db.query<{ n: unknown }>(`SELECT count(*) AS n FROM ${quoteIdentifier(table)}`);
+    const offset = Math.floor(Number(counted[0]?.n ?? 0) * fraction);
+    const rows = await db.query<Record<string, unknown>>(
+      `SELECT ${quoteIdentifier(column)} AS v FROM ${quoteIdentifier(table)} ORDER BY ${orderBy} LIMIT 1 OFFSET $1`,
+      [offset],
+    );
+    return rows[0]?.['v'] ?? fallback;
+  };
+}

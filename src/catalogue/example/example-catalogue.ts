@@ -77,6 +77,7 @@ export const exampleCatalogue: Catalogue = {
       sql: 'SELECT id, name FROM authors WHERE email = $1',
       params: ['author7@example.com'],
       tables: ['authors'],
+      phases: ['lookups'],
       expectIndexes: ['uq_authors_email'],
     },
     {
@@ -85,6 +86,7 @@ export const exampleCatalogue: Catalogue = {
       sql: 'SELECT id, body FROM comments WHERE post_id = $1 ORDER BY created_at DESC LIMIT 20',
       params: [42],
       tables: ['comments'],
+      phases: ['core'],
       expectIndexes: ['idx_comments_post_id_created_at', 'idx_comments_post_id'],
     },
   ],
