@@ -73,7 +73,7 @@ for (const dialect of ALL_DIALECTS) {
       }
     });
 
-    void test('after all 8 phases every hot query uses an index; rolled back, the schema is as seeded', async () => {
+    void test('after all 8 phases no hot query scans a large table; rolled back, the schema is as seeded', async () => {
       const up = await applyPhases(deps(), catalogue, { concurrency: 2 });
       assert.equal(up.ok, true, up.error?.message);
       assert.equal(
@@ -84,11 +84,11 @@ for (const dialect of ALL_DIALECTS) {
       const report = await runVerify(db, catalogue.hotQueries);
       for (const q of report.queries) {
         // A query whose own shape defeats any index is reported with its rewrite, not as served.
-        const expected = catalogue.hotQueries.find((h) => h.name === q.name)?.shapeLimit
-          ? 'query_shape'
-          : 'index';
-        assert.equal(q.outcome, expected, `${q.name}: ${q.summary}`);
-        assert.deepEqual(q.seqScans, [], q.name);
+        // A small table (a few hundred teams at this scale) may be scanned; a large one never.
+        const shaped = catalogue.hotQueries.find((h) => h.name === q.name)?.shapeLimit !== undefined;
+        if (shaped) assert.equal(q.outcome, 'query_shape', q.name);
+        else assert.ok(q.outcome === 'index' || q.outcome === 'small_scan', `${q.name}: ${q.summary}`);
+        assert.deepEqual(q.largeSeqScans, [], q.name);
       }
       assert.equal(report.ok, true);
       const down = await rollbackPhases(deps(), catalogue);

@@ -205,6 +205,11 @@ void describe('buildJob', () => {
     ]);
     const v = buildJob(migration(), { kind: 'verify', phases: [] }, DEFAULT_JOB_SETTINGS);
     assert.equal(v.spec?.template.spec?.containers[0]?.args?.[0], 'verify');
+    // The verify Job checks the hot queries of the selected phases only (issue 12, item 3).
+    assert.deepEqual(v.spec?.template.spec?.containers[0]?.args?.slice(1, 3), [
+      '--phases',
+      migration().spec.phases.join(','),
+    ]);
   });
 
   void it('reads back what it built', () => {
