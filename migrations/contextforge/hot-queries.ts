@@ -441,6 +441,52 @@ const deepCursor: HotQuery = {
   },
 };
 
+/**
+ * Hot paths of tables only the current schema has (a pre-epic database reports them as not in its
+ * schema). Upstream's own keys serve them: the unique (entity, hour) of each hourly rollup, the unique
+ * (agent, task) of A2A tasks, the unique token hash of password resets; so they need no phase.
+ */
+const currentSchemaOnly: HotQuery[] = [
+  {
+    name: 'tool_metrics_hourly_window',
+    description: 'hourly rollups of one tool over the last day (metrics views read rollups, not raw rows)',
+    source:
+      'mcpgateway/services/metrics_query_service.py (rollup window of one tool; db.py:ToolMetricsHourly)',
+    sql:
+      'SELECT tool_metrics_hourly.hour_start, tool_metrics_hourly.total_count, tool_metrics_hourly.avg_response_time ' +
+      'FROM tool_metrics_hourly WHERE tool_metrics_hourly.tool_id = $1 AND tool_metrics_hourly.hour_start >= $2 ' +
+      'ORDER BY tool_metrics_hourly.hour_start',
+    params: [
+      firstOf('tool_metrics_hourly', 'tool_id'),
+      hoursBeforeLatest('tool_metrics_hourly', 'hour_start', 24),
+    ],
+    tables: ['tool_metrics_hourly'],
+    phases: [],
+  },
+  {
+    name: 'a2a_task_by_id',
+    description: 'A2A task state of one agent task (tasks/get, push notifications)',
+    source: 'mcpgateway/services/a2a_service.py (task lookup; db.py:A2ATask unique agent, task)',
+    sql:
+      'SELECT a2a_tasks.id, a2a_tasks.state, a2a_tasks.latest_message FROM a2a_tasks WHERE ' +
+      'a2a_tasks.a2a_agent_id = $1 AND a2a_tasks.task_id = $2',
+    params: [firstOf('a2a_tasks', 'a2a_agent_id'), firstOf('a2a_tasks', 'task_id')],
+    tables: ['a2a_tasks'],
+    phases: [],
+  },
+  {
+    name: 'password_reset_by_hash',
+    description: 'password reset: the token with this hash',
+    source: 'mcpgateway/services/email_auth_service.py (password reset; db.py:PasswordResetToken)',
+    sql:
+      'SELECT password_reset_tokens.id, password_reset_tokens.user_email, password_reset_tokens.expires_at, ' +
+      'password_reset_tokens.used_at FROM password_reset_tokens WHERE password_reset_tokens.token_hash = $1',
+    params: [firstOf('password_reset_tokens', 'token_hash')],
+    tables: ['password_reset_tokens'],
+    phases: [],
+  },
+];
+
 export const hotQueries: readonly HotQuery[] = [
   ...auth,
   ...rbac,
@@ -451,6 +497,7 @@ export const hotQueries: readonly HotQuery[] = [
   ...metrics,
   ...sessions,
   ...associations,
+  ...currentSchemaOnly,
 ];
 
 /**

@@ -66,12 +66,16 @@ function membership(sizes: Readonly<Record<string, number>>): {
   return { users, teams, perTeam: Math.min(users, Math.ceil((3 * users) / teams)) };
 }
 
-/** The primary-key value of row i of a table (what a foreign key to it holds). */
-export function keyOf(table: TableFact, i: number): unknown {
-  const pk = table.columns.find((c) => c.name === table.primary_key[0]);
-  if (table.name === 'email_users') return emailFor(i);
-  if (pk?.type === 'integer' || pk?.type === 'bigint') return i + 1;
-  return uuidFor(table.name, i);
+/**
+ * The value of a key column of row i of a table (what a foreign key to it holds): the primary key by
+ * default. A user's email is `emailFor(i)` whether it is the primary key (pre-epic schema) or a unique
+ * column beside an `id` key (current schema), so foreign keys to either column find their row.
+ */
+export function keyOf(table: TableFact, i: number, column = table.primary_key[0]): unknown {
+  if (table.name === 'email_users' && column === 'email') return emailFor(i);
+  const key = table.columns.find((c) => c.name === column);
+  if (key?.type === 'integer' || key?.type === 'bigint') return i + 1;
+  return uuidFor(column === table.primary_key[0] ? table.name : `${table.name}.${column ?? ''}`, i);
 }
 
 export function tableData(
@@ -102,15 +106,14 @@ function foreignKeyMaker(
   if (ref === undefined) return undefined;
   const n = sizeOf(ctx.sizes, ref.name);
   const { r } = ctx;
-  if (ref.name === ctx.table.name)
-    return (i) => (i === 0 || r() < 0.7 ? null : keyOf(ref, Math.floor(r() * i)));
+  const refColumn = fk?.ref_columns[0];
+  const key = (k: number): unknown => keyOf(ref, k, refColumn);
+  if (ref.name === ctx.table.name) return (i) => (i === 0 || r() < 0.7 ? null : key(Math.floor(r() * i)));
   // In a key or unique constraint: spread deterministically so the combinations stay unique.
-  const keyed =
-    ctx.table.primary_key.includes(c.name) ||
-    ctx.table.unique_constraints.some((u) => u.columns.includes(c.name));
-  if (keyed) return (i) => keyOf(ref, i % n);
-  if (c.nullable) return () => (r() < 0.2 ? null : keyOf(ref, Math.floor(r() * n)));
-  return () => keyOf(ref, Math.floor(r() * n));
+  const keyed = ctx.table.primary_key.includes(c.name) || isUnique(ctx.table, c);
+  if (keyed) return (i) => key(i % n);
+  if (c.nullable) return () => (r() < 0.2 ? null : key(Math.floor(r() * n)));
+  return () => key(Math.floor(r() * n));
 }
 
 function defaultMaker(ctx: Context, c: ColumnFact): ValueMaker {
@@ -140,7 +143,7 @@ function defaultMaker(ctx: Context, c: ColumnFact): ValueMaker {
     default:
       if (EMAIL_COLUMNS.test(c.name) && isUnique(table, c)) return (i) => emailFor(users + i);
       if (EMAIL_COLUMNS.test(c.name)) return maybe(() => emailFor(Math.floor(r() * users)));
-      return maybe(stringMaker(table.name, c));
+      return maybe(stringMaker(table.name, c, isUnique(table, c)));
   }
 }
 
@@ -148,10 +151,11 @@ function isUnique(table: TableFact, c: ColumnFact): boolean {
   return c.unique === true || table.unique_constraints.some((u) => u.columns.includes(c.name));
 }
 
-function stringMaker(table: string, c: ColumnFact): ValueMaker {
+/** `unique`: the column is in a unique constraint, so a constant default would repeat a key. */
+function stringMaker(table: string, c: ColumnFact, unique: boolean): ValueMaker {
   const length = Number(/\((\d+)\)/.exec(c.type)?.[1] ?? 255);
   if (length === 36) return (i) => uuidFor(`${table}.${c.name}`, i);
-  if (c.default !== undefined && c.default !== null && !c.unique) return () => c.default;
+  if (c.default !== undefined && c.default !== null && !unique) return () => c.default;
   const prefix = c.name.slice(0, Math.max(1, length - 9));
   return (i) => `${prefix}-${i}`;
 }
@@ -201,6 +205,8 @@ function specialMaker(ctx: Context, c: ColumnFact): ValueMaker | undefined {
       return () => pick(r, ['pending', 'approved', 'approved', 'rejected']);
     case 'email_users.locked_until':
       return () => (r() < 0.03 ? timestampAround(r, 1) : null);
+    case 'email_users.email':
+      return (i) => emailFor(i);
     case 'email_users.is_admin':
       return (i) => i < 3;
     case 'observability_events.exception_type':
