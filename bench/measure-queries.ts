@@ -4,6 +4,7 @@ import type { Dialect } from '../src/dialects/dialect.js';
 import { hotQuerySql } from '../src/verify/hot-query-sql.js';
 import { resolveParams } from '../src/verify/resolve-params.js';
 import { timeRolledBack } from '../src/verify/time-queries.js';
+import { queriesOnTables } from '../src/verify/verify.js';
 import type { QueryMeasurement } from './bench-result.js';
 import { summarize } from './stats.js';
 
@@ -17,7 +18,8 @@ export interface ResolvedQuery {
 /** Resolves parameters computed from the data once, so that before and after bind the same values. */
 export async function resolveQueries(db: Dialect, queries: readonly HotQuery[]): Promise<ResolvedQuery[]> {
   const out: ResolvedQuery[] = [];
-  for (const query of queries)
+  // Only the queries on tables this schema has (the others are hot paths of a newer schema).
+  for (const query of await queriesOnTables(db, queries))
     out.push({ query, sql: hotQuerySql(query, db.name), params: await resolveParams(db, query.params) });
   return out;
 }

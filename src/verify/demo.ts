@@ -8,7 +8,7 @@ import type { Dialect } from '../dialects/dialect.js';
 import { applyPhases, type RunReport } from '../engine/engine.js';
 import { seedDatabase, type SeedReport } from '../seed/seed.js';
 import { timeQueries, type QueryTiming } from './time-queries.js';
-import { runVerify, type VerifyReport } from './verify.js';
+import { queriesOnTables, runVerify, type VerifyReport } from './verify.js';
 
 export interface DemoOptions {
   readonly tools: number;
@@ -53,9 +53,11 @@ export async function runDemo(
     reset: options.reset,
     schema: 'pre-epic',
   });
-  step(`timing ${catalogue.hotQueries.length} hot queries before (median of ${options.runs} runs)`);
-  const verifyBefore = await runVerify(db, catalogue.hotQueries);
-  const before = await timeQueries(db, catalogue.hotQueries, options.runs);
+  // Only the queries on tables this schema has (the others are hot paths of a newer schema).
+  const hot = await queriesOnTables(db, catalogue.hotQueries);
+  step(`timing ${hot.length} hot queries before (median of ${options.runs} runs)`);
+  const verifyBefore = await runVerify(db, hot);
+  const before = await timeQueries(db, hot, options.runs);
   step(`applying ${catalogue.phases.length} phases`);
   const run = await applyPhases(
     { dialect: db, log, ...(options.signal ? { signal: options.signal } : {}) },
@@ -63,8 +65,8 @@ export async function runDemo(
   );
   await db.analyze([...(await db.introspect()).tables.keys()]);
   step('timing the hot queries after');
-  const after = await timeQueries(db, catalogue.hotQueries, options.runs);
-  const verifyAfter = await runVerify(db, catalogue.hotQueries);
+  const after = await timeQueries(db, hot, options.runs);
+  const verifyAfter = await runVerify(db, hot);
   const queries = compare(before, after, verifyBefore, verifyAfter);
   return { target: db.target, seed, run, queries, verifyBefore, verifyAfter, ok: run.ok && verifyAfter.ok };
 }

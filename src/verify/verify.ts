@@ -79,6 +79,12 @@ export async function runVerify(
   };
 }
 
+/** The queries whose tables all exist in this database (the others belong to a newer schema). */
+export async function queriesOnTables(db: Dialect, queries: readonly HotQuery[]): Promise<HotQuery[]> {
+  const { tables } = await db.introspect();
+  return queries.filter((q) => q.tables.every((t) => tables.has(t)));
+}
+
 /** The phases a query needs that the selection leaves out (none when every phase is selected). */
 export function missingPhases(q: HotQuery, selected: readonly string[] | undefined): string[] {
   if (selected === undefined) return [];
