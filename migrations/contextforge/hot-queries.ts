@@ -150,6 +150,15 @@ const rbac: HotQuery[] = [
     tables: ['user_roles', 'roles', 'email_teams'],
     phases: ['rbac', 'teams'],
     expectIndexes: ['idx_user_roles_user_scope_active', 'idx_email_teams_personal_id'],
+    shapeLimit: {
+      why:
+        'the uncorrelated NOT IN (SELECT id FROM email_teams WHERE is_personal IS true) is computed whole on ' +
+        'every permission check: one row per user (every user has a personal team), however few roles the ' +
+        'user holds; an index only makes those rows narrower to read',
+      rewrite:
+        'NOT EXISTS (SELECT 1 FROM email_teams t WHERE t.id = user_roles.scope_id AND t.is_personal IS true), ' +
+        'a primary-key probe per role of the user',
+    },
   },
   {
     name: 'rbac_user_roles_in_team',
@@ -506,7 +515,6 @@ export const hotQueries: readonly HotQuery[] = [
  * leads with the filter column) and get a better one, or need none.
  */
 export const FIXED_BY_PLAN: ReadonlySet<string> = new Set([
-  'rbac_user_roles',
   'rbac_user_roles_in_team',
   'team_invitations_of_team',
   'team_invitations_for_email',

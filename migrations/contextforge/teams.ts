@@ -15,7 +15,8 @@ export const teams = definePhase('teams', 'teams, team members, invitations, joi
     'email_teams',
     ['is_personal', 'id'],
     'RBAC role resolution on every permission check: NOT IN (SELECT id FROM email_teams WHERE is_personal ' +
-      'IS true) reads this index only, not the table',
+      'IS true) reads this narrow index instead of the table (index-only where the visibility map allows); ' +
+      'it still reads one entry per user, see the hot query rbac_user_roles for the rewrite',
     { name: 'idx_email_teams_personal_id' },
   ),
   ix(
