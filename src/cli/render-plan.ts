@@ -14,6 +14,7 @@ export function renderPlan(plan: Plan): string[] {
   const lines = [`Plan: catalogue ${plan.catalogue} on ${plan.target} (${plan.dialect}); nothing is changed`];
   for (const phase of plan.phases) {
     lines.push('', `phase ${phase.name}: ${phaseState(phase)} (checksum ${phase.checksum.slice(0, 12)})`);
+    if (phase.message !== undefined) lines.push(`  ${phase.message}`);
     if (phase.drift && phase.appliedChecksum !== undefined) {
       lines.push(`  the catalogue changed since it was applied (was ${phase.appliedChecksum.slice(0, 12)})`);
     }

@@ -9,7 +9,19 @@ import type { IndexAction } from './run-observer.js';
 export const MIGRATIONS_TABLE = 'index_operator_migrations';
 export const BUILDS_TABLE = 'index_operator_index_builds';
 
-export type MigrationStatus = 'running' | 'succeeded' | 'failed' | 'rolled_back';
+/**
+ * What the last run of a phase recorded:
+ * - running: an up is building it (or its runner died: the next run settles the row);
+ * - succeeded: every index of the phase was there (built, or already present) when it finished;
+ * - skipped: it finished with every index skipped (table or column missing, or unsupported here): nothing
+ *   is applied, and `up` tries it again (e.g. once the application has created its tables);
+ * - failed: an up or down of it failed (its message says what is left);
+ * - rolling_back: a down or rollback began dropping its indexes (written before the first drop); a run
+ *   that stops half-way leaves this, never `succeeded`;
+ * - rolled_back: its indexes were dropped.
+ * Readers never trust `succeeded` alone: phase-state.ts checks it against the database.
+ */
+export type MigrationStatus = 'running' | 'succeeded' | 'skipped' | 'failed' | 'rolling_back' | 'rolled_back';
 
 /** One row per phase (primary key: phase); overwritten by each run of the phase. */
 export interface MigrationRow {

@@ -18,14 +18,16 @@ import type { IndexDefinition } from '../catalogue/index-definition.js';
 import type { Dialect, DialectName } from '../dialects/dialect.js';
 import type { ErrorClass } from '../errors.js';
 import type { IndexAction, RunObserver } from './run-observer.js';
-import type { BuildRow, MigrationStatus } from './bookkeeping-store.js';
+import type { BuildRow } from './bookkeeping-store.js';
 import type { Clock } from './clock.js';
+import type { PhaseState } from './phase-state.js';
 import { planRunImpl } from './plan-run.js';
 import { applyPhasesImpl, rollbackPhasesImpl } from './runner.js';
 import { readStatusImpl } from './status.js';
 
 export type { Clock } from './clock.js';
 export type { BuildRow, MigrationRow, MigrationStatus, BuildStatus } from './bookkeeping-store.js';
+export type { PhaseState } from './phase-state.js';
 
 /** What the engine needs, built once by the caller (CLI entry or operator Job). */
 export interface EngineDeps {
@@ -79,14 +81,19 @@ export interface PlannedPhase {
   readonly description: string;
   /** Checksum of the phase's definitions in the catalogue (sha256 hex). */
   readonly checksum: string;
-  /** Bookkeeping status, or 'pending' when the phase was never run. */
-  readonly status: MigrationStatus | 'pending';
-  /** True when the phase's last run succeeded. */
+  /**
+   * The phase's state checked against the database (phase-state.ts): the bookkeeping status, 'pending'
+   * when never run, 'incomplete' when recorded succeeded but some of its indexes are not there.
+   */
+  readonly status: PhaseState;
+  /** True when the phase is applied: recorded succeeded and every index there (exists or skipped). */
   readonly applied: boolean;
   /** Checksum recorded when the phase was last run, if any. */
   readonly appliedChecksum?: string;
   /** Applied with a different checksum: the catalogue changed since. `up` builds what is new. */
   readonly drift: boolean;
+  /** Why the phase is `incomplete` (which indexes are missing). */
+  readonly message?: string;
   readonly indexes: readonly PlannedIndex[];
 }
 
@@ -185,10 +192,11 @@ export interface IndexReport {
 
 /**
  * - succeeded / failed / rolled_back: this run ran (or rolled back) the phase;
+ * - skipped: up ran it and skipped every index (tables or columns missing): not applied, nothing built;
  * - unchanged: already applied with the same checksum (up) or not applied (down): nothing to do;
  * - not_run: an earlier phase failed, or the run was aborted, before this one started.
  */
-export type PhaseOutcome = 'succeeded' | 'failed' | 'rolled_back' | 'unchanged' | 'not_run';
+export type PhaseOutcome = 'succeeded' | 'skipped' | 'failed' | 'rolled_back' | 'unchanged' | 'not_run';
 
 export interface PhaseReport {
   readonly name: string;
@@ -250,7 +258,8 @@ export function rollbackPhases(
 export interface PhaseStatusReport {
   readonly name: string;
   readonly catalogue?: string;
-  readonly status: MigrationStatus | 'pending';
+  /** With a catalogue: the state checked against the database, as `plan` shows it (phase-state.ts). */
+  readonly status: PhaseState;
   readonly checksum?: string;
   /** Only known when a catalogue was given: recorded checksum differs from the catalogue's. */
   readonly drift?: boolean;

@@ -24,6 +24,7 @@ export async function runPhaseUp(ctx: RunContext, phase: Phase): Promise<PhaseRu
   const started = ctx.clock.now();
   const checksum = phaseChecksum(phase);
   const startedAt = new Date(started).toISOString();
+  const wasApplied = (await ctx.store.getMigration(phase.name))?.status === 'succeeded';
   await ctx.store.upsertMigration({ ...phaseRow(ctx, phase, checksum, startedAt), status: 'running' });
   ctx.notify('phaseStarted', { phase: phase.name, indexesTotal: phase.indexes.length });
   ctx.log.info({ phase: phase.name, indexes: phase.indexes.length }, 'phase started');
@@ -35,10 +36,12 @@ export async function runPhaseUp(ctx: RunContext, phase: Phase): Promise<PhaseRu
     await analyzeTouched(ctx, phase.name, outcomes);
     const created = outcomes.filter((o) => o.created).length;
     const durationMs = ctx.clock.now() - started;
-    const done = { outcome: 'succeeded', finishedAt: ctx.nowIso(), durationMs, indexesDropped: 0 } as const;
-    return { report: { ...base, ...done, indexesCreated: created } };
+    const done = { finishedAt: ctx.nowIso(), durationMs, indexesDropped: 0, indexesCreated: created };
+    const allSkipped = skipped === phase.indexes.length;
+    if (!allSkipped) return { report: { ...base, ...done, outcome: 'succeeded' } };
+    return { report: { ...base, ...done, outcome: 'skipped', message: allSkippedMessage(outcomes) } };
   }
-  const dropped = await cleanUpFailedPhase(ctx, phase, error);
+  const dropped = await cleanUpFailedPhase(ctx, phase, error, wasApplied);
   const kept = outcomes.filter((o) => o.created && !dropped.dropped.includes(o.report.name)).length;
   const failure = failureMessage(error, dropped.dropped, dropped.invalid, dropped.error);
   const durationMs = ctx.clock.now() - started;
@@ -66,6 +69,16 @@ export async function runPhaseUp(ctx: RunContext, phase: Phase): Promise<PhaseRu
     },
     error: { ...error, message },
   };
+}
+
+/** A phase with nothing built or found: why, and that it is not applied. */
+function allSkippedMessage(outcomes: readonly BuildOutcome[]): string {
+  const reasons = [...new Set(outcomes.map((o) => o.report.message ?? 'skipped'))];
+  const shown = reasons.slice(0, 3).join('; ') + (reasons.length > 3 ? '; …' : '');
+  return (
+    `every index skipped (${shown}): nothing is applied; run up again once the tables exist ` +
+    '(e.g. after the application has created its schema)'
+  );
 }
 
 function phaseRow(ctx: RunContext, phase: Phase, checksum: string, startedAt: string) {
@@ -159,20 +172,25 @@ async function buildAll(ctx: RunContext, phase: Phase): Promise<BuildAllResult> 
 }
 
 /**
- * rollback-phase / rollback-all: drop what this run built in the phase. halt keeps it. Either way, an
- * INVALID leftover of the phase's indexes is dropped (it serves no query and slows every write).
+ * rollback-phase / rollback-all: drop what this run built in the phase, and when the phase was not
+ * applied before this run, every index the engine owns in it (what an interrupted earlier run built:
+ * the phase converges to the same end as a run that was never interrupted). halt keeps them. Either way,
+ * an INVALID leftover of the phase's indexes is dropped (it serves no query and slows every write).
  * A stopped run (aborted, or its runner lock lost) drops nothing: see run-stop.ts.
  */
 async function cleanUpFailedPhase(
   ctx: RunContext,
   phase: Phase,
   error: RunError,
+  wasApplied: boolean,
 ): Promise<DropResult & { readonly invalid: readonly string[] }> {
   if (isStop(error)) return { dropped: [], reports: [], invalid: [] };
   const invalid = await invalidLeftovers(ctx, phase);
   const targets: DropTarget[] = [...invalid];
   if (ctx.options.onFailure !== 'halt') {
-    const builtNow = (await ctx.store.listBuilds(phase.name)).filter((b) => b.runId === ctx.runId && b.owned);
+    const builtNow = (await ctx.store.listBuilds(phase.name)).filter(
+      (b) => b.owned && (b.runId === ctx.runId || !wasApplied),
+    );
     for (const b of builtNow) {
       if (!targets.some((t) => t.name === b.indexName))
         targets.push({ name: b.indexName, table: b.tableName });
@@ -247,6 +265,7 @@ export async function runPhaseDown(ctx: RunContext, phase: Phase, checksum: stri
   const started = ctx.clock.now();
   ctx.notify('phaseStarted', { phase: phase.name, indexesTotal: phase.indexes.length });
   const targets = await downTargets(ctx, phase);
+  await markRollingBack(ctx, phase, checksum, new Date(started).toISOString(), targets);
   const result = await dropIndexes(ctx, phase.name, targets);
   const durationMs = ctx.clock.now() - started;
   const report: PhaseReport = {
@@ -266,6 +285,10 @@ export async function runPhaseDown(ctx: RunContext, phase: Phase, checksum: stri
     ctx.notify('rollback', { phase: phase.name, indexesDropped: result.dropped.length });
   }
   if (!result.error) return { report };
+  const left = targets.filter((t) => !result.dropped.includes(t.name)).map((t) => t.name);
+  const message =
+    `${result.error.message}; rollback incomplete: ${left.length} index${left.length === 1 ? '' : 'es'} ` +
+    `still there (${left.join(', ')}): run down again to finish, or up to restore the phase`;
   const finished = {
     phase: phase.name,
     result: 'failed',
@@ -274,7 +297,30 @@ export async function runPhaseDown(ctx: RunContext, phase: Phase, checksum: stri
     indexesSkipped: 0,
   } as const;
   ctx.notify('phaseFinished', finished);
-  return { report, error: result.error };
+  return { report: { ...report, message }, error: { ...result.error, message } };
+}
+
+/**
+ * Written before the first drop, so a down that stops half-way (killed, connection lost) never leaves
+ * the phase looking applied: the next `up` rebuilds what is gone, the next `down` drops the rest.
+ */
+async function markRollingBack(
+  ctx: RunContext,
+  phase: Phase,
+  checksum: string,
+  startedAt: string,
+  targets: readonly DropTarget[],
+): Promise<void> {
+  const row = await ctx.store.getMigration(phase.name);
+  await ctx.store.upsertMigration({
+    ...phaseRow(ctx, phase, row?.checksum ?? checksum, startedAt),
+    status: 'rolling_back',
+    indexesCreated: row?.indexesCreated ?? 0,
+    indexesSkipped: row?.indexesSkipped ?? 0,
+    message:
+      `rolling back: dropping ${targets.length} index${targets.length === 1 ? '' : 'es'}; if this ` +
+      'stops half-way, down finishes it and up rebuilds what is gone',
+  });
 }
 
 /** INVALID leftovers of the phase's indexes, then every owned index still there (gone ones are disowned). */

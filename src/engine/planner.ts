@@ -7,6 +7,7 @@ import { phaseChecksum } from '../catalogue/phase-checksum.js';
 import { canonicalPredicate, indexShapeKey, type IndexDefinition } from '../catalogue/index-definition.js';
 import type { DialectCapabilities, ExistingIndex, SchemaSnapshot } from '../dialects/dialect.js';
 import type { MigrationRow } from './bookkeeping-store.js';
+import { derivePhaseState, incompleteMessage } from './phase-state.js';
 import type { ActionCounts, DroppedFeature, PlannedIndex, PlannedPhase } from './engine.js';
 
 export interface PlannerInput {
@@ -23,16 +24,18 @@ export function planPhases(input: PlannerInput): PlannedPhase[] {
   return input.phases.map((phase) => {
     const row = rows.get(phase.name);
     const checksum = phaseChecksum(phase);
-    const applied = row?.status === 'succeeded';
+    const indexes = phase.indexes.map((def) => planIndex(def, input));
+    const status = derivePhaseState(row, indexes);
     return {
       name: phase.name,
       description: phase.description,
       checksum,
-      status: row?.status ?? 'pending',
-      applied,
+      status,
+      applied: status === 'succeeded',
       ...(row ? { appliedChecksum: row.checksum } : {}),
-      drift: applied && row.checksum !== checksum,
-      indexes: phase.indexes.map((def) => planIndex(def, input)),
+      drift: row?.status === 'succeeded' && row.checksum !== checksum,
+      ...(status === 'incomplete' ? { message: incompleteMessage(indexes) } : {}),
+      indexes,
     };
   });
 }

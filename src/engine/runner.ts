@@ -7,13 +7,22 @@ import type { Catalogue, Phase } from '../catalogue/catalogue.js';
 import { phaseChecksum } from '../catalogue/phase-checksum.js';
 import { validateCatalogue } from '../catalogue/validate-catalogue.js';
 import { UsageError, errorMessage } from '../errors.js';
-import type { DownOptions, EngineDeps, PhaseReport, RunError, RunReport, UpOptions } from './engine.js';
+import type {
+  DownOptions,
+  EngineDeps,
+  PhaseReport,
+  PlannedPhase,
+  RunError,
+  RunReport,
+  UpOptions,
+} from './engine.js';
 import { runPhaseDown, runPhaseUp, type PhaseRunResult } from './phase-runner.js';
 import { reconcileInterrupted } from './reconcile.js';
 import { createRunContext, type RunContext } from './run-context.js';
 import { isStop } from './run-stop.js';
 import { selectPhases } from './select-phases.js';
-import { BookkeepingUmzugStorage, executedPhases, type Direction } from './umzug-storage.js';
+import { BookkeepingUmzugStorage, executedPhases, planNow, type Direction } from './umzug-storage.js';
+import { missingIndexes } from './phase-state.js';
 import { validateRunOptions } from './validate-run-options.js';
 
 export async function applyPhasesImpl(
@@ -27,8 +36,10 @@ export async function applyPhasesImpl(
   const ctx = createRunContext(deps, catalogue, options);
   return withRunnerLock(ctx, async () => {
     const started = ctx.clock.now();
-    const applied = new Set(await executed(ctx, 'up'));
+    const before = await planNow(ctx);
+    const applied = new Set(before.filter((p) => p.applied && !p.drift).map((p) => p.name));
     const toRun = phases.filter((p) => !applied.has(p.name));
+    const repairing = repairsOf(ctx, before, toRun);
     ctx.notify('runStarted', { phases: toRun.map((p) => p.name), indexesTotal: countIndexes(toRun) });
     const results = new Map<string, PhaseRunResult>();
     let error = await runUmzug(ctx, 'up', results, phases);
@@ -39,8 +50,11 @@ export async function applyPhasesImpl(
       if (rollbackError)
         error = { ...error, message: `${error.message}; rollback-all incomplete: ${rollbackError.message}` };
     }
-    const reports = phases.map(
-      (p) => results.get(p.name)?.report ?? untouched(p, applied.has(p.name) ? 'unchanged' : 'not_run'),
+    const reports = phases.map((p) =>
+      withRepairNote(
+        results.get(p.name)?.report ?? untouched(p, applied.has(p.name) ? 'unchanged' : 'not_run'),
+        repairing.get(p.name),
+      ),
     );
     return finishRun(ctx, 'up', started, reports, error);
   });
@@ -57,7 +71,7 @@ export async function rollbackPhasesImpl(
   const ctx = createRunContext(deps, catalogue, options);
   return withRunnerLock(ctx, async () => {
     const started = ctx.clock.now();
-    const applied = new Set(await executed(ctx, 'down'));
+    const applied = new Set(await executedPhases(ctx, 'down'));
     const newestFirst = [...phases].reverse();
     const toRun = newestFirst.filter((p) => applied.has(p.name));
     ctx.notify('runStarted', { phases: toRun.map((p) => p.name), indexesTotal: countIndexes(toRun) });
@@ -115,9 +129,36 @@ async function refuseOtherCatalogue(ctx: RunContext): Promise<void> {
   );
 }
 
-async function executed(ctx: RunContext, direction: Direction): Promise<string[]> {
-  const checksums = new Map(ctx.catalogue.phases.map((p) => [p.name, phaseChecksum(p)]));
-  return executedPhases(ctx.store, ctx.catalogue, direction, checksums);
+/**
+ * Phases to run whose record says more than the database shows (recorded applied with indexes missing,
+ * or a rollback that did not finish): said in the log now and in the phase's report at the end.
+ */
+function repairsOf(
+  ctx: RunContext,
+  planned: readonly PlannedPhase[],
+  toRun: readonly Phase[],
+): Map<string, PlannedPhase> {
+  const names = new Set(toRun.map((p) => p.name));
+  const repairs = planned.filter(
+    (p) => names.has(p.name) && (p.status === 'incomplete' || p.status === 'rolling_back'),
+  );
+  for (const p of repairs) {
+    const missing = missingIndexes(p.indexes);
+    ctx.log.warn(
+      { phase: p.name, state: p.status, missing: missing.length },
+      `phase ${p.name} is ${p.status.replace('_', ' ')}: ${missing.length} of its indexes are missing; building them`,
+    );
+  }
+  return new Map(repairs.map((p) => [p.name, p]));
+}
+
+function withRepairNote(report: PhaseReport, was: PlannedPhase | undefined): PhaseReport {
+  if (was === undefined || report.outcome !== 'succeeded') return report;
+  const n = report.indexesCreated;
+  const note =
+    `was ${was.status.replace('_', ' ')} (${missingIndexes(was.indexes).length} of ` +
+    `${was.indexes.length} indexes missing): built ${n} missing index${n === 1 ? '' : 'es'}`;
+  return { ...report, message: report.message ? `${note}; ${report.message}` : note };
 }
 
 class PhaseFailed extends Error {

@@ -1,10 +1,13 @@
 import type { Catalogue } from '../catalogue/catalogue.js';
-import { phaseChecksum } from '../catalogue/phase-checksum.js';
 import type { BuildRow, MigrationRow } from './bookkeeping-store.js';
-import type { EngineDeps, PhaseStatusReport, StatusReport } from './engine.js';
+import type { EngineDeps, PhaseStatusReport, PlannedPhase, StatusReport } from './engine.js';
+import { planPhases } from './planner.js';
 import { SqlBookkeepingStore } from './sql-bookkeeping-store.js';
 
-/** Reads the bookkeeping (creating nothing); with a catalogue, adds its pending phases and drift. */
+/**
+ * Reads the bookkeeping (creating nothing); with a catalogue, adds its pending phases and drift, and
+ * checks each phase against the database the way `plan` does (phase-state.ts), so the two agree.
+ */
 export async function readStatusImpl(deps: EngineDeps, catalogue?: Catalogue): Promise<StatusReport> {
   const store = new SqlBookkeepingStore(deps.dialect);
   const hasTables = await store.tablesExist();
@@ -12,18 +15,27 @@ export async function readStatusImpl(deps: EngineDeps, catalogue?: Catalogue): P
   const builds = hasTables ? await store.listBuilds() : [];
   const owned = hasTables ? await store.listOwned() : [];
   const rows = new Map(migrations.map((m) => [m.phase, m]));
+  const planned = catalogue
+    ? planPhases({
+        phases: catalogue.phases,
+        snapshot: await deps.dialect.introspect(),
+        capabilities: deps.dialect.capabilities,
+        migrations,
+        owned: new Set(owned.map((o) => o.indexName)),
+      })
+    : [];
+  const byName = new Map(planned.map((p) => [p.name, p]));
   const names = catalogue
     ? [
         ...catalogue.phases.map((p) => p.name),
         ...migrations.map((m) => m.phase).filter((n) => !catalogue.phases.some((p) => p.name === n)),
       ]
     : migrations.map((m) => m.phase);
-  const checksums = new Map(catalogue?.phases.map((p) => [p.name, phaseChecksum(p)]) ?? []);
   return {
     dialect: deps.dialect.name,
     target: deps.dialect.target,
     ...(catalogue ? { catalogue: catalogue.name } : {}),
-    phases: names.map((name) => phaseStatus(name, rows.get(name), builds, checksums.get(name))),
+    phases: names.map((name) => phaseStatus(name, rows.get(name), builds, byName.get(name))),
     ownedIndexes: owned.map((o) => o.indexName),
   };
 }
@@ -32,22 +44,23 @@ function phaseStatus(
   name: string,
   row: MigrationRow | undefined,
   builds: readonly BuildRow[],
-  checksum?: string,
+  planned: PlannedPhase | undefined,
 ): PhaseStatusReport {
   const phaseBuilds = builds.filter((b) => b.phase === name);
   if (!row) return { name, status: 'pending', indexesCreated: 0, indexesSkipped: 0, builds: phaseBuilds };
+  const message = planned?.message ?? row.message;
   return {
     name,
     catalogue: row.catalogue,
-    status: row.status,
+    status: planned?.status ?? row.status,
     checksum: row.checksum,
-    ...(checksum === undefined ? {} : { drift: row.status === 'succeeded' && row.checksum !== checksum }),
+    ...(planned === undefined ? {} : { drift: planned.drift }),
     startedAt: row.startedAt,
     ...(row.finishedAt === null ? {} : { finishedAt: row.finishedAt }),
     ...(row.durationMs === null ? {} : { durationMs: row.durationMs }),
     indexesCreated: row.indexesCreated,
     indexesSkipped: row.indexesSkipped,
-    ...(row.message === null ? {} : { message: row.message }),
+    ...(message === null || message === undefined ? {} : { message }),
     builds: phaseBuilds,
   };
 }

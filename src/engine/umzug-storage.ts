@@ -1,49 +1,44 @@
 /**
  * Umzug storage backed by index_operator_migrations. Each phase is one migration named after it.
- * `executed` depends on the direction the runner is going:
- * - up: phases whose last run succeeded with the catalogue's current checksum (a drifted, failed,
- *   rolled-back or never-run phase is pending, so `up` runs it);
- * - down: phases that may own indexes (any status but rolled_back).
- * logMigration/unlogMigration write the final row of a phase from the result the migration left.
+ * `executed` is derived from the database's real state for the direction the runner is going (see
+ * executedPhases). logMigration/unlogMigration write the final row of a phase from the result the
+ * migration left.
  */
 import type { UmzugStorage } from 'umzug';
-import type { Catalogue } from '../catalogue/catalogue.js';
-import { phaseChecksum } from '../catalogue/phase-checksum.js';
-import type { BookkeepingStore } from './bookkeeping-store.js';
+import type { PlannedPhase } from './engine.js';
+import { planPhases } from './planner.js';
 import type { PhaseRunResult } from './phase-runner.js';
 import type { RunContext } from './run-context.js';
 
 export type Direction = 'up' | 'down';
 
 export class BookkeepingUmzugStorage implements UmzugStorage {
-  private readonly checksums: ReadonlyMap<string, string>;
-
   constructor(
     private readonly ctx: RunContext,
     private readonly direction: Direction,
     /** Results the phase migrations leave for logMigration/unlogMigration, by phase name. */
     private readonly results: ReadonlyMap<string, PhaseRunResult>,
-  ) {
-    this.checksums = new Map(ctx.catalogue.phases.map((p) => [p.name, phaseChecksum(p)]));
-  }
+  ) {}
 
   async executed(): Promise<string[]> {
-    return executedPhases(this.ctx.store, this.ctx.catalogue, this.direction, this.checksums);
+    return executedPhases(this.ctx, this.direction);
   }
 
+  /** `succeeded`, or `skipped` when every index was skipped: then nothing is recorded as applied. */
   async logMigration({ name }: { name: string }): Promise<void> {
     const report = this.resultOf(name).report;
+    const skipped = report.outcome === 'skipped';
     await this.ctx.store.upsertMigration({
       phase: name,
       catalogue: this.ctx.catalogue.name,
       checksum: report.checksum,
-      status: 'succeeded',
+      status: skipped ? 'skipped' : 'succeeded',
       startedAt: report.startedAt ?? this.ctx.nowIso(),
       finishedAt: report.finishedAt ?? this.ctx.nowIso(),
       durationMs: report.durationMs,
       indexesCreated: report.indexesCreated,
       indexesSkipped: report.indexesSkipped,
-      message: null,
+      message: skipped ? (report.message ?? null) : null,
     });
     this.ctx.notify('phaseFinished', {
       phase: name,
@@ -85,19 +80,40 @@ export class BookkeepingUmzugStorage implements UmzugStorage {
   }
 }
 
-export async function executedPhases(
-  store: BookkeepingStore,
-  catalogue: Catalogue,
-  direction: Direction,
-  checksums: ReadonlyMap<string, string>,
-): Promise<string[]> {
-  const rows = new Map((await store.listMigrations()).map((r) => [r.phase, r]));
-  return catalogue.phases
-    .map((p) => p.name)
-    .filter((name) => {
-      const row = rows.get(name);
-      if (!row) return false;
-      if (direction === 'down') return row.status !== 'rolled_back';
-      return row.status === 'succeeded' && row.checksum === checksums.get(name);
-    });
+/**
+ * The phases Umzug counts as executed, derived from the database's real state (phase-state.ts), never
+ * from a `succeeded` row alone:
+ * - up: phases applied now (recorded succeeded with the catalogue's checksum AND every index there);
+ * - down: phases that may own something: a row that is not rolled_back, an owned index, or an INVALID
+ *   leftover of one of its indexes.
+ */
+export async function executedPhases(ctx: RunContext, direction: Direction): Promise<string[]> {
+  const planned = await planNow(ctx);
+  if (direction === 'up') return planned.filter((p) => p.applied && !p.drift).map((p) => p.name);
+  const rows = new Map((await ctx.store.listMigrations()).map((r) => [r.phase, r]));
+  const owning = new Set((await ctx.store.listOwned()).map((o) => o.phase));
+  return planned
+    .filter((p) => {
+      const row = rows.get(p.name);
+      const recorded = row !== undefined && row.status !== 'rolled_back';
+      return recorded || owning.has(p.name) || p.indexes.some((i) => i.action === 'rebuild');
+    })
+    .map((p) => p.name);
+}
+
+/** Every phase of the run's catalogue planned against a fresh read of the database and bookkeeping. */
+export async function planNow(ctx: RunContext): Promise<PlannedPhase[]> {
+  ctx.invalidateSnapshot();
+  const [snapshot, migrations, owned] = await Promise.all([
+    ctx.snapshot(),
+    ctx.store.listMigrations(),
+    ctx.store.listOwned(),
+  ]);
+  return planPhases({
+    phases: ctx.catalogue.phases,
+    snapshot,
+    capabilities: ctx.dialect.capabilities,
+    migrations,
+    owned: new Set(owned.map((o) => o.indexName)),
+  });
 }

@@ -5,14 +5,18 @@
  */
 import type { IndexMigrationSpec, MigrationPhase, PhaseFailure, PhaseName, PhaseStatus } from './types.js';
 import type { JobKind, OwnedJob } from './owned-job.js';
+import type { PhaseState } from '../engine/engine.js';
 import type { PhaseBuildTally } from './build-tally.js';
 import { describeFailure, isApplied, orderedPhases, phaseStatuses, progressOf } from './run-status.js';
 
 /** What the bookkeeping tables say about one phase (engine readStatus). */
 export interface AppliedPhase {
   readonly applied: boolean;
-  /** The phase's bookkeeping row status (`pending`: no row). Absent: unknown, never evidence of a rollback. */
-  readonly status?: 'pending' | 'running' | 'succeeded' | 'failed' | 'rolled_back';
+  /**
+   * The phase's state as the engine derives it from its bookkeeping row and the database (engine
+   * phase-state.ts; `pending`: no row). Absent: unknown, never evidence of a rollback.
+   */
+  readonly status?: PhaseState;
   readonly startedAt?: string;
   readonly finishedAt?: string;
   readonly durationMs?: number;

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { definePhase } from '../../src/catalogue/define-phase.js';
 import { phaseChecksum } from '../../src/catalogue/phase-checksum.js';
+import { canonicalPredicate } from '../../src/catalogue/index-definition.js';
 import type { ExistingIndex, SchemaSnapshot, TableInfo } from '../../src/dialects/dialect.js';
 import type { MigrationRow } from '../../src/engine/bookkeeping-store.js';
 import type { PlannedIndex } from '../../src/engine/engine.js';
@@ -270,10 +271,27 @@ void test('applied, drift and ownership come from the bookkeeping', () => {
     indexesSkipped: 2,
     message: null,
   });
-  const same = plan([existing({ name: 'idx_t_a' })], {
-    migrations: [row(phaseChecksum(phase))],
-    owned: ['idx_t_a'],
-  });
+  const all = [
+    existing({ name: 'idx_t_a' }),
+    existing({
+      name: 'idx_t_b_c',
+      columns: [
+        { name: 'b', order: 'ASC' },
+        { name: 'c', order: 'DESC' },
+      ],
+      include: ['d'],
+    }),
+    existing({
+      name: 'idx_t_live',
+      columns: [
+        { name: 'a', order: 'ASC' },
+        { name: 'b', order: 'ASC' },
+      ],
+      predicate: canonicalPredicate([{ column: 'deleted', op: '=', value: false }]),
+    }),
+  ];
+  const same = plan(all, { migrations: [row(phaseChecksum(phase))], owned: ['idx_t_a'] });
+  assert.equal(same.status, 'succeeded');
   assert.equal(same.applied, true);
   assert.equal(same.drift, false);
   assert.equal(same.indexes.find((i) => i.index.name === 'idx_t_a')?.owned, true);
@@ -285,6 +303,32 @@ void test('applied, drift and ownership come from the bookkeeping', () => {
   assert.equal(failed.applied, false);
   assert.equal(failed.drift, false);
   assert.equal(failed.status, 'failed');
+});
+
+void test('a phase recorded succeeded whose indexes are not all there is incomplete, not applied', () => {
+  const row: MigrationRow = {
+    phase: 'p',
+    catalogue: 'c',
+    checksum: phaseChecksum(phase),
+    status: 'succeeded',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:00:01.000Z',
+    durationMs: 1000,
+    indexesCreated: 3,
+    indexesSkipped: 2,
+    message: null,
+  };
+  const p = plan([existing({ name: 'idx_t_a' })], { migrations: [row], owned: ['idx_t_a'] });
+  assert.equal(p.status, 'incomplete');
+  assert.equal(p.applied, false);
+  assert.match(p.message ?? '', /2 of its 5 indexes are not in the database \(idx_t_b_c, idx_t_live\)/);
+  const invalid = plan([existing({ name: 'idx_t_a', valid: false })], { migrations: [row] });
+  assert.equal(invalid.status, 'incomplete', 'an INVALID index is not there');
+  for (const status of ['rolling_back', 'skipped', 'running'] as const) {
+    const other = plan([], { migrations: [{ ...row, status }] });
+    assert.equal(other.status, status);
+    assert.equal(other.applied, false);
+  }
 });
 
 void test('countActions totals every phase', () => {
