@@ -128,12 +128,31 @@ export function checkPhases(
   return names.filter((n) => known.includes(n));
 }
 
-export function durationFlag(flag: string, value: unknown, fallbackMs: number, problems: Problems): number {
+/**
+ * The largest timeout PostgreSQL accepts (lock_timeout, statement_timeout are int milliseconds) and
+ * SQLite's busy_timeout too: about 24.8 days.
+ */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+
+export function durationFlag(
+  flag: string,
+  value: unknown,
+  fallbackMs: number,
+  problems: Problems,
+  maxMs: number = Number.MAX_SAFE_INTEGER,
+): number {
   const text = str(value);
   if (text === undefined) return fallbackMs;
   const ms = parseDuration(text);
   if (ms === undefined) {
     problems.add(`${flag} '${text}' is not a duration: use e.g. 250ms, 5s, 2m, 1h (0 = none)`);
+    return fallbackMs;
+  }
+  if (ms > maxMs) {
+    problems.add(
+      `${flag} '${text}' is ${ms}ms, more than the ${maxMs}ms (about ${Math.floor(maxMs / 86_400_000)} days) ` +
+        'the database accepts: use a shorter duration',
+    );
     return fallbackMs;
   }
   return ms;
@@ -299,16 +318,16 @@ export function parseStatusConfig(values: RawValues): StatusConfig {
 
 function runFlags(values: RawValues, knownPhases: readonly string[], problems: Problems): RunConfig {
   const phases = phasesFlag(values, knownPhases, problems);
-  const ms = (flag: string): number | undefined =>
-    optional(values[flag], () => durationFlag(`--${flag}`, values[flag], 0, problems));
+  const ms = (flag: string, max?: number): number | undefined =>
+    optional(values[flag], () => durationFlag(`--${flag}`, values[flag], 0, problems, max));
   const memory = str(values['maintenance-work-mem']);
   if (memory !== undefined && !MEMORY_PATTERN.test(memory)) {
     problems.add(`--maintenance-work-mem '${memory}' is not a size: use e.g. 64MB, 1GB, 512000kB`);
   }
   return {
     phases,
-    lockTimeoutMs: ms('lock-timeout'),
-    statementTimeoutMs: ms('statement-timeout'),
+    lockTimeoutMs: ms('lock-timeout', MAX_TIMEOUT_MS),
+    statementTimeoutMs: ms('statement-timeout', MAX_TIMEOUT_MS),
     maintenanceWorkMem: memory !== undefined && MEMORY_PATTERN.test(memory) ? memory : undefined,
     lockWaitMs: ms('lock-wait'),
   };
@@ -325,7 +344,13 @@ function phasesFlag(
     problems.add(`--phases is empty: name one or more of ${knownPhases.join(', ')} (comma-separated)`);
     return undefined;
   }
-  return checkPhases('--phases', names, knownPhases, problems);
+  const repeated = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
+  if (repeated.length > 0) {
+    problems.add(
+      `--phases names ${repeated.map((n) => `'${n}'`).join(', ')} more than once: name each phase once`,
+    );
+  }
+  return checkPhases('--phases', [...new Set(names)], knownPhases, problems);
 }
 
 function optional<T>(raw: unknown, parse: () => T): T | undefined {

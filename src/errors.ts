@@ -15,17 +15,25 @@ export interface ErrorDetails {
   readonly code?: string;
   /** Bounded reason class for metrics (`lock_timeout`, `unique_violation`, ...). */
   readonly reason?: string;
+  /**
+   * The failure itself, without the context this error's message adds (`create index x failed (…): `):
+   * a caller that states the context itself composes its message from this (see failureDetail), so a
+   * message never repeats its prefix. Defaults to the message.
+   */
+  readonly detail?: string;
 }
 
 abstract class ClassifiedError extends Error {
   abstract readonly errorClass: ErrorClass;
   readonly code: string | undefined;
   readonly reason: string;
+  readonly detail: string;
 
   constructor(message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = details.code;
     this.reason = details.reason ?? 'other';
+    this.detail = details.detail ?? message;
   }
 }
 
@@ -54,6 +62,15 @@ export function isAppError(e: unknown): e is AppError {
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
+}
+
+/**
+ * What went wrong, for a caller that adds its own context (`create index … (phase p) failed (55P03
+ * lock_timeout): <detail>`): an error of ours gives its detail (its message without its own context
+ * prefix), anything else its message.
+ */
+export function failureDetail(e: unknown): string {
+  return isAppError(e) ? e.detail : errorMessage(e);
 }
 
 /** CLI exit code for a failure. */

@@ -10,13 +10,13 @@
  *                    "reason": "orders of a customer, newest first" } ] } ] }
  * ```
  *
- * Shape problems (wrong types, unknown keys) are reported together; then validateCatalogue checks
- * identifiers, duplicates and the rest. Either way a UsageError: exit 2, nothing touched.
+ * Shape problems (wrong types, unknown keys) and validateCatalogue's (identifiers, duplicates and the
+ * rest) are reported together, in one UsageError: exit 2, nothing touched.
  */
 import type { Catalogue, Phase } from '../catalogue/catalogue.js';
 import { defineIndex } from '../catalogue/define-phase.js';
 import type { Condition, IndexDefinition } from '../catalogue/index-definition.js';
-import { validateCatalogue } from '../catalogue/validate-catalogue.js';
+import { findCatalogueProblems, validateCatalogue } from '../catalogue/validate-catalogue.js';
 import { UsageError } from '../errors.js';
 
 const CATALOGUE_KEYS = ['name', 'description', 'phases', 'hotQueries'];
@@ -37,6 +37,7 @@ export function catalogueFromJson(text: string, source: string): Catalogue {
   }
   const problems: string[] = [];
   const catalogue = toCatalogue(doc, problems);
+  if (catalogue !== undefined) problems.push(...identifierProblems(catalogue, problems));
   if (problems.length > 0 || catalogue === undefined) {
     const lines = problems.map((p) => `  - ${p}`).join('\n');
     throw new UsageError(
@@ -45,6 +46,20 @@ export function catalogueFromJson(text: string, source: string): Catalogue {
     );
   }
   return validateCatalogue(catalogue);
+}
+
+/**
+ * validateCatalogue's problems (identifiers, duplicates, …) of the catalogue as far as its shape could
+ * be read, so that shape and identifier problems come in one round. A path whose shape is already
+ * reported (e.g. `phases[0].name: must be a string`) is not reported a second time.
+ */
+function identifierProblems(catalogue: Catalogue, shape: readonly string[]): string[] {
+  const badPaths = shape.map((p) => p.slice(0, p.indexOf(':')));
+  const covered = (path: string): boolean =>
+    badPaths.some((b) => path === b || path.startsWith(`${b}.`) || path.startsWith(`${b}[`));
+  return findCatalogueProblems(catalogue)
+    .filter((p) => !covered(p.path))
+    .map((p) => `${p.path}: ${p.message}`);
 }
 
 function toCatalogue(doc: unknown, problems: string[]): Catalogue | undefined {

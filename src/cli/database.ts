@@ -16,7 +16,12 @@ import type { Logger } from '../log.js';
 export interface OpenOptions {
   /** SQLite: create the file when missing (seed, demo); other commands refuse a missing file. */
   readonly create?: boolean;
+  /** The command only reads (plan, status, health, verify): SQLite opens the file read-only. */
+  readonly readOnly?: boolean;
 }
+
+/** For commands that only read. */
+export const READ_ONLY: OpenOptions = { readOnly: true };
 
 /** Opens and probes the database named by --database / DATABASE_URL. The caller closes it. */
 export async function openDatabase(
@@ -30,6 +35,7 @@ export async function openDatabase(
   try {
     dialect = await openDialect(url, {
       create: options.create ?? false,
+      readOnly: options.readOnly ?? false,
       ...(log === undefined ? {} : { log }),
     });
   } catch (e) {

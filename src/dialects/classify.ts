@@ -21,9 +21,22 @@ export function classifyAppError(e: unknown): ClassifiedDbError | undefined {
   return { errorClass: e.errorClass, code: e.code, reason: e.reason };
 }
 
-/** Wraps a driver error with context, keeping its classification (class, code, reason). */
-export function wrapDbError(message: string, classified: ClassifiedDbError, cause: unknown): AppError {
-  const details = { cause, code: classified.code, reason: classified.reason };
+/**
+ * Wraps a driver error with context, keeping its classification (class, code, reason). `detail` is the
+ * failure without the context (see ErrorDetails.detail): give it whenever `message` adds a prefix.
+ */
+export function wrapDbError(
+  message: string,
+  classified: ClassifiedDbError,
+  cause: unknown,
+  detail?: string,
+): AppError {
+  const details = {
+    cause,
+    code: classified.code,
+    reason: classified.reason,
+    ...(detail === undefined ? {} : { detail }),
+  };
   switch (classified.errorClass) {
     case 'transient':
       return new TransientError(message, details);

@@ -20,6 +20,11 @@ export interface OpenDialectOptions {
    * existing database pass false, so that a mistyped path is an error instead of a new empty database.
    */
   readonly create?: boolean;
+  /**
+   * The command only reads: SQLite opens the existing file read-only (a read-only file or mount works,
+   * and nothing can be written by mistake). PostgreSQL is unaffected.
+   */
+  readonly readOnly?: boolean;
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -33,7 +38,8 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 export async function openDialect(url: string, options: OpenDialectOptions = {}): Promise<Dialect> {
   const parsed = parseDatabaseUrl(url);
   if (parsed.dialect === 'sqlite') {
-    if (options.create === false && parsed.path !== ':memory:' && !existsSync(parsed.path)) {
+    const mustExist = options.create === false || options.readOnly === true;
+    if (mustExist && parsed.path !== ':memory:' && !existsSync(parsed.path)) {
       throw new UsageError(
         `SQLite database file ${parsed.path} does not exist; check the path in --database ` +
           '(or DATABASE_URL), or create the database first (seed creates one)',
@@ -42,6 +48,7 @@ export async function openDialect(url: string, options: OpenDialectOptions = {})
     }
     return SqliteDialect.open(parsed.path, {
       busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+      readOnly: options.readOnly === true && parsed.path !== ':memory:',
     });
   }
   return PostgresDialect.open(parsed, {

@@ -293,7 +293,8 @@ export class PostgresDialect implements Dialect {
     }
     const code =
       classified.code === undefined ? classified.reason : `${classified.code} ${classified.reason}`;
-    return wrapDbError(`${what} failed (${code}): ${describePgError(e)}`, classified, e);
+    const detail = describePgError(e);
+    return wrapDbError(`${what} failed (${code}): ${detail}`, classified, e, detail);
   }
 
   private async lockHeldMessage(client: pg.Client, waitMs: number): Promise<string> {

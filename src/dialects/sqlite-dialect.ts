@@ -33,6 +33,11 @@ import { StatementCache } from './statement-cache.js';
 export interface SqliteDialectOptions {
   /** busy_timeout of the connection, ms. */
   readonly busyTimeoutMs: number;
+  /**
+   * Open the existing file read-only (commands that only read: plan, status, health, verify), so a
+   * read-only file or mount works. Writes fail with SQLITE_READONLY; transactions are deferred.
+   */
+  readonly readOnly?: boolean;
 }
 
 type Sync = Pick<Dialect, 'query' | 'execute'>;
@@ -64,6 +69,7 @@ export class SqliteDialect implements Dialect {
     private readonly db: Database.Database,
     path: string,
     private readonly busyTimeoutMs: number,
+    private readonly readOnly: boolean,
   ) {
     this.target = path;
   }
@@ -71,9 +77,10 @@ export class SqliteDialect implements Dialect {
   /** Opens (creating if needed) the file; a path that cannot be opened is a UsageError naming it. */
   static open(path: string, options: SqliteDialectOptions): SqliteDialect {
     let db: Database.Database | undefined;
+    const readOnly = options.readOnly === true;
     try {
-      db = new Database(path);
-      db.pragma('journal_mode = WAL');
+      db = readOnly ? new Database(path, { readonly: true, fileMustExist: true }) : new Database(path);
+      if (!readOnly) db.pragma('journal_mode = WAL');
       db.pragma(`busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs))}`);
       db.pragma('foreign_keys = ON');
     } catch (e) {
@@ -86,7 +93,7 @@ export class SqliteDialect implements Dialect {
         },
       );
     }
-    return new SqliteDialect(db, path, options.busyTimeoutMs);
+    return new SqliteDialect(db, path, options.busyTimeoutMs, readOnly);
   }
 
   query<T extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
@@ -97,10 +104,10 @@ export class SqliteDialect implements Dialect {
     return this.exclusive(() => this.sync.execute(sql, params));
   }
 
-  /** BEGIN IMMEDIATE ... COMMIT; other callers wait their turn until it ends (do not nest). */
+  /** BEGIN IMMEDIATE (read-only: BEGIN) ... COMMIT; other callers wait their turn until it ends (do not nest). */
   transaction<T>(fn: (tx: Sync) => Promise<T>): Promise<T> {
     return this.exclusive(async () => {
-      this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec(this.readOnly ? 'BEGIN' : 'BEGIN IMMEDIATE');
       try {
         const result = await fn(this.sync);
         this.db.exec('COMMIT');
@@ -247,6 +254,7 @@ export class SqliteDialect implements Dialect {
           `${what} failed (${classified.code ?? classified.reason}): ${errorMessage(e)}`,
           classified,
           e,
+          errorMessage(e),
         );
       } finally {
         this.db.pragma(`busy_timeout = ${Math.max(0, Math.round(this.busyTimeoutMs))}`);

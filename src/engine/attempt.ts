@@ -2,7 +2,7 @@
  * One recorded DDL attempt and the retry decision, shared by builds and drops: a build row is written
  * `running` before the statement and finished after it, so a crash leaves a row the next run settles.
  */
-import { errorMessage } from '../errors.js';
+import { failureDetail } from '../errors.js';
 import type { ClassifiedDbError } from '../dialects/dialect.js';
 import type { BuildRow } from './bookkeeping-store.js';
 import type { RunError } from './engine.js';
@@ -72,9 +72,11 @@ export async function recordedAttempt(
     const durationMs = ctx.clock.now() - started;
     const classified = ctx.dialect.classifyError(cause);
     const extra = options.detail ? await options.detail(classified) : '';
+    const code =
+      classified.code === undefined ? classified.reason : `${classified.code} ${classified.reason}`;
     const message =
-      `${t.action} index ${t.name} on ${t.table} (phase ${t.phase}, attempt ${t.attempt}) failed: ` +
-      `${errorMessage(cause)}${extra}`;
+      `${t.action} index ${t.name} on ${t.table} (phase ${t.phase}, attempt ${t.attempt}) failed ` +
+      `(${code}): ${failureDetail(cause)}${extra}`;
     await ctx.store.finishBuild(id, {
       status: 'failed',
       finishedAt: ctx.nowIso(),

@@ -13,6 +13,14 @@ export function selectPhases(catalogue: Catalogue, names?: readonly string[]): P
       { reason: 'unknown_phase' },
     );
   }
+  const repeated = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
+  if (repeated.length > 0) {
+    throw new UsageError(
+      `phase${repeated.length === 1 ? '' : 's'} ${repeated.map((n) => `'${n}'`).join(', ')} named more ` +
+        'than once: name each phase once',
+      { reason: 'unknown_phase' },
+    );
+  }
   const wanted = new Set(names);
   return catalogue.phases.filter((p) => wanted.has(p.name));
 }

@@ -4,6 +4,9 @@ import type { DownOptions, UpOptions } from './engine.js';
 
 const ON_FAILURE = ['rollback-phase', 'rollback-all', 'halt'];
 
+/** PostgreSQL's lock_timeout/statement_timeout and SQLite's busy_timeout are 32-bit milliseconds. */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+
 /** Every problem with the options at once, as one UsageError. */
 export function validateRunOptions(o: UpOptions & DownOptions, catalogue: Catalogue): void {
   const problems: string[] = [];
@@ -19,9 +22,16 @@ export function validateRunOptions(o: UpOptions & DownOptions, catalogue: Catalo
     o.concurrency === undefined || (Number.isInteger(o.concurrency) && o.concurrency >= 1),
     `concurrency must be a whole number ≥ 1 (got ${String(o.concurrency)})`,
   );
-  nonNegative(o.lockTimeoutMs, 'lock timeout');
-  nonNegative(o.statementTimeoutMs, 'statement timeout');
-  nonNegative(o.busyTimeoutMs, 'busy timeout');
+  const timeout = (v: number | undefined, what: string): void => {
+    nonNegative(v, what);
+    check(
+      v === undefined || v <= MAX_TIMEOUT_MS,
+      `${what} must be at most ${MAX_TIMEOUT_MS}ms, the most the database accepts (got ${String(v)})`,
+    );
+  };
+  timeout(o.lockTimeoutMs, 'lock timeout');
+  timeout(o.statementTimeoutMs, 'statement timeout');
+  timeout(o.busyTimeoutMs, 'busy timeout');
   nonNegative(o.lockWaitMs, 'lock wait');
   nonNegative(o.pauseBetweenBuildsMs, 'pause between builds');
   check(

@@ -79,3 +79,23 @@ void test('an identifier that tries SQL injection is rejected by validation', ()
       /table "orders\\"; DROP TABLE orders; --" is not a valid identifier/.test(e.message),
   );
 });
+
+void test('issue 11: shape problems and identifier problems are reported in one round', () => {
+  const bad = structuredClone(valid) as unknown as {
+    phases: { indexes: Record<string, unknown>[] }[];
+  };
+  const [first, second] = bad.phases[0]?.indexes ?? [];
+  assert.ok(first && second);
+  first['colour'] = 'blue'; // shape: unknown key
+  second['table'] = 'orders; DROP TABLE x'; // identifier
+  assert.throws(
+    () => catalogueFromJson(JSON.stringify(bad), 'both.json'),
+    (e: unknown) => {
+      assert.ok(e instanceof UsageError);
+      assert.match(e.message, /both\.json has 2 problems/);
+      assert.match(e.message, /unknown key 'colour'/);
+      assert.match(e.message, /phases\[0\]\.indexes\[1\]\.table: .*not a valid identifier/);
+      return true;
+    },
+  );
+});

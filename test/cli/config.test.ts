@@ -159,3 +159,22 @@ void test('libpq environment (PGHOST, PGUSER, PGPASSWORD, …) gives the databas
   assert.equal(parseGlobalConfig({}, { ...env, DATABASE_URL: 'sqlite:x.db' }).databaseUrl, 'sqlite:x.db');
   assert.equal(parseGlobalConfig({}, { PGUSER: 'app' }).databaseUrl, undefined, 'no PGHOST, no URL');
 });
+
+void test('issue 11: timeouts above what the database accepts and repeated phases are usage errors', () => {
+  assert.throws(
+    () => parseUpConfig({ 'lock-timeout': '600h', 'statement-timeout': '25d' }, PHASES, DEFAULTS),
+    (e: unknown) => {
+      assert.ok(e instanceof Error);
+      assert.match(e.message, /--lock-timeout '600h' is 2160000000ms, more than the 2147483647ms/);
+      assert.match(e.message, /--statement-timeout '25d' is not a duration/);
+      return true;
+    },
+  );
+  assert.equal(parseUpConfig({ 'lock-timeout': '596h' }, PHASES, DEFAULTS).lockTimeoutMs, 2_145_600_000);
+  const [first] = PHASES;
+  assert.throws(
+    () => parsePlanConfig({ phases: `${first},${first}` }, PHASES),
+    new RegExp(`--phases names '${first}' more than once`),
+  );
+  assert.throws(() => parseDownConfig({ phases: `${first}, ${first}` }, PHASES), /more than once/);
+});

@@ -105,6 +105,10 @@ void describe('engine failures on postgresql only', () => {
       assert.equal(report.error?.reason, 'lock_timeout');
       assert.equal(report.error?.index, 'idx_comments_post_id');
       assert.match(report.error?.message ?? '', /idx_comments_post_id.*attempt 3/);
+      // Issue 11 (5): the context is said once, then the code and the server's words.
+      const said = report.error?.message ?? '';
+      assert.equal(said.match(/create index/g)?.length, 1, said);
+      assert.match(said, /failed \(55P03 lock_timeout\): canceling/);
       assert.equal(f.events.filter((e) => e.event === 'indexRetry').length, 2);
       assert.equal(report.phases[0]?.outcome, 'failed');
       assert.deepEqual(

@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 import { inspectHealth } from '../../health/health-inspector.js';
 import { renderHealth } from '../../health/render-health.js';
 import { resolveCatalogue } from '../catalogue-source.js';
-import { withDatabase } from '../database.js';
+import { READ_ONLY, withDatabase } from '../database.js';
 import { writeJson, writeLines } from '../output.js';
 
 export const healthCommand: Command = {
@@ -22,7 +22,12 @@ export const healthCommand: Command = {
   },
   async run(ctx) {
     const catalogue = ctx.values['all-tables'] === true ? undefined : await resolveCatalogue(ctx.global);
-    const report = await withDatabase(ctx.global, ctx.log, (dialect) => inspectHealth(dialect, catalogue));
+    const report = await withDatabase(
+      ctx.global,
+      ctx.log,
+      (dialect) => inspectHealth(dialect, catalogue),
+      READ_ONLY,
+    );
     if (ctx.global.output === 'json') writeJson(ctx.io, report);
     else writeLines(ctx.io, renderHealth(report));
     return report.ok ? 0 : 1;

@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 import { parseStatusConfig } from '../../config.js';
 import { readStatus } from '../../engine/engine.js';
 import { resolveCatalogue } from '../catalogue-source.js';
-import { withDatabase } from '../database.js';
+import { READ_ONLY, withDatabase } from '../database.js';
 import { writeJson, writeLines } from '../output.js';
 import { renderStatus } from '../render-status.js';
 
@@ -17,8 +17,11 @@ export const statusCommand: Command = {
   async run(ctx) {
     const catalogue = await resolveCatalogue(ctx.global);
     const config = parseStatusConfig(ctx.values);
-    const status = await withDatabase(ctx.global, ctx.log, (dialect) =>
-      readStatus({ dialect, log: ctx.log, signal: ctx.signal }, catalogue),
+    const status = await withDatabase(
+      ctx.global,
+      ctx.log,
+      (dialect) => readStatus({ dialect, log: ctx.log, signal: ctx.signal }, catalogue),
+      READ_ONLY,
     );
     if (ctx.global.output === 'json') writeJson(ctx.io, status);
     else writeLines(ctx.io, renderStatus(status, config.indexes));

@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 import { UsageError } from '../../errors.js';
 import { parsePlanConfig } from '../../config.js';
 import { phaseNames, resolveCatalogue } from '../catalogue-source.js';
-import { withDatabase } from '../database.js';
+import { READ_ONLY, withDatabase } from '../database.js';
 import { writeJson, writeLines } from '../output.js';
 import { DEFAULT_LARGE_TABLE_ROWS, formatVerifyReport, runVerify } from '../../verify/verify.js';
 
@@ -33,8 +33,11 @@ export const verifyCommand: Command = {
     const raw = ctx.values['large-table-rows'];
     const largeTableRows = typeof raw === 'string' ? parseCount(raw) : DEFAULT_LARGE_TABLE_ROWS;
     const { phases } = parsePlanConfig(ctx.values, phaseNames(catalogue));
-    const report = await withDatabase(ctx.global, ctx.log, (db) =>
-      runVerify(db, catalogue.hotQueries, { largeTableRows, ...(phases ? { phases } : {}) }),
+    const report = await withDatabase(
+      ctx.global,
+      ctx.log,
+      (db) => runVerify(db, catalogue.hotQueries, { largeTableRows, ...(phases ? { phases } : {}) }),
+      READ_ONLY,
     );
     if (ctx.global.output === 'json') writeJson(ctx.io, report);
     else writeLines(ctx.io, [formatVerifyReport(report)]);
