@@ -13,14 +13,16 @@ import { Problems, readGlobalConfig, type GlobalConfig, type OutputFormat } from
 import { UsageError, errorMessage, exitCodeFor, isAppError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { redactUrl } from '../redact.js';
+import { scrubbedIo } from './scrubbed-io.js';
 
 const BIN = 'index-operator';
 
 export async function runCli(
   argv: readonly string[],
-  io: CliIo,
+  givenIo: CliIo,
   commands: readonly CommandEntry[] = COMMANDS,
 ): Promise<number> {
+  const io = scrubbedIo(givenIo, argv);
   let output: OutputFormat = wantsJson(argv) ? 'json' : 'text';
   let log: Logger | undefined;
   try {

@@ -1,5 +1,4 @@
 import { UsageError } from '../errors.js';
-import { redactUrl } from '../redact.js';
 
 /** A parsed `--database` URL. `password` is kept only to connect; never print this object. */
 export type DatabaseUrl =
@@ -82,8 +81,18 @@ function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/**
+ * The URL itself is never quoted (a malformed URL cannot be split reliably into its password and the
+ * rest): the message says which part is wrong, and how to write special characters.
+ */
 function badUrl(url: string, why: string): UsageError {
-  return new UsageError(`invalid database URL '${redactUrl(url)}': ${why}; ${VALID_URL_HINT}`, {
+  const scheme = /^\s*([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  const shown = scheme === undefined ? '' : ` (${scheme}:…, not shown: it may hold a password)`;
+  const encode =
+    scheme === 'postgres' || scheme === 'postgresql'
+      ? '; a user or password with @ : / ? # % + = or spaces must be %-encoded (e.g. / as %2F, @ as %40)'
+      : '';
+  return new UsageError(`invalid database URL${shown}: ${why}; ${VALID_URL_HINT}${encode}`, {
     reason: 'bad_url',
   });
 }

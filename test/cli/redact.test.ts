@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { redactUrl } from '../../src/redact.js';
+import { redactUrl, scrubSecrets, secretsIn } from '../../src/redact.js';
 
 void test('URL passwords are redacted wherever they appear; everything else is kept', () => {
   const cases: [string, string][] = [
@@ -17,4 +17,20 @@ void test('URL passwords are redacted wherever they appear; everything else is k
     ],
   ];
   for (const [input, expected] of cases) assert.equal(redactUrl(input), expected, input);
+});
+
+void test('issue 11: a password holding @ or / is redacted whole; secrets are found in malformed URLs', () => {
+  assert.equal(redactUrl('postgresql://u:p@ss@h/d'), 'postgresql://u:[redacted]@h/d');
+  assert.equal(
+    redactUrl("'postgresql://rel_pw:ab/CD+ef==@127.0.0.1:5432/rel_main'"),
+    "'postgresql://rel_pw:[redacted]@127.0.0.1:5432/rel_main'",
+  );
+  const secrets = secretsIn(['up', '--database=postgresql://a@b:pa ss/wo"rd@h:5432/db'], {
+    PGPASSWORD: 'from env',
+  });
+  for (const s of ['pa ss/wo"rd', 'pa ss/wo\\"rd', 'pa%20ss%2Fwo%22rd', 'from env', 'from%20env']) {
+    assert.ok(secrets.includes(s), s);
+  }
+  assert.equal(scrubSecrets('x pa ss/wo"rd y', secrets), 'x [redacted] y');
+  assert.deepEqual(secretsIn(['postgres://app@db:5432/app', 'sqlite:/a:b@c'], {}), []);
 });
