@@ -22,7 +22,7 @@ import type {
   HeldLock,
   SchemaSnapshot,
 } from './dialect.js';
-import { classifySqliteError } from './sqlite-errors.js';
+import { classifySqliteError, describeSqliteError } from './sqlite-errors.js';
 import { summarizeSqlitePlan, tableAliases } from './sqlite-explain.js';
 import { LOCK_TABLE_SQL, isStale, lockHeldMessage, type LockRow } from './sqlite-lock-row.js';
 import { introspectSqlite } from './sqlite-introspection.js';
@@ -43,6 +43,8 @@ export interface SqliteDialectOptions {
 type Sync = Pick<Dialect, 'query' | 'execute'>;
 
 const LOCK_POLL_MS = 200;
+/** Tries to delete the runner lock's row while the file is busy (each waits the busy timeout). */
+const RELEASE_ATTEMPTS = 3;
 /** Prepared statements kept per connection: the engine's and seed's statements fit many times over. */
 export const STATEMENT_CACHE_SIZE = 200;
 
@@ -174,16 +176,28 @@ export class SqliteDialect implements Dialect {
 
   async acquireRunnerLock(owner: string, waitMs: number): Promise<HeldLock> {
     const me = { owner, token: randomUUID(), pid: process.pid, hostname: hostname() };
-    const deadline = Date.now() + waitMs;
+    const started = Date.now();
+    const deadline = started + waitMs;
     for (;;) {
       const holder = await this.exclusive(() => this.tryTakeLock(me));
       if (holder === undefined) return this.heldLock(me.token);
       const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new TransientError(lockHeldMessage(this.target, holder, waitMs), { reason: 'runner_lock' });
-      }
+      if (left <= 0) throw this.lockNotTaken(holder, waitMs, Date.now() - started);
       await delay(Math.min(LOCK_POLL_MS, left));
     }
+  }
+
+  /** Another runner's row, or the file write-locked by another connection (`busy`), past the wait. */
+  private lockNotTaken(holder: LockRow | 'busy', waitMs: number, waitedMs: number): TransientError {
+    if (holder !== 'busy') {
+      return new TransientError(lockHeldMessage(this.target, holder, waitMs), { reason: 'runner_lock' });
+    }
+    return new TransientError(
+      `cannot take the runner lock on ${this.target}: another connection holds the write lock on the ` +
+        `file (SQLITE_BUSY); waited ${waitedMs}ms (busy timeout ${this.busyTimeoutMs}ms, --lock-wait ` +
+        `${waitMs}ms). Run again when that writer is done, or give --lock-wait a longer wait`,
+      { code: 'SQLITE_BUSY', reason: 'busy' },
+    );
   }
 
   async explain(sql: string, params: readonly unknown[]): Promise<ExplainResult> {
@@ -234,9 +248,27 @@ export class SqliteDialect implements Dialect {
     await previous;
     try {
       return await fn();
+    } catch (e) {
+      throw this.busyAsTransient(e);
     } finally {
       done();
     }
+  }
+
+  /**
+   * SQLITE_BUSY/LOCKED (another connection held the write lock past the busy timeout) becomes a
+   * TransientError naming the file and the wait, so every caller retries it; anything else is unchanged.
+   */
+  private busyAsTransient(e: unknown): unknown {
+    const classified = this.classifyError(e);
+    if (classified.reason !== 'busy' || e instanceof TransientError) return e;
+    const detail = describeSqliteError(e, this.busyTimeoutMs);
+    return new TransientError(`SQLite file ${this.target}: ${detail}`, {
+      cause: e,
+      code: classified.code,
+      reason: 'busy',
+      detail,
+    });
   }
 
   /** One DDL statement in its own BEGIN IMMEDIATE transaction, with the build's busy_timeout. */
@@ -250,11 +282,12 @@ export class SqliteDialect implements Dialect {
       } catch (e) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         const classified = this.classifyError(e);
+        const detail = describeSqliteError(e, options.busyTimeoutMs);
         throw wrapDbError(
-          `${what} failed (${classified.code ?? classified.reason}): ${errorMessage(e)}`,
+          `${what} failed (${classified.code ?? classified.reason}): ${detail}`,
           classified,
           e,
-          errorMessage(e),
+          detail,
         );
       } finally {
         this.db.pragma(`busy_timeout = ${Math.max(0, Math.round(this.busyTimeoutMs))}`);
@@ -262,11 +295,14 @@ export class SqliteDialect implements Dialect {
     });
   }
 
-  /** Takes the lock row if it is free or stale; returns the current holder otherwise. */
-  private tryTakeLock(me: Omit<LockRow, 'acquired_at'>): LockRow | undefined {
-    this.db.exec(LOCK_TABLE_SQL);
-    this.db.exec('BEGIN IMMEDIATE');
+  /**
+   * Takes the lock row if it is free or stale; returns the current holder otherwise, or `busy` when
+   * another connection held the file's write lock past the busy timeout (the caller waits and tries again).
+   */
+  private tryTakeLock(me: Omit<LockRow, 'acquired_at'>): LockRow | 'busy' | undefined {
     try {
+      this.db.exec(LOCK_TABLE_SQL);
+      this.db.exec('BEGIN IMMEDIATE');
       const row = this.db
         .prepare('SELECT owner, token, pid, hostname, acquired_at FROM index_operator_lock WHERE id = 1')
         .get() as LockRow | undefined;
@@ -283,7 +319,10 @@ export class SqliteDialect implements Dialect {
       return undefined;
     } catch (e) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      throw wrapDbError(`acquire runner lock on ${this.target}`, this.classifyError(e), e);
+      const classified = this.classifyError(e);
+      if (classified.reason === 'busy') return 'busy';
+      const detail = errorMessage(e);
+      throw wrapDbError(`acquire runner lock on ${this.target}: ${detail}`, classified, e, detail);
     }
   }
 
@@ -295,7 +334,15 @@ export class SqliteDialect implements Dialect {
       release: async () => {
         if (released || this.closed) return;
         released = true;
-        await this.execute('DELETE FROM index_operator_lock WHERE token = $1', [token]);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await this.execute('DELETE FROM index_operator_lock WHERE token = $1', [token]);
+            return;
+          } catch (e) {
+            // A row left behind is stale as soon as this process has exited (see isStale).
+            if (this.classifyError(e).reason !== 'busy' || attempt >= RELEASE_ATTEMPTS) throw e;
+          }
+        }
       },
     };
   }

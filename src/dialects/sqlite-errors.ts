@@ -18,3 +18,16 @@ export function classifySqliteError(e: unknown): ClassifiedDbError {
   }
   return { errorClass: 'permanent', code, reason: 'other' };
 }
+
+/**
+ * The driver's message, and for SQLITE_BUSY what was waited: `database is locked (SQLITE_BUSY): another
+ * connection holds the write lock; waited the busy timeout of 5000ms`.
+ */
+export function describeSqliteError(e: unknown, busyTimeoutMs: number): string {
+  const said = e instanceof Error ? e.message : String(e);
+  if (classifySqliteError(e).reason !== 'busy') return said;
+  return (
+    `${said} (${errorCode(e) ?? 'SQLITE_BUSY'}): another connection holds the write lock on the file; ` +
+    `waited the busy timeout of ${busyTimeoutMs}ms`
+  );
+}

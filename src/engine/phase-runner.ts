@@ -7,7 +7,7 @@
 import type { Phase } from '../catalogue/catalogue.js';
 import type { IndexDefinition } from '../catalogue/index-definition.js';
 import { phaseChecksum } from '../catalogue/phase-checksum.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, isAppError } from '../errors.js';
 import type { IndexReport, PhaseReport, RunError } from './engine.js';
 import { buildIndex, type BuildOutcome } from './index-builder.js';
 import { dropIndexes, type DropResult, type DropTarget } from './index-dropper.js';
@@ -43,7 +43,7 @@ export async function runPhaseUp(ctx: RunContext, phase: Phase): Promise<PhaseRu
   }
   const dropped = await cleanUpFailedPhase(ctx, phase, error, wasApplied);
   const kept = outcomes.filter((o) => o.created && !dropped.dropped.includes(o.report.name)).length;
-  const failure = failureMessage(error, dropped.dropped, dropped.invalid, dropped.error);
+  const failure = failureMessage(error, dropped, dropped.invalid, dropped.error);
   const durationMs = ctx.clock.now() - started;
   const counts = { indexesCreated: kept, indexesSkipped: skipped };
   const unrecorded = await recordPhaseFailure(ctx, phase, {
@@ -152,11 +152,16 @@ async function buildAll(ctx: RunContext, phase: Phase): Promise<BuildAllResult> 
         outcomes.push(outcome);
         error ??= outcome.error;
       } catch (e) {
+        // A bookkeeping write that failed past its retries (database locked, connection gone) is
+        // classified like any database failure; only what no dialect recognizes is a bug.
         ctx.log.error({ err: e, phase: phase.name, index: def.name }, 'unexpected failure building an index');
+        const classified = ctx.dialect.classifyError(e);
+        const known = isAppError(e) || classified.code !== undefined;
         error ??= {
-          message: errorMessage(e),
-          errorClass: 'bug',
-          reason: 'other',
+          message: `index ${def.name} (phase ${phase.name}): ${errorMessage(e)}`,
+          errorClass: known ? classified.errorClass : 'bug',
+          reason: classified.reason,
+          ...(classified.code === undefined ? {} : { code: classified.code }),
           phase: phase.name,
           index: def.name,
         };
@@ -183,8 +188,8 @@ async function cleanUpFailedPhase(
   phase: Phase,
   error: RunError,
   wasApplied: boolean,
-): Promise<DropResult & { readonly invalid: readonly string[] }> {
-  if (isStop(error)) return { dropped: [], reports: [], invalid: [] };
+): Promise<DropResult & { readonly invalid: readonly string[]; readonly targets: readonly string[] }> {
+  if (isStop(error)) return { dropped: [], reports: [], invalid: [], targets: [] };
   const invalid = await invalidLeftovers(ctx, phase);
   const targets: DropTarget[] = [...invalid];
   if (ctx.options.onFailure !== 'halt') {
@@ -201,7 +206,7 @@ async function cleanUpFailedPhase(
     'rolling back the failed phase',
   );
   const result = await dropIndexes(ctx, phase.name, targets);
-  return { ...result, invalid: invalid.map((t) => t.name) };
+  return { ...result, invalid: invalid.map((t) => t.name), targets: targets.map((t) => t.name) };
 }
 
 async function invalidLeftovers(ctx: RunContext, phase: Phase): Promise<DropTarget[]> {
@@ -214,10 +219,11 @@ async function invalidLeftovers(ctx: RunContext, phase: Phase): Promise<DropTarg
 
 function failureMessage(
   error: RunError,
-  dropped: readonly string[],
+  cleanup: { readonly dropped: readonly string[]; readonly targets: readonly string[] },
   invalid: readonly string[],
   dropError: RunError | undefined,
 ): string {
+  const { dropped, targets } = cleanup;
   const plural = (n: number, word: string): string =>
     `${n} ${word}${n === 1 ? '' : word.endsWith('x') ? 'es' : 's'}`;
   const built = dropped.filter((n) => !invalid.includes(n)).length;
@@ -227,7 +233,11 @@ function failureMessage(
     ...(leftovers > 0 ? [`dropped ${plural(leftovers, 'INVALID leftover')}`] : []),
   ];
   const rolledBack = parts.length > 0 ? `; rolled back: ${parts.join(', ')}` : '';
-  const dropFailed = dropError ? `; rollback incomplete: ${dropError.message}` : '';
+  const left = targets.filter((t) => !dropped.includes(t));
+  const dropFailed = dropError
+    ? `; rollback incomplete: ${left.length} index${left.length === 1 ? '' : 'es'} not dropped ` +
+      `(${left.join(', ')}; still recorded as owned: down drops them, up keeps what is valid and repairs the rest): ${dropError.message}`
+    : '';
   return `${error.message}${rolledBack}${dropFailed}`;
 }
 

@@ -19,6 +19,7 @@ import { createPacer, type Pacer } from './pacer.js';
 import type { RunObserver } from './run-observer.js';
 import { createRunStop, type RunStop } from './run-stop.js';
 import { SqlBookkeepingStore } from './sql-bookkeeping-store.js';
+import { retryingStore } from './retrying-store.js';
 
 export interface ResolvedOptions {
   readonly concurrency: number;
@@ -77,7 +78,13 @@ export function createRunContext(deps: EngineDeps, catalogue: Catalogue, options
     signal: stop.signal,
     stop,
     pacer: createPacer(resolved.pauseBetweenBuildsMs, clock),
-    store: new SqlBookkeepingStore(deps.dialect),
+    store: retryingStore(new SqlBookkeepingStore(deps.dialect), {
+      classify: (e) => deps.dialect.classifyError(e),
+      retries: resolved.retries,
+      clock,
+      random: deps.random ?? Math.random,
+      log,
+    }),
     catalogue,
     runId,
     options: resolved,
