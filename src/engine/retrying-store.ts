@@ -22,22 +22,19 @@ export interface RetryingStoreDeps {
 }
 
 export function retryingStore(store: BookkeepingStore, deps: RetryingStoreDeps): BookkeepingStore {
-  const retried =
-    <A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>) =>
-    (...args: A): Promise<R> =>
-      withRetries(name, () => fn.apply(store, args), deps);
+  const retry = <R>(name: string, fn: () => Promise<R>): Promise<R> => withRetries(name, fn, deps);
   return {
-    ensureTables: retried('ensureTables', store.ensureTables),
-    tablesExist: retried('tablesExist', store.tablesExist),
-    listMigrations: retried('listMigrations', store.listMigrations),
-    getMigration: retried('getMigration', store.getMigration),
-    upsertMigration: retried('upsertMigration', store.upsertMigration),
-    listBuilds: retried('listBuilds', store.listBuilds),
-    insertBuild: retried('insertBuild', store.insertBuild),
-    finishBuild: retried('finishBuild', store.finishBuild),
-    listRunningBuilds: retried('listRunningBuilds', store.listRunningBuilds),
-    listOwned: retried('listOwned', store.listOwned),
-    disown: retried('disown', store.disown),
+    ensureTables: () => retry('ensureTables', () => store.ensureTables()),
+    tablesExist: () => retry('tablesExist', () => store.tablesExist()),
+    listMigrations: () => retry('listMigrations', () => store.listMigrations()),
+    getMigration: (phase) => retry('getMigration', () => store.getMigration(phase)),
+    upsertMigration: (row) => retry('upsertMigration', () => store.upsertMigration(row)),
+    listBuilds: (phase) => retry('listBuilds', () => store.listBuilds(phase)),
+    insertBuild: (row) => retry('insertBuild', () => store.insertBuild(row)),
+    finishBuild: (id, finish) => retry('finishBuild', () => store.finishBuild(id, finish)),
+    listRunningBuilds: () => retry('listRunningBuilds', () => store.listRunningBuilds()),
+    listOwned: (phase) => retry('listOwned', () => store.listOwned(phase)),
+    disown: (name) => retry('disown', () => store.disown(name)),
   };
 }
 
