@@ -212,6 +212,7 @@ export interface RunConfig {
   readonly statementTimeoutMs: number | undefined;
   readonly maintenanceWorkMem: string | undefined;
   readonly lockWaitMs: number | undefined;
+  readonly snapshotWaitMs: number | undefined;
 }
 
 export interface UpConfig extends RunConfig {
@@ -330,6 +331,7 @@ function runFlags(values: RawValues, knownPhases: readonly string[], problems: P
     statementTimeoutMs: ms('statement-timeout', MAX_TIMEOUT_MS),
     maintenanceWorkMem: memory !== undefined && MEMORY_PATTERN.test(memory) ? memory : undefined,
     lockWaitMs: ms('lock-wait'),
+    snapshotWaitMs: ms('snapshot-wait'),
   };
 }
 

@@ -28,6 +28,11 @@ export const RUN_FLAGS: CommandOptions = {
     valueName: '<size>',
     description: "PostgreSQL maintenance_work_mem for builds, e.g. 256MB (default: the server's)",
   },
+  'snapshot-wait': {
+    type: 'string',
+    valueName: '<duration>',
+    description: `PostgreSQL: how long each build or drop first waits, creating nothing, for open transactions CONCURRENTLY would wait for (a long reader's snapshot), naming them if they stay (default ${formatDuration(DEFAULT_RUN_OPTIONS.snapshotWaitMs)}; 0 = no wait beforehand)`,
+  },
   'lock-wait': {
     type: 'string',
     valueName: '<duration>',

@@ -74,6 +74,15 @@ export interface BuildOptions {
   readonly maxParallelMaintenanceWorkers?: number;
   /** SQLite busy_timeout, ms. */
   readonly busyTimeoutMs: number;
+  /**
+   * How long a build or drop waits BEFORE its statement (nothing created, no lock taken) for the
+   * transactions open now that the statement would wait for: on PostgreSQL, snapshots older than a
+   * CREATE INDEX CONCURRENTLY (which would otherwise cancel on lock_timeout and leave an INVALID index)
+   * and lockers of the table for DROP INDEX CONCURRENTLY. Past it: a TransientError (reason
+   * `snapshot_wait`) naming those sessions (pid, application, age, query start). 0 or undefined: no
+   * wait beforehand. A dialect whose builds take no such wait ignores it (SQLite).
+   */
+  readonly snapshotWaitMs?: number;
 }
 
 /** Classification of a driver error: kind, SQLSTATE (or SQLite code) and a bounded reason label. */
@@ -81,7 +90,7 @@ export interface ClassifiedDbError {
   readonly errorClass: ErrorClass;
   readonly code: string | undefined;
   /** Bounded label for metrics: lock_timeout, statement_timeout, deadlock, serialization, connection,
-   *  unique_violation, permission_denied, undefined_object, duplicate_object, busy, other. */
+   *  unique_violation, permission_denied, undefined_object, duplicate_object, busy, snapshot_wait, other. */
   readonly reason: string;
 }
 

@@ -29,6 +29,14 @@ import { quoteIdentifier, renderCreateIndex, renderDropIndex } from './render-sq
 import { postgresConnectError, withDeadline } from './postgres-connect.js';
 import { holdAdvisoryLock } from './postgres-runner-lock.js';
 import {
+  describeSessions,
+  snapshotHolders,
+  waitForSnapshotHolders,
+  waitForTableLockers,
+  type BlockingSession,
+  type WaitOutcome,
+} from './postgres-blockers.js';
+import {
   APPLICATION_NAME,
   BASELINE_SERVER,
   CLIENT_CHECK_PROBE_SQL,
@@ -201,7 +209,23 @@ export class PostgresDialect implements Dialect {
     await this.withSession(`create index ${def.name} on ${def.table}`, async (client) => {
       for (const setting of buildSettings(options, this.server)) await client.query(setting);
       await waitForOpenWriters(client, def.table, options.lockTimeoutMs);
-      await client.query(sql);
+      const waitMs = options.snapshotWaitMs ?? 0;
+      const waited = await waitForSnapshotHolders(client, waitMs, (sessions) =>
+        this.sayWaiting(
+          `create index ${def.name}`,
+          'hold a snapshot the build would wait for',
+          sessions,
+          waitMs,
+        ),
+      );
+      if (waited.still.length > 0) {
+        throw stillBlocked('hold a snapshot the build would wait for', waited, waitMs, 'nothing was created');
+      }
+      try {
+        await client.query(sql);
+      } catch (e) {
+        throw await withBlockers(e, () => snapshotHolders(client));
+      }
     });
   }
 
@@ -209,8 +233,31 @@ export class PostgresDialect implements Dialect {
     const sql = this.renderDropIndex(name);
     await this.withSession(`drop index ${name}`, async (client) => {
       for (const setting of buildSettings(options, this.server)) await client.query(setting);
-      await client.query(sql);
+      const waitMs = options.snapshotWaitMs ?? 0;
+      const quoted = quoteIdentifier(name);
+      const waited = await waitForTableLockers(client, quoted, waitMs, (sessions) =>
+        this.sayWaiting(`drop index ${name}`, 'use its table', sessions, waitMs),
+      );
+      if (waited.still.length > 0) {
+        throw stillBlocked('use its table', waited, waitMs, 'the index is still there');
+      }
+      try {
+        await client.query(sql);
+      } catch (e) {
+        throw await withBlockers(
+          e,
+          async () => (await waitForTableLockers(client, quoted, 1, () => {})).still,
+        );
+      }
     });
+  }
+
+  private sayWaiting(what: string, why: string, sessions: readonly BlockingSession[], waitMs: number): void {
+    this.options.log?.warn(
+      { target: this.target, pids: sessions.map((s) => s.pid) },
+      `${what}: waiting up to ${waitMs}ms (--snapshot-wait) for ${sessions.length} transaction(s) that ` +
+        `${why}: ${describeSessions(sessions)}`,
+    );
   }
 
   async analyze(tables: readonly string[]): Promise<void> {
@@ -301,6 +348,32 @@ export class PostgresDialect implements Dialect {
     const { rows } = await client.query<LockHolderRow>(LOCK_HOLDER_SQL, [LOCK_CLASSID, LOCK_OBJID]);
     return lockHeldMessage(this.target, rows[0], waitMs);
   }
+}
+
+/** The wait before a build or drop ran out: a transient failure naming the sessions, nothing done. */
+function stillBlocked(why: string, waited: WaitOutcome, waitMs: number, state: string): TransientError {
+  const n = waited.still.length;
+  return new TransientError(
+    `${state}: ${n} transaction${n === 1 ? '' : 's'} open since before it still ${why}: ` +
+      `${describeSessions(waited.still)}; waited ${waited.waitedMs}ms (--snapshot-wait ${waitMs}ms). ` +
+      'Commit or end them (or give --snapshot-wait a longer wait), then run again',
+    { code: '55P03', reason: 'snapshot_wait' },
+  );
+}
+
+/**
+ * A lock timeout or cancel, with the sessions that hold it up named (CONCURRENTLY waits on them); the
+ * driver error's code is kept, so it is classified as before.
+ */
+async function withBlockers(e: unknown, find: () => Promise<readonly BlockingSession[]>): Promise<unknown> {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code !== '55P03' && code !== '57014') return e;
+  const sessions = await find().catch(() => []);
+  if (sessions.length === 0 || !(e instanceof Error)) return e;
+  return Object.assign(new Error(`${e.message}; held up by ${describeSessions(sessions)}`), {
+    code,
+    detail: (e as { detail?: unknown }).detail,
+  });
 }
 
 function delay(ms: number): Promise<void> {

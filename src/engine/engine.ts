@@ -137,6 +137,12 @@ export interface RunOptions {
   readonly busyTimeoutMs?: number;
   /** How long to wait for another runner's lock before failing. */
   readonly lockWaitMs?: number;
+  /**
+   * PostgreSQL: how long each build or drop waits beforehand, with nothing created, for transactions
+   * open now that CONCURRENTLY would wait for (a long REPEATABLE READ reader), instead of failing on the
+   * lock timeout with an INVALID index left (see BuildOptions.snapshotWaitMs). 0 = no wait beforehand.
+   */
+  readonly snapshotWaitMs?: number;
   /** Who is running (shown to a second runner that waits for the lock), e.g. `cli pid 123 on host`. */
   readonly owner?: string;
 }
@@ -169,6 +175,7 @@ export const DEFAULT_RUN_OPTIONS = {
   statementTimeoutMs: 0,
   busyTimeoutMs: 5_000,
   lockWaitMs: 0,
+  snapshotWaitMs: 300_000,
   retries: { limit: 3, backoffMs: 1_000 },
   onFailure: 'rollback-phase',
   owner: 'index-operator',

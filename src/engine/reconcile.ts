@@ -1,11 +1,45 @@
 /**
  * Before a run (holding the runner lock, so no other runner is active): rows a dead runner left
- * `running` are settled against the database. No DDL here: an INVALID leftover is rebuilt by the next
- * build of its index (up) or dropped by down/rollback, both with retries.
+ * `running` are settled against the database; then INVALID leftovers of the catalogue's indexes (a
+ * killed build, a rollback whose drop was held up) are dropped first, with the usual retries and
+ * bookkeeping rows, before any phase runs. `up` then builds them again in their phase.
  */
 import type { ExistingIndex } from '../dialects/dialect.js';
 import type { BuildRow } from './bookkeeping-store.js';
+import type { RunError } from './engine.js';
+import { dropIndexes, type DropTarget } from './index-dropper.js';
 import type { RunContext } from './run-context.js';
+
+/**
+ * Drops every INVALID leftover of the catalogue's indexes. One that cannot be dropped (after retries)
+ * stops the run before any phase: the error names it and why, its failed drop is recorded, and the
+ * next run tries it first again.
+ */
+export async function repairInvalidLeftovers(ctx: RunContext): Promise<RunError | undefined> {
+  const phaseOf = new Map(ctx.catalogue.phases.flatMap((p) => p.indexes.map((i) => [i.name, p.name])));
+  const snapshot = await ctx.dialect.introspect();
+  const byPhase = new Map<string, DropTarget[]>();
+  for (const i of snapshot.indexes) {
+    const phase = phaseOf.get(i.name);
+    if (phase === undefined || (i.valid && i.ready)) continue;
+    byPhase.set(phase, [...(byPhase.get(phase) ?? []), { name: i.name, table: i.table }]);
+  }
+  if (byPhase.size === 0) return undefined;
+  ctx.invalidateSnapshot();
+  const left: string[] = [];
+  let first: RunError | undefined;
+  for (const [phase, targets] of byPhase) {
+    ctx.log.warn({ phase, indexes: targets.map((t) => t.name) }, 'dropping INVALID leftovers first');
+    const result = await dropIndexes(ctx, phase, targets);
+    left.push(...targets.map((t) => t.name).filter((n) => !result.dropped.includes(n)));
+    first ??= result.error;
+  }
+  if (first === undefined) return undefined;
+  const message =
+    `INVALID index${left.length === 1 ? '' : 'es'} ${left.join(', ')} left by an earlier run could not be ` +
+    `dropped, so no phase ran (the failed drop is recorded; the next run tries it first again): ${first.message}`;
+  return { ...first, message };
+}
 
 export async function reconcileInterrupted(ctx: RunContext): Promise<void> {
   const builds = await ctx.store.listRunningBuilds();

@@ -138,6 +138,7 @@ function resolveOptions(o: UpOptions, dialect: Dialect): ResolvedOptions {
       lockTimeoutMs: o.lockTimeoutMs ?? d.lockTimeoutMs,
       statementTimeoutMs: o.statementTimeoutMs ?? d.statementTimeoutMs,
       busyTimeoutMs: o.busyTimeoutMs ?? d.busyTimeoutMs,
+      snapshotWaitMs: o.snapshotWaitMs ?? d.snapshotWaitMs,
       ...(o.maintenanceWorkMem === undefined ? {} : { maintenanceWorkMem: o.maintenanceWorkMem }),
       ...(o.maxParallelMaintenanceWorkers === undefined
         ? {}

@@ -17,7 +17,7 @@ import type {
   UpOptions,
 } from './engine.js';
 import { runPhaseDown, runPhaseUp, type PhaseRunResult } from './phase-runner.js';
-import { reconcileInterrupted } from './reconcile.js';
+import { reconcileInterrupted, repairInvalidLeftovers } from './reconcile.js';
 import { createRunContext, type RunContext } from './run-context.js';
 import { isStop } from './run-stop.js';
 import { selectPhases } from './select-phases.js';
@@ -36,6 +36,15 @@ export async function applyPhasesImpl(
   const ctx = createRunContext(deps, catalogue, options);
   return withRunnerLock(ctx, async () => {
     const started = ctx.clock.now();
+    const repair = await repairInvalidLeftovers(ctx);
+    if (repair)
+      return finishRun(
+        ctx,
+        'up',
+        started,
+        phases.map((p) => untouched(p, 'not_run')),
+        repair,
+      );
     const before = await planNow(ctx);
     const applied = new Set(before.filter((p) => p.applied && !p.drift).map((p) => p.name));
     const toRun = phases.filter((p) => !applied.has(p.name));
@@ -71,8 +80,17 @@ export async function rollbackPhasesImpl(
   const ctx = createRunContext(deps, catalogue, options);
   return withRunnerLock(ctx, async () => {
     const started = ctx.clock.now();
-    const applied = new Set(await executedPhases(ctx, 'down'));
     const newestFirst = [...phases].reverse();
+    const repair = await repairInvalidLeftovers(ctx);
+    if (repair)
+      return finishRun(
+        ctx,
+        'down',
+        started,
+        newestFirst.map((p) => untouched(p, 'not_run')),
+        repair,
+      );
+    const applied = new Set(await executedPhases(ctx, 'down'));
     const toRun = newestFirst.filter((p) => applied.has(p.name));
     ctx.notify('runStarted', { phases: toRun.map((p) => p.name), indexesTotal: countIndexes(toRun) });
     const results = new Map<string, PhaseRunResult>();

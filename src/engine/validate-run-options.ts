@@ -33,6 +33,7 @@ export function validateRunOptions(o: UpOptions & DownOptions, catalogue: Catalo
   timeout(o.statementTimeoutMs, 'statement timeout');
   timeout(o.busyTimeoutMs, 'busy timeout');
   nonNegative(o.lockWaitMs, 'lock wait');
+  nonNegative(o.snapshotWaitMs, 'snapshot wait');
   nonNegative(o.pauseBetweenBuildsMs, 'pause between builds');
   check(
     o.maxParallelMaintenanceWorkers === undefined ||

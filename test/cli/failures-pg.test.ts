@@ -113,7 +113,8 @@ void test('SIGKILL in the middle of a concurrent build leaves an INVALID index; 
   await blocker.query('SELECT 1');
   const watcher = await pgClient(db.url);
 
-  const first = startUp(db, catalogue, '--lock-timeout', '2m');
+  // --snapshot-wait 0: the build itself waits on the snapshot (with its INVALID index), as it did before.
+  const first = startUp(db, catalogue, '--lock-timeout', '2m', '--snapshot-wait', '0');
   // The build has created its (invalid) catalog entry and waits for the old snapshot: mid-build.
   const pid = await waitFor('the build to be in progress with an INVALID index', async () => {
     const r = await watcher.query<{ pid: number }>(

@@ -35,7 +35,17 @@ void test('a killed runner: the server ends its build session by itself; the nex
   await blocker.query('SELECT 1');
   const watcher = await pgClient(db.url);
 
-  const run = startCli(['up', '--database', db.url, '--catalogue-file', catalogue, '--lock-timeout', '2m']);
+  const run = startCli([
+    'up',
+    '--database',
+    db.url,
+    '--catalogue-file',
+    catalogue,
+    '--lock-timeout',
+    '2m',
+    '--snapshot-wait',
+    '0', // let the build itself wait on the snapshot (with its INVALID index), as it did before
+  ]);
   const pid = await waitFor('the build to wait with an INVALID index', async () => {
     const r = await watcher.query<{ pid: number }>(
       `SELECT p.pid FROM pg_stat_progress_create_index p JOIN pg_index i ON i.indexrelid = p.index_relid
