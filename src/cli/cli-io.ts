@@ -1,3 +1,5 @@
+import type { StepHook } from '../engine/engine.js';
+
 /**
  * What a command needs from the outside world. `src/cli/main.ts` builds it from the process;
  * the operator's tests build one in memory to run a Job's command in process.
@@ -10,4 +12,6 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Aborted on SIGTERM/SIGINT: a command stops starting new work and exits cleanly. */
   readonly signal?: AbortSignal;
+  /** Step-boundary hook for up/down (kill tests only; main.ts sets it from INDEX_OPERATOR_FAULT). */
+  readonly steps?: StepHook;
 }

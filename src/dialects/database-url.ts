@@ -44,6 +44,18 @@ function parseSqlite(url: string, rest: string): DatabaseUrl {
 
 function parsePostgres(url: string, text: string): DatabaseUrl {
   if (!/^[a-z]+:\/\//i.test(text)) throw badUrl(url, "a PostgreSQL URL starts with 'postgresql://'");
+  // A URL parser ends the user info at the first / ? or #: a password holding one would be read as the
+  // host, path or fragment (and could then show up as a host or database name). So anything before the
+  // last @ must not hold them unencoded.
+  const afterScheme = text.slice(text.indexOf('//') + 2);
+  const at = afterScheme.lastIndexOf('@');
+  if (at >= 0 && /[/?#]/.test(afterScheme.slice(0, at))) {
+    throw badUrl(
+      url,
+      'a / ? or # comes before the last @ (in the user or password, or an @ in the database name or ' +
+        'parameters): %-encode it (/ as %2F, ? as %3F, # as %23, @ as %40)',
+    );
+  }
   let parsed: URL;
   try {
     parsed = new URL(text);

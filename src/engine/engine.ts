@@ -21,6 +21,7 @@ import type { IndexAction, RunObserver } from './run-observer.js';
 import type { BuildRow } from './bookkeeping-store.js';
 import type { Clock } from './clock.js';
 import type { PhaseState } from './phase-state.js';
+import type { StepHook } from './steps.js';
 import { planRunImpl } from './plan-run.js';
 import { applyPhasesImpl, rollbackPhasesImpl } from './runner.js';
 import { readStatusImpl } from './status.js';
@@ -28,6 +29,7 @@ import { readStatusImpl } from './status.js';
 export type { Clock } from './clock.js';
 export type { BuildRow, MigrationRow, MigrationStatus, BuildStatus } from './bookkeeping-store.js';
 export type { PhaseState } from './phase-state.js';
+export type { StepHook, StepPoint } from './steps.js';
 
 /** What the engine needs, built once by the caller (CLI entry or operator Job). */
 export interface EngineDeps {
@@ -41,6 +43,11 @@ export interface EngineDeps {
   readonly signal?: AbortSignal;
   /** Source of randomness for retry jitter (0 ≤ x < 1); defaults to Math.random. */
   readonly random?: () => number;
+  /**
+   * Called at every step boundary of up/down (steps.ts); none by default. Only the CLI's entry point
+   * sets one, from its environment, for the kill test (src/cli/fault-injection.ts).
+   */
+  readonly steps?: StepHook;
 }
 
 // ---------------------------------------------------------------------------------------------- plan

@@ -8,6 +8,7 @@ import { planIndex } from './planner.js';
 import type { RunContext } from './run-context.js';
 import { describeDuplicate, recordFinished } from './build-records.js';
 import { recordedAttempt, runErrorOf, waitToRetry, type AttemptResult } from './attempt.js';
+import { duringStatement } from './steps.js';
 
 export interface BuildOutcome {
   readonly report: IndexReport;
@@ -89,8 +90,10 @@ async function attemptBuild(
   const ddl = async (): Promise<void> => {
     ctx.notify('indexStarted', { phase, index: def, attempt });
     try {
-      if (action === 'rebuild') await ctx.dialect.dropIndex(def.name, ctx.options.build);
-      await ctx.dialect.createIndex(def, ctx.options.build);
+      await duringStatement(ctx.steps, 'during:build', async () => {
+        if (action === 'rebuild') await ctx.dialect.dropIndex(def.name, ctx.options.build);
+        await ctx.dialect.createIndex(def, ctx.options.build);
+      });
     } finally {
       ctx.pacer.buildEnded();
     }

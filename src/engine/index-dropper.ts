@@ -6,6 +6,7 @@ import { errorMessage } from '../errors.js';
 import type { IndexReport, RunError } from './engine.js';
 import type { RunContext } from './run-context.js';
 import { recordedAttempt, runErrorOf, waitToRetry } from './attempt.js';
+import { duringStatement } from './steps.js';
 
 export interface DropResult {
   readonly dropped: readonly string[];
@@ -13,6 +14,9 @@ export interface DropResult {
   readonly reports: readonly IndexReport[];
   readonly error?: RunError;
 }
+
+/** `down` of a phase, or a rollback (of a failed phase, or of INVALID leftovers before a run). */
+export type DropWhy = 'down' | 'rollback';
 
 export interface DropTarget {
   readonly name: string;
@@ -28,11 +32,12 @@ export async function dropIndexes(
   ctx: RunContext,
   phase: string,
   targets: readonly DropTarget[],
+  why: DropWhy,
 ): Promise<DropResult> {
   const reports: IndexReport[] = [];
   let firstError: RunError | undefined;
   for (const target of targets) {
-    const report = await dropOne(ctx, phase, target).catch((e: unknown) =>
+    const report = await dropOne(ctx, phase, target, why).catch((e: unknown) =>
       unrecordedDrop(ctx, phase, target, e),
     );
     reports.push(report.report);
@@ -77,10 +82,13 @@ async function dropOne(
   ctx: RunContext,
   phase: string,
   target: DropTarget,
+  why: DropWhy,
 ): Promise<{ report: IndexReport; error?: RunError }> {
   const log = ctx.log.child({ phase, index: target.name });
+  const point = why === 'down' ? 'during:drop' : 'during:rollback';
   for (let attempt = 1; ; attempt++) {
-    const ddl = () => ctx.dialect.dropIndex(target.name, ctx.options.build);
+    const ddl = () =>
+      duringStatement(ctx.steps, point, () => ctx.dialect.dropIndex(target.name, ctx.options.build));
     const t = { phase, name: target.name, table: target.table, action: 'drop', attempt } as const;
     const result = await recordedAttempt(ctx, t, ddl, { ownOnSuccess: false });
     const base = { name: target.name, table: target.table, action: 'drop', attempts: attempt } as const;

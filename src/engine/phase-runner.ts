@@ -205,7 +205,7 @@ async function cleanUpFailedPhase(
     { phase: phase.name, onFailure: ctx.options.onFailure, drops: targets.map((t) => t.name) },
     'rolling back the failed phase',
   );
-  const result = await dropIndexes(ctx, phase.name, targets);
+  const result = await dropIndexes(ctx, phase.name, targets, 'rollback');
   return { ...result, invalid: invalid.map((t) => t.name), targets: targets.map((t) => t.name) };
 }
 
@@ -236,7 +236,8 @@ function failureMessage(
   const left = targets.filter((t) => !dropped.includes(t));
   const dropFailed = dropError
     ? `; rollback incomplete: ${left.length} index${left.length === 1 ? '' : 'es'} not dropped ` +
-      `(${left.join(', ')}; still recorded as owned: down drops them, up keeps what is valid and repairs the rest): ${dropError.message}`
+      `(${left.join(', ')}): ${dropError.message}; the next run drops or repairs ` +
+      `${left.length === 1 ? 'it' : 'them'}`
     : '';
   return `${error.message}${rolledBack}${dropFailed}`;
 }
@@ -276,7 +277,7 @@ export async function runPhaseDown(ctx: RunContext, phase: Phase, checksum: stri
   ctx.notify('phaseStarted', { phase: phase.name, indexesTotal: phase.indexes.length });
   const targets = await downTargets(ctx, phase);
   await markRollingBack(ctx, phase, checksum, new Date(started).toISOString(), targets);
-  const result = await dropIndexes(ctx, phase.name, targets);
+  const result = await dropIndexes(ctx, phase.name, targets, 'down');
   const durationMs = ctx.clock.now() - started;
   const report: PhaseReport = {
     name: phase.name,

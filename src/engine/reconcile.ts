@@ -30,7 +30,7 @@ export async function repairInvalidLeftovers(ctx: RunContext): Promise<RunError 
   let first: RunError | undefined;
   for (const [phase, targets] of byPhase) {
     ctx.log.warn({ phase, indexes: targets.map((t) => t.name) }, 'dropping INVALID leftovers first');
-    const result = await dropIndexes(ctx, phase, targets);
+    const result = await dropIndexes(ctx, phase, targets, 'rollback');
     left.push(...targets.map((t) => t.name).filter((n) => !result.dropped.includes(n)));
     first ??= result.error;
   }

@@ -47,7 +47,7 @@ async function withRetries<R>(name: string, fn: () => Promise<R>, deps: Retrying
       if (classified.errorClass !== 'transient') throw e;
       if (attempt > deps.retries.limit) {
         throw new TransientError(
-          `bookkeeping ${name} failed ${attempt} times (${deps.retries.limit} retries): ${failureDetail(e)}`,
+          `bookkeeping ${name} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${failureDetail(e)}`,
           { cause: e, code: classified.code, reason: classified.reason, detail: failureDetail(e) },
         );
       }

@@ -20,6 +20,7 @@ import type { RunObserver } from './run-observer.js';
 import { createRunStop, type RunStop } from './run-stop.js';
 import { SqlBookkeepingStore } from './sql-bookkeeping-store.js';
 import { retryingStore } from './retrying-store.js';
+import { steppedStore, type StepHook } from './steps.js';
 
 export interface ResolvedOptions {
   readonly concurrency: number;
@@ -43,6 +44,8 @@ export interface RunContext {
   readonly pacer: Pacer;
   readonly store: BookkeepingStore;
   readonly catalogue: Catalogue;
+  /** The step-boundary hook (steps.ts), if any. */
+  readonly steps: StepHook | undefined;
   readonly runId: string;
   readonly options: ResolvedOptions;
   /** Calls the observer's method; a throwing listener is logged and ignored. */
@@ -78,13 +81,17 @@ export function createRunContext(deps: EngineDeps, catalogue: Catalogue, options
     signal: stop.signal,
     stop,
     pacer: createPacer(resolved.pauseBetweenBuildsMs, clock),
-    store: retryingStore(new SqlBookkeepingStore(deps.dialect), {
-      classify: (e) => deps.dialect.classifyError(e),
-      retries: resolved.retries,
-      clock,
-      random: deps.random ?? Math.random,
-      log,
-    }),
+    store: withSteps(
+      retryingStore(new SqlBookkeepingStore(deps.dialect), {
+        classify: (e) => deps.dialect.classifyError(e),
+        retries: resolved.retries,
+        clock,
+        random: deps.random ?? Math.random,
+        log,
+      }),
+      deps.steps,
+    ),
+    steps: deps.steps,
     catalogue,
     runId,
     options: resolved,
@@ -101,6 +108,10 @@ export function createRunContext(deps: EngineDeps, catalogue: Catalogue, options
     nowIso: () => new Date(clock.now()).toISOString(),
     ...snapshotCache(deps.dialect, clock),
   };
+}
+
+function withSteps(store: BookkeepingStore, steps: StepHook | undefined): BookkeepingStore {
+  return steps === undefined ? store : steppedStore(store, steps);
 }
 
 function snapshotCache(dialect: Dialect, clock: Clock): Pick<RunContext, 'snapshot' | 'invalidateSnapshot'> {

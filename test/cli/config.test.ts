@@ -92,6 +92,7 @@ void test('up config: typed values; every problem reported at once, naming the k
     statementTimeoutMs: 1_800_000,
     maintenanceWorkMem: '256MB',
     lockWaitMs: 60_000,
+    snapshotWaitMs: undefined,
     concurrency: 2,
     retries: { limit: 4, backoffMs: 250 },
     onFailure: 'halt',

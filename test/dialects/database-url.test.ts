@@ -78,3 +78,20 @@ void describe('parseDatabaseUrl', () => {
     );
   });
 });
+
+void it('issue 11: an unencoded / ? or # before the last @ is refused, never read as host or database', () => {
+  for (const url of [
+    'postgresql://%40:/QQQ#QQ@127.0.0.1:5432/db',
+    'postgresql://rel_pw:ab/CD+ef==@127.0.0.1:5432/rel_main',
+    'postgresql://u:12/ss@127.0.0.1:5432/db',
+    'postgresql://u:a?b@127.0.0.1/db',
+  ]) {
+    assert.throws(
+      () => parseDatabaseUrl(url),
+      (e: unknown) => e instanceof UsageError && /comes before the last @/.test(e.message),
+      url,
+    );
+  }
+  const ok = parseDatabaseUrl('postgresql://u:ab%2FCD+ef%3D%3D@127.0.0.1:5432/rel_main');
+  assert.equal(ok.dialect === 'postgresql' && ok.password, 'ab/CD+ef==');
+});

@@ -17,6 +17,9 @@ import type { EngineFixture } from './engine-fixture.js';
 const DUPLICATE_AUTHOR = `INSERT INTO authors (id, email, name, team_id, active, created_at)
   VALUES (1000, 'author3@example.com', 'Dup', 1, TRUE, 0)`;
 
+/** Bookkeeping writes are retried like builds (retrying-store.ts): these tests take the retries away. */
+const NO_RETRY = { limit: 0, backoffMs: 1 };
+
 /** Kills the session that writes a matching row to `table`, the first time only. */
 async function killBookkeepingOnce(f: EngineFixture, table: string, when: string): Promise<void> {
   await new SqlBookkeepingStore(f.dialect).ensureTables();
@@ -43,7 +46,7 @@ void test('the bookkeeping connection dies during a rollback: the phase is faile
   await f.dialect.execute(DUPLICATE_AUTHOR);
   await killBookkeepingOnce(f, 'index_operator_index_builds', `NEW.action = 'drop'`);
 
-  const report = await applyPhases(f.deps(), exampleCatalogue, { phases: ['lookups'] });
+  const report = await applyPhases(f.deps(), exampleCatalogue, { phases: ['lookups'], retries: NO_RETRY });
   assert.ok(await killed(f), 'a rollback drop lost its bookkeeping connection');
   assert.equal(report.ok, false);
   assert.equal(report.error?.reason, 'unique_violation', 'the phase keeps its real cause');
@@ -52,7 +55,7 @@ void test('the bookkeeping connection dies during a rollback: the phase is faile
   assert.match(phase?.message ?? '', /duplicate key/);
   assert.match(
     phase?.message ?? '',
-    /rollback incomplete: drop index uq_authors_email .* stopped: terminating connection/,
+    /rollback incomplete: 1 index not dropped \(uq_authors_email\): drop index uq_authors_email .* stopped: .*terminating connection/,
   );
   const drops = phase?.indexes.filter((i) => i.action === 'drop').map((i) => [i.name, i.status]);
   assert.deepEqual(drops, [
@@ -81,7 +84,7 @@ void test('the bookkeeping connection dies recording a phase failure: the phase 
   await f.dialect.execute(DUPLICATE_AUTHOR);
   await killBookkeepingOnce(f, 'index_operator_migrations', `NEW.status = 'failed'`);
 
-  const report = await applyPhases(f.deps(), exampleCatalogue, { phases: ['lookups'] });
+  const report = await applyPhases(f.deps(), exampleCatalogue, { phases: ['lookups'], retries: NO_RETRY });
   assert.ok(await killed(f), 'recording the failure lost its bookkeeping connection');
   assert.equal(report.ok, false);
   assert.equal(report.error?.reason, 'unique_violation', 'the phase keeps its real cause');
@@ -102,7 +105,10 @@ void test('the bookkeeping connection dies as a phase starts: the phase is faile
   const f = await engineFixture('postgresql');
   await killBookkeepingOnce(f, 'index_operator_migrations', `NEW.status = 'running'`);
 
-  const report = await applyPhases(f.deps(), exampleCatalogue, { phases: ['core', 'lookups'] });
+  const report = await applyPhases(f.deps(), exampleCatalogue, {
+    phases: ['core', 'lookups'],
+    retries: NO_RETRY,
+  });
   assert.ok(await killed(f), 'starting the phase lost its bookkeeping connection');
   assert.equal(report.ok, false);
   assert.equal(report.error?.reason, 'connection');
@@ -118,5 +124,18 @@ void test('the bookkeeping connection dies as a phase starts: the phase is faile
 
   const next = await applyPhases(f.deps(), exampleCatalogue, { phases: ['core', 'lookups'] });
   assert.equal(next.ok, true, next.error?.message);
+  await assertBookkeepingMatchesDatabase(f.dialect);
+});
+
+void test('with retries, a bookkeeping connection that dies once is retried and the run goes on', async () => {
+  const f = await engineFixture('postgresql');
+  await killBookkeepingOnce(f, 'index_operator_migrations', `NEW.status = 'running'`);
+  const report = await applyPhases(f.deps(), exampleCatalogue, {
+    phases: ['core', 'lookups'],
+    retries: { limit: 2, backoffMs: 10 },
+  });
+  assert.ok(await killed(f), 'starting the phase lost its bookkeeping connection');
+  assert.equal(report.ok, true, report.error?.message);
+  assert.ok(f.logLines.some((l) => /bookkeeping upsertMigration failed \(connection\); retrying/.test(l)));
   await assertBookkeepingMatchesDatabase(f.dialect);
 });

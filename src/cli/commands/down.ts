@@ -43,7 +43,13 @@ export const downCommand: Command = {
     const progress = json ? undefined : createProgress(ctx.io.stdout);
     const report = await withDatabase(ctx.global, ctx.log, (dialect) =>
       rollbackPhases(
-        { dialect, log: ctx.log, signal: ctx.signal, ...(progress ? { observer: progress.observer } : {}) },
+        {
+          dialect,
+          log: ctx.log,
+          signal: ctx.signal,
+          ...(progress ? { observer: progress.observer } : {}),
+          ...(ctx.io.steps === undefined ? {} : { steps: ctx.io.steps }),
+        },
         catalogue,
         { ...definedOnly({ ...config, phases, to }), owner: runnerOwner(process.pid, hostname()) },
       ),

@@ -73,7 +73,8 @@ export const upCommand: Command = {
           })
         : undefined;
       const observer = combineObservers(progress?.observer, exporter?.observer);
-      return applyPhases({ dialect, log: ctx.log, signal: ctx.signal, observer }, catalogue, {
+      const steps = ctx.io.steps === undefined ? {} : { steps: ctx.io.steps };
+      return applyPhases({ dialect, log: ctx.log, signal: ctx.signal, observer, ...steps }, catalogue, {
         ...definedOnly(config),
         owner: runnerOwner(process.pid, hostname()),
       }).finally(() => exporter?.close());
