@@ -1,4 +1,5 @@
 /** The shape of one bench run, written as JSON beside its Markdown report. */
+import type { DialectName } from '../src/dialects/dialect.js';
 import type { LatencySummary } from './stats.js';
 
 export interface MachineInfo {
@@ -73,7 +74,7 @@ export interface BuildCost {
 
 export interface BenchResult {
   readonly version: 1;
-  readonly dialect: 'postgresql' | 'sqlite';
+  readonly dialect: DialectName;
   readonly scale: string;
   readonly tools: number;
   readonly runs: number;

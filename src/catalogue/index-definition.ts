@@ -9,6 +9,11 @@ export type SortOrder = 'ASC' | 'DESC';
 export interface IndexColumn {
   readonly name: string;
   readonly order: SortOrder;
+  /**
+   * Key prefix length in characters: set by the planner for a TEXT/BLOB column on a dialect that indexes
+   * those only by a prefix (MariaDB), never by a catalogue.
+   */
+  readonly length?: number;
 }
 
 /** A literal in a partial-index predicate. Rendered by the dialect (booleans differ: true vs 1). */

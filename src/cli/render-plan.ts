@@ -1,5 +1,5 @@
 /** Text rendering of a plan: per phase its checksum state, per index the action and why. */
-import type { Plan, PlannedIndex, PlannedPhase } from '../engine/engine.js';
+import type { DroppedFeature, Plan, PlannedIndex, PlannedPhase } from '../engine/engine.js';
 import { describeIndex } from './describe-index.js';
 import { countSummary, table } from './output.js';
 
@@ -38,6 +38,15 @@ function note(p: PlannedIndex): string {
     parts.push(`as ${p.existingName}`);
   }
   if (p.reason !== undefined) parts.push(p.reason);
-  if (p.dropped.length > 0) parts.push(`left out on this database: ${p.dropped.join(', ')}`);
+  if (p.dropped.length > 0)
+    parts.push(`adapted to this database: ${p.dropped.map((d) => ADAPTED[d]).join(', ')}`);
   return parts.join('; ');
 }
+
+/** What each adaptation means, for the plan's notes. */
+const ADAPTED: Readonly<Record<DroppedFeature, string>> = {
+  include: 'INCLUDE left out (not covering)',
+  where: 'WHERE left out (a full index, its predicate columns in the key)',
+  desc: 'DESC built ascending',
+  prefix: 'TEXT/BLOB key columns indexed by a prefix',
+};

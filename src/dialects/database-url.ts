@@ -1,22 +1,34 @@
 import { UsageError } from '../errors.js';
 
+/** Host, port, database and credentials of a server URL. */
+interface ServerUrl {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string | undefined;
+  readonly password: string | undefined;
+  /** The URL as given (with its password): only for the driver. */
+  readonly connectionString: string;
+}
+
 /** A parsed `--database` URL. `password` is kept only to connect; never print this object. */
 export type DatabaseUrl =
-  | {
-      readonly dialect: 'postgresql';
-      readonly host: string;
-      readonly port: number;
-      readonly database: string;
-      readonly user: string | undefined;
-      readonly password: string | undefined;
-      /** The URL as given (with its password): only for the driver. */
-      readonly connectionString: string;
-    }
+  | ({ readonly dialect: 'postgresql' } & ServerUrl)
+  | ({ readonly dialect: 'mariadb' } & ServerUrl)
   | { readonly dialect: 'sqlite'; readonly path: string };
 
 export const VALID_URL_HINT =
   'expected postgresql://user[:password]@host[:port]/database (or postgres://...), ' +
+  'mariadb://user[:password]@host[:port]/database (or mysql://...), ' +
   'sqlite:<path>, sqlite://<path> or sqlite::memory:';
+
+/** Scheme → dialect and default port of the server dialects. */
+const SERVER_SCHEMES: Readonly<Record<string, { dialect: 'postgresql' | 'mariadb'; port: number }>> = {
+  postgres: { dialect: 'postgresql', port: 5432 },
+  postgresql: { dialect: 'postgresql', port: 5432 },
+  mariadb: { dialect: 'mariadb', port: 3306 },
+  mysql: { dialect: 'mariadb', port: 3306 },
+};
 
 /** Parses a database URL; anything malformed is a UsageError that says what a valid URL looks like. */
 export function parseDatabaseUrl(url: string): DatabaseUrl {
@@ -24,15 +36,16 @@ export function parseDatabaseUrl(url: string): DatabaseUrl {
   if (text === '') throw badUrl(url, 'it is empty');
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
   if (scheme === 'sqlite') return parseSqlite(url, text.slice('sqlite:'.length));
-  if (scheme === 'postgres' || scheme === 'postgresql') return parsePostgres(url, text);
+  const server = scheme === undefined ? undefined : SERVER_SCHEMES[scheme];
+  if (server !== undefined) return parseServer(url, text, server.dialect, server.port);
   throw badUrl(url, scheme === undefined ? 'it has no scheme' : `unknown scheme '${scheme}:'`);
 }
 
-/** `postgresql://user@host:port/database` or the file path: safe for messages and logs. */
+/** `postgresql://user@host:port/database` (`mariadb://...`) or the file path: safe for messages and logs. */
 export function describeTarget(u: DatabaseUrl): string {
   if (u.dialect === 'sqlite') return u.path;
   const user = u.user === undefined ? '' : `${encodeURIComponent(u.user)}@`;
-  return `postgresql://${user}${formatHost(u.host)}:${u.port}/${u.database}`;
+  return `${u.dialect}://${user}${formatHost(u.host)}:${u.port}/${u.database}`;
 }
 
 function parseSqlite(url: string, rest: string): DatabaseUrl {
@@ -42,8 +55,20 @@ function parseSqlite(url: string, rest: string): DatabaseUrl {
   return { dialect: 'sqlite', path };
 }
 
-function parsePostgres(url: string, text: string): DatabaseUrl {
-  if (!/^[a-z]+:\/\//i.test(text)) throw badUrl(url, "a PostgreSQL URL starts with 'postgresql://'");
+function parseServer(
+  url: string,
+  text: string,
+  dialect: 'postgresql' | 'mariadb',
+  defaultPort: number,
+): DatabaseUrl {
+  if (!/^[a-z]+:\/\//i.test(text)) {
+    throw badUrl(
+      url,
+      dialect === 'postgresql'
+        ? "a PostgreSQL URL starts with 'postgresql://'"
+        : "a MariaDB URL starts with 'mariadb://'",
+    );
+  }
   // A URL parser ends the user info at the first / ? or #: a password holding one would be read as the
   // host, path or fragment (and could then show up as a host or database name). So anything before the
   // last @ must not hold them unencoded.
@@ -64,14 +89,14 @@ function parsePostgres(url: string, text: string): DatabaseUrl {
   }
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   if (host === '') throw badUrl(url, 'the host is missing');
-  const port = parsed.port === '' ? 5432 : Number(parsed.port);
+  const port = parsed.port === '' ? defaultPort : Number(parsed.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw badUrl(url, 'the port is invalid');
   const database = decode(url, parsed.pathname.replace(/^\//, ''));
   if (database === '' || database.includes('/')) {
     throw badUrl(url, 'the database name is missing or contains a slash');
   }
   return {
-    dialect: 'postgresql',
+    dialect,
     host,
     port,
     database,

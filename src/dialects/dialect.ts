@@ -1,7 +1,7 @@
 import type { IndexColumn, IndexDefinition } from '../catalogue/index-definition.js';
 import type { ErrorClass } from '../errors.js';
 
-export type DialectName = 'postgresql' | 'sqlite';
+export type DialectName = 'postgresql' | 'sqlite' | 'mariadb';
 
 /** What a dialect can do. Code asks these, never `dialect.name === ...`. */
 export interface DialectCapabilities {
@@ -11,8 +11,18 @@ export interface DialectCapabilities {
   readonly supportsInclude: boolean;
   /** DDL can run inside a transaction and be rolled back. */
   readonly supportsTransactionalDdl: boolean;
-  /** Partial indexes (WHERE). */
+  /**
+   * Partial indexes (WHERE). Without them a plain index keeps its intent with the predicate's columns
+   * appended to its key (the planner does it, and `plan` shows it); a partial unique index is skipped.
+   */
   readonly supportsPartialIndex: boolean;
+  /** Descending key columns (MariaDB from 10.8); without, a DESC key is built ascending (shown by `plan`). */
+  readonly supportsDescendingIndex: boolean;
+  /**
+   * Limits an index must fit, checked by the planner before anything is built (MariaDB/InnoDB: 64-char
+   * names, 3072-byte keys, TEXT/BLOB keys only by a prefix). Undefined: the database has none we check.
+   */
+  readonly indexLimits?: IndexLimits;
   /** Live build progress (pg_stat_progress_create_index). */
   readonly supportsBuildProgress: boolean;
   /** Index usage statistics (scans, size). */
@@ -21,9 +31,36 @@ export interface DialectCapabilities {
   readonly maxConcurrentBuilds: number;
 }
 
+export interface IndexLimits {
+  /** Longest index name, in characters. */
+  readonly maxNameLength: number;
+  /** Largest index key, in bytes (the sum of its columns' key bytes). */
+  readonly maxKeyBytes: number;
+  /** Prefix length (characters) given to a TEXT/BLOB key column when the key has room for it. */
+  readonly defaultPrefixLength: number;
+}
+
+/** How a column counts in an index key (dialects with IndexLimits report it). */
+export interface ColumnKeyInfo {
+  /** Bytes the column takes in a key; for a prefix column, bytes per character of its prefix. */
+  readonly keyBytes: number;
+  /** TEXT/BLOB/JSON: indexable only by a prefix length. */
+  readonly needsPrefix: boolean;
+  /** The column's type as the database reports it (for messages). */
+  readonly type: string;
+}
+
 export interface TableInfo {
   readonly name: string;
   readonly columns: readonly string[];
+  /** Per column, how it counts in an index key; only dialects with IndexLimits report it. */
+  readonly keyInfo?: ReadonlyMap<string, ColumnKeyInfo>;
+  /**
+   * Why this database cannot add an index to the table without blocking writes (MariaDB: not InnoDB,
+   * or a long UNIQUE key kept by a hidden hash column); undefined when it can. The planner skips the
+   * table's indexes with this reason instead of starting a build that would fail.
+   */
+  readonly noOnlineBuild?: string;
   /** Estimated row count (PostgreSQL reltuples, SQLite sqlite_stat1 or count). -1 when unknown. */
   readonly estimatedRows: number;
 }
@@ -151,7 +188,8 @@ export interface Dialect {
   quoteIdentifier(name: string): string;
   /** CREATE [UNIQUE] INDEX [CONCURRENTLY] ... as this dialect would run it. */
   renderCreateIndex(def: IndexDefinition): string;
-  renderDropIndex(name: string): string;
+  /** DROP INDEX as this dialect would run it; MariaDB names indexes per table, so it needs `table`. */
+  renderDropIndex(name: string, table?: string): string;
 
   /** Builds one index on its own session with the timeouts set; never inside a transaction on PostgreSQL. */
   createIndex(def: IndexDefinition, options: BuildOptions): Promise<void>;

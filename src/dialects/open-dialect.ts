@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseDatabaseUrl } from './database-url.js';
 import type { Dialect } from './dialect.js';
+import { MariadbDialect } from './mariadb-dialect.js';
 import { PostgresDialect } from './postgres-dialect.js';
 import { SqliteDialect } from './sqlite-dialect.js';
 
@@ -11,7 +12,7 @@ export interface OpenDialectOptions {
   readonly connectTimeoutMs?: number;
   /** SQLite busy_timeout of the connection, ms. Default 5 s. */
   readonly busyTimeoutMs?: number;
-  /** Size of the PostgreSQL query pool (index builds use their own sessions). Default 4. */
+  /** Size of the PostgreSQL / MariaDB query pool (index builds use their own sessions). Default 4. */
   readonly poolSize?: number;
   /** Receives warnings about connections lost while idle. */
   readonly log?: Logger;
@@ -31,7 +32,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 
 /**
- * Opens the database a URL names: `postgres://` / `postgresql://` URLs, `sqlite:<path>`,
+ * Opens the database a URL names: `postgres://` / `postgresql://` URLs, `mariadb://` / `mysql://` URLs, `sqlite:<path>`,
  * `sqlite://<path>`, `sqlite::memory:`. Throws a UsageError for a malformed URL, an unknown scheme or a
  * database that cannot be reached (the message names host, port, database and user, never a password).
  */
@@ -49,6 +50,13 @@ export async function openDialect(url: string, options: OpenDialectOptions = {})
     return SqliteDialect.open(parsed.path, {
       busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
       readOnly: options.readOnly === true && parsed.path !== ':memory:',
+    });
+  }
+  if (parsed.dialect === 'mariadb') {
+    return MariadbDialect.open(parsed, {
+      connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      poolSize: options.poolSize ?? 4,
+      ...(options.log === undefined ? {} : { log: options.log }),
     });
   }
   return PostgresDialect.open(parsed, {

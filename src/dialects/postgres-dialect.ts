@@ -69,6 +69,7 @@ export class PostgresDialect implements Dialect {
     supportsInclude: true,
     supportsTransactionalDdl: true,
     supportsPartialIndex: true,
+    supportsDescendingIndex: true,
     supportsBuildProgress: true,
     supportsIndexStatistics: true,
     maxConcurrentBuilds: 16,

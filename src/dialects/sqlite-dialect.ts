@@ -58,6 +58,7 @@ export class SqliteDialect implements Dialect {
     supportsInclude: false,
     supportsTransactionalDdl: true,
     supportsPartialIndex: true,
+    supportsDescendingIndex: true,
     supportsBuildProgress: false,
     supportsIndexStatistics: false,
     maxConcurrentBuilds: 1,

@@ -66,8 +66,11 @@ export interface PlanOptions {
  */
 export type PlannedAction = 'create' | 'exists' | 'rebuild' | 'conflict' | 'skip';
 
-/** A part of a definition left out because the dialect lacks the capability. */
-export type DroppedFeature = 'include' | 'where';
+/**
+ * A part of a definition the dialect cannot build as written (see adapt-index.ts): INCLUDE left out,
+ * WHERE turned into key columns, DESC built ascending, TEXT/BLOB key columns given a prefix length.
+ */
+export type DroppedFeature = 'include' | 'where' | 'desc' | 'prefix';
 
 export interface PlannedIndex {
   /** The definition as it will be built on this dialect (INCLUDE/WHERE removed where unsupported). */

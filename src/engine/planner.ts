@@ -5,15 +5,16 @@
 import type { Phase } from '../catalogue/catalogue.js';
 import { phaseChecksum } from '../catalogue/phase-checksum.js';
 import { canonicalPredicate, indexShapeKey, type IndexDefinition } from '../catalogue/index-definition.js';
-import type { DialectCapabilities, ExistingIndex, SchemaSnapshot } from '../dialects/dialect.js';
+import type { ExistingIndex, SchemaSnapshot } from '../dialects/dialect.js';
+import { adaptIndex, type AdaptCapabilities } from './adapt-index.js';
 import type { MigrationRow } from './bookkeeping-store.js';
 import { derivePhaseState, incompleteMessage } from './phase-state.js';
-import type { ActionCounts, DroppedFeature, PlannedIndex, PlannedPhase } from './engine.js';
+import type { ActionCounts, PlannedIndex, PlannedPhase } from './engine.js';
 
 export interface PlannerInput {
   readonly phases: readonly Phase[];
   readonly snapshot: SchemaSnapshot;
-  readonly capabilities: Pick<DialectCapabilities, 'supportsInclude' | 'supportsPartialIndex'>;
+  readonly capabilities: AdaptCapabilities;
   readonly migrations: readonly MigrationRow[];
   /** Index names the engine owns. */
   readonly owned: ReadonlySet<string>;
@@ -51,7 +52,11 @@ export function planIndex(
   def: IndexDefinition,
   input: Omit<PlannerInput, 'phases' | 'migrations'>,
 ): PlannedIndex {
-  const { index, dropped, unsupported } = adaptToDialect(def, input.capabilities);
+  const { index, dropped, unsupported } = adaptIndex(
+    def,
+    input.capabilities,
+    input.snapshot.tables.get(def.table),
+  );
   const owned = input.owned.has(def.name);
   const base = { index, dropped, owned };
   if (unsupported) return { ...base, action: 'skip', reason: unsupported };
@@ -86,26 +91,6 @@ export function planIndex(
  */
 function servesAsUnique(def: IndexDefinition, e: ExistingIndex): boolean {
   return !def.unique && e.unique && e.valid && e.ready && sameShape({ ...def, unique: true }, e);
-}
-
-function adaptToDialect(
-  def: IndexDefinition,
-  caps: PlannerInput['capabilities'],
-): { index: IndexDefinition; dropped: DroppedFeature[]; unsupported?: string } {
-  const dropped: DroppedFeature[] = [];
-  let index = def;
-  if (!caps.supportsInclude && def.include.length > 0) {
-    index = { ...index, include: [] };
-    dropped.push('include');
-  }
-  if (!caps.supportsPartialIndex && def.where.length > 0) {
-    if (def.unique) {
-      return { index, dropped, unsupported: 'a partial unique index is not supported by this database' };
-    }
-    index = { ...index, where: [] };
-    dropped.push('where');
-  }
-  return { index, dropped };
 }
 
 function missingObjects(def: IndexDefinition, snapshot: SchemaSnapshot): string | undefined {

@@ -1,5 +1,5 @@
 /**
- * BookkeepingStore over Dialect.query/execute in portable SQL (PostgreSQL and SQLite alike):
+ * BookkeepingStore over Dialect.query/execute in portable SQL (PostgreSQL, SQLite and MariaDB alike):
  * text ISO timestamps, integer durations, SMALLINT 0/1 for `owned`, text ids generated here.
  */
 import type { Dialect } from '../dialects/dialect.js';
@@ -90,25 +90,33 @@ export class SqlBookkeepingStore implements BookkeepingStore {
     return rows[0] ? toMigration(rows[0]) : undefined;
   }
 
+  /**
+   * UPDATE, then INSERT when no row matched: portable (MariaDB has no ON CONFLICT), and one runner at a
+   * time writes the bookkeeping (the runner lock), so nothing slips in between.
+   */
   async upsertMigration(r: MigrationRow): Promise<void> {
+    const values = [
+      r.phase,
+      r.catalogue,
+      r.checksum,
+      r.status,
+      r.startedAt,
+      r.finishedAt,
+      r.durationMs,
+      r.indexesCreated,
+      r.indexesSkipped,
+      truncate(r.message),
+    ];
+    const updated = await this.db.execute(
+      `UPDATE ${MIGRATIONS_TABLE} SET catalogue = $2, checksum = $3, status = $4, started_at = $5,
+         finished_at = $6, duration_ms = $7, indexes_created = $8, indexes_skipped = $9, message = $10
+       WHERE phase = $1`,
+      values,
+    );
+    if (updated > 0) return;
     await this.db.execute(
-      `INSERT INTO ${MIGRATIONS_TABLE} (${MIGRATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (phase) DO UPDATE SET catalogue = excluded.catalogue, checksum = excluded.checksum,
-         status = excluded.status, started_at = excluded.started_at, finished_at = excluded.finished_at,
-         duration_ms = excluded.duration_ms, indexes_created = excluded.indexes_created,
-         indexes_skipped = excluded.indexes_skipped, message = excluded.message`,
-      [
-        r.phase,
-        r.catalogue,
-        r.checksum,
-        r.status,
-        r.startedAt,
-        r.finishedAt,
-        r.durationMs,
-        r.indexesCreated,
-        r.indexesSkipped,
-        truncate(r.message),
-      ],
+      `INSERT INTO ${MIGRATIONS_TABLE} (${MIGRATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      values,
     );
   }
 

@@ -56,6 +56,23 @@ const STYLES: Readonly<Record<DialectName, DdlStyle>> = {
     booleans: ['0', '1'],
     foreignKeys: 'inline',
   },
+  // SQLAlchemy's MariaDB types: a String without length needs one there (VARCHAR(255)); JSON is
+  // LONGTEXT with a JSON check; BOOLEAN is TINYINT(1). Foreign keys inline: adding one to a loaded
+  // table would copy it (the load runs with foreign_key_checks off, parents before children).
+  mariadb: {
+    types: {
+      text: 'TEXT',
+      integer: 'INT',
+      bigint: 'BIGINT',
+      boolean: 'BOOLEAN',
+      timestamptz: 'DATETIME(6)',
+      float: 'DOUBLE',
+      json: 'JSON',
+    },
+    varchar: (n) => `VARCHAR(${n ?? '255'})`,
+    booleans: ['0', '1'],
+    foreignKeys: 'inline',
+  },
 };
 
 const q = quoteIdentifier;
@@ -105,7 +122,10 @@ export function createTableDdl(t: TableFact, dialect: DialectName, foreignKeys =
 /** CREATE INDEX for an index that is not part of CREATE TABLE (primary keys and constraints are). */
 export function createSchemaIndexDdl(i: SchemaIndex, dialect: DialectName): string {
   const cols = i.columns.map((c) => `${q(c.name)}${c.order === 'DESC' ? ' DESC' : ''}`).join(', ');
-  const where = i.whereSql === undefined ? '' : ` WHERE ${i.whereSql[dialect]}`;
+  // A dialect without the predicate (MariaDB has no partial indexes) gets the full index, as SQLAlchemy
+  // ignores another dialect's `postgresql_where`.
+  const predicate = i.whereSql?.[dialect];
+  const where = predicate === undefined ? '' : ` WHERE ${predicate}`;
   return `CREATE ${i.unique ? 'UNIQUE ' : ''}INDEX ${q(i.name)} ON ${q(i.table)} (${cols})${where}`;
 }
 

@@ -22,8 +22,8 @@ export interface SchemaIndex {
   readonly unique: boolean;
   /** The predicate as conditions (for shape comparison); empty for a full index. */
   readonly where: readonly Condition[];
-  /** The predicate as each dialect writes it in DDL, for a partial index. */
-  readonly whereSql?: Readonly<Record<DialectName, string>>;
+  /** The predicate as each dialect writes it in DDL, for a partial index (none where it has none). */
+  readonly whereSql?: Readonly<Partial<Record<DialectName, string>>>;
   readonly kind: SchemaIndexKind;
 }
 

@@ -1,0 +1,433 @@
+/**
+ * MariaDB through the official `mariadb` connector (the only file that imports it). Queries go through
+ * a small pool; `$n` placeholders become server-side bound `?` parameters. Every index build or drop
+ * runs on its own dedicated session as one online statement, `ALTER TABLE ... ALGORITHM=INPLACE,
+ * LOCK=NONE`, with lock_wait_timeout / max_statement_time set: writes go on during the build, and a
+ * table that cannot be altered online fails the statement instead of being locked. MariaDB has no
+ * transactional DDL: a failed or killed ALTER leaves nothing behind, which is what the engine relies on.
+ */
+import mariadb, { type Connection, type ConnectionConfig, type Pool } from 'mariadb';
+import type { IndexDefinition } from '../catalogue/index-definition.js';
+import { PermanentError, TransientError, UsageError, isAppError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { wrapDbError } from './classify.js';
+import { describeTarget } from './database-url.js';
+import type {
+  BuildOptions,
+  BulkRows,
+  ClassifiedDbError,
+  Dialect,
+  DialectCapabilities,
+  ExplainResult,
+  HeldLock,
+  SchemaSnapshot,
+} from './dialect.js';
+import { mariadbConnectError, type MariadbUrl } from './mariadb-connect.js';
+import { classifyMariadbError, describeMariadbError } from './mariadb-errors.js';
+import { summarizeMariadbPlan } from './mariadb-explain.js';
+import { introspectMariadb } from './mariadb-introspection.js';
+import { holdGetLock } from './mariadb-runner-lock.js';
+import {
+  LOCK_HOLDER_SQL,
+  METADATA_LOCK_HOLDERS_SQL,
+  OPEN_TRANSACTIONS_SQL,
+  ORPHAN_BUILDS_SQL,
+  SESSION_ALIVE_SQL,
+  SESSION_INIT_SQL,
+  describeBlockers,
+  lockHeldMessage,
+  runnerLockName,
+  type SessionRow,
+} from './mariadb-session.js';
+import {
+  buildTag,
+  fkIndexesToRestore,
+  mariadbBuildSettings,
+  renderAddIndex,
+  renderDropIndexOnline,
+  toMariadbValue,
+  toPositional,
+} from './mariadb-sql.js';
+import { withDeadline } from './postgres-connect.js';
+import { quoteIdentifier } from './render-sql.js';
+
+export interface MariadbDialectOptions {
+  readonly connectTimeoutMs: number;
+  readonly poolSize: number;
+  readonly log?: Logger;
+}
+
+type Queryable = Pick<Connection, 'query' | 'execute'>;
+
+/** Rows per batch of a bulk load (the connector splits each into packets under max_allowed_packet). */
+const BULK_ROWS = 5_000;
+/** How long an orphaned build of a killed runner may take to roll back once it is killed. */
+const ORPHAN_WAIT_MS = 60_000;
+
+/** InnoDB's limits (utf8mb4, DYNAMIC rows): 64-character names, 3072-byte keys. */
+const INNODB_LIMITS = { maxNameLength: 64, maxKeyBytes: 3072, defaultPrefixLength: 255 } as const;
+
+export class MariadbDialect implements Dialect {
+  readonly name = 'mariadb';
+  readonly target: string;
+  private caps: DialectCapabilities = capabilitiesFor(0);
+  private readonly config: ConnectionConfig;
+  private readonly pool: Pool;
+  private readonly lockName: string;
+  /** Connection id of the runner lock's session while this dialect holds it (0: not held). */
+  private lockSession = 0;
+  private closed = false;
+
+  private constructor(
+    url: MariadbUrl,
+    private readonly options: MariadbDialectOptions,
+  ) {
+    this.target = describeTarget(url);
+    this.lockName = runnerLockName(url.database);
+    this.config = {
+      host: url.host,
+      port: url.port,
+      database: url.database,
+      ...(url.user === undefined ? {} : { user: url.user }),
+      ...(url.password === undefined ? {} : { password: url.password }),
+      connectTimeout: options.connectTimeoutMs,
+      initSql: SESSION_INIT_SQL,
+      timezone: 'Z',
+      bigIntAsNumber: true,
+      decimalAsNumber: true,
+      insertIdAsNumber: true,
+      multipleStatements: false,
+      permitLocalInfile: false,
+    };
+    this.pool = mariadb.createPool({
+      ...this.config,
+      connectionLimit: options.poolSize,
+      acquireTimeout: options.connectTimeoutMs + 1000,
+    });
+  }
+
+  get capabilities(): DialectCapabilities {
+    return this.caps;
+  }
+
+  /** Connects and reads the server version; connection problems become a UsageError naming the target. */
+  static async open(url: MariadbUrl, options: MariadbDialectOptions): Promise<MariadbDialect> {
+    const dialect = new MariadbDialect(url, options);
+    try {
+      const rows = await withDeadline(
+        dialect.query<{ version: string }>('SELECT VERSION() AS version'),
+        options.connectTimeoutMs,
+      );
+      dialect.caps = capabilitiesFor(versionNumber(rows[0]?.version ?? ''));
+    } catch (e) {
+      dialect.pool.end().catch(() => undefined);
+      throw mariadbConnectError(url, e, options.connectTimeoutMs);
+    }
+    return dialect;
+  }
+
+  async query<T extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return rowsOf<T>(await run(this.pool, sql, params));
+  }
+
+  async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return affectedRows(await run(this.pool, sql, params));
+  }
+
+  async transaction<T>(fn: (tx: Pick<Dialect, 'query' | 'execute'>) => Promise<T>): Promise<T> {
+    const conn = await this.pool.getConnection();
+    let broken = false;
+    try {
+      await conn.beginTransaction();
+      const result = await fn({
+        query: async <R extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []) =>
+          rowsOf<R>(await run(conn, sql, params)),
+        execute: async (sql: string, params: readonly unknown[] = []) =>
+          affectedRows(await run(conn, sql, params)),
+      });
+      await conn.commit();
+      return result;
+    } catch (e) {
+      await conn.rollback().catch(() => {
+        broken = true;
+      });
+      throw e;
+    } finally {
+      if (broken) conn.destroy();
+      else await conn.release();
+    }
+  }
+
+  /**
+   * Batches of prepared multi-row inserts (the connector's bulk protocol) in one transaction, foreign
+   * key checks off for that session while it loads (seed loads parents before children).
+   */
+  async bulkInsert(rows: BulkRows): Promise<number> {
+    if (rows.count === 0) return 0;
+    const sql =
+      `INSERT INTO ${quoteIdentifier(rows.table)} (${rows.columns.map(quoteIdentifier).join(', ')}) ` +
+      `VALUES (${rows.columns.map(() => '?').join(', ')})`;
+    const conn = await this.pool.getConnection();
+    try {
+      await conn.query('SET SESSION foreign_key_checks = 0');
+      await conn.beginTransaction();
+      let written = 0;
+      for (let start = 0; start < rows.count; start += BULK_ROWS) {
+        const batch: unknown[][] = [];
+        for (let i = start; i < Math.min(rows.count, start + BULK_ROWS); i++) {
+          batch.push(rows.row(i).map(toMariadbValue));
+        }
+        written += affectedRows(await conn.batch(sql, batch));
+      }
+      await conn.commit();
+      return written;
+    } catch (e) {
+      await conn.rollback().catch(() => undefined);
+      throw e;
+    } finally {
+      await conn.query('SET SESSION foreign_key_checks = 1').catch(() => undefined);
+      await conn.release();
+    }
+  }
+
+  introspect(): Promise<SchemaSnapshot> {
+    return introspectMariadb((sql, params) => this.query(sql, params));
+  }
+
+  quoteIdentifier(name: string): string {
+    return quoteIdentifier(name);
+  }
+
+  renderCreateIndex(def: IndexDefinition): string {
+    return renderAddIndex(def, this.caps.supportsDescendingIndex);
+  }
+
+  renderDropIndex(name: string, table?: string): string {
+    if (table === undefined) {
+      throw new UsageError(`drop index ${name}: MariaDB names indexes per table; give the table`, {
+        reason: 'bad_option',
+      });
+    }
+    return renderDropIndexOnline(name, table);
+  }
+
+  async createIndex(def: IndexDefinition, options: BuildOptions): Promise<void> {
+    const sql = `${buildTag(this.lockSession)} ${this.renderCreateIndex(def)}`;
+    await this.withSession(`create index ${def.name} on ${def.table}`, async (conn) => {
+      for (const setting of mariadbBuildSettings(options)) await conn.query(setting);
+      await this.settleOrphans(conn);
+      try {
+        await conn.query(sql);
+      } catch (e) {
+        throw await this.buildFailure(conn, def, e);
+      }
+    });
+  }
+
+  async dropIndex(name: string, options: BuildOptions): Promise<void> {
+    const snapshot = await this.introspect();
+    const tables = [...new Set(snapshot.indexes.filter((i) => i.name === name).map((i) => i.table))];
+    if (tables.length === 0) return; // already gone: as DROP INDEX IF EXISTS
+    if (tables.length > 1) {
+      throw new PermanentError(
+        `drop index ${name}: ${tables.length} tables have an index of that name (${tables.join(', ')}); ` +
+          'drop the one you mean by hand',
+        { reason: 'ambiguous' },
+      );
+    }
+    const table = tables[0] as string;
+    const sql = renderDropIndexOnline(name, table, fkIndexesToRestore(name, table, snapshot));
+    await this.withSession(`drop index ${name} on ${table}`, async (conn) => {
+      for (const setting of mariadbBuildSettings(options)) await conn.query(setting);
+      await conn.query(sql);
+    });
+  }
+
+  async analyze(tables: readonly string[]): Promise<void> {
+    if (tables.length === 0) return;
+    await this.pool.query(`ANALYZE TABLE ${tables.map(quoteIdentifier).join(', ')}`);
+  }
+
+  async acquireRunnerLock(_owner: string, waitMs: number): Promise<HeldLock> {
+    const conn = await this.connect({ keepAliveDelay: 5_000 });
+    try {
+      const rows = rowsOf<{ ok: number | null }>(
+        await conn.query('SELECT GET_LOCK(?, ?) AS ok', [this.lockName, Math.max(0, waitMs) / 1000]),
+      );
+      if (rows[0]?.ok === 1) {
+        this.lockSession = conn.threadId ?? 0;
+        return holdGetLock(conn, this.lockName, this.target, this.options.log, () => {
+          this.lockSession = 0;
+        });
+      }
+      const holder = rowsOf<SessionRow>(await conn.query(LOCK_HOLDER_SQL, [this.lockName]))[0];
+      throw new TransientError(lockHeldMessage(this.target, holder, waitMs), { reason: 'runner_lock' });
+    } catch (e) {
+      await conn.end().catch(() => conn.destroy());
+      throw isAppError(e) ? e : this.wrap('acquire runner lock', e);
+    }
+  }
+
+  async explain(sql: string, params: readonly unknown[]): Promise<ExplainResult> {
+    const rows = await this.query<{ EXPLAIN: unknown }>(`EXPLAIN FORMAT=JSON ${sql}`, params);
+    return summarizeMariadbPlan(rows[0]?.EXPLAIN);
+  }
+
+  classifyError(e: unknown): ClassifiedDbError {
+    return classifyMariadbError(e);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  /** A new dedicated session (its own connection, the same session settings). */
+  private async connect(extra: Partial<ConnectionConfig> = {}): Promise<Connection> {
+    const conn = await mariadb.createConnection({ ...this.config, ...extra });
+    conn.on('error', (err) => {
+      // The pending query (if any) rejects with the same failure; this only keeps the process alive.
+      this.options.log?.warn({ err, target: this.target }, 'MariaDB session lost');
+    });
+    return conn;
+  }
+
+  /** Runs fn on a new dedicated session, wrapping any driver failure with context and classification. */
+  private async withSession(what: string, fn: (conn: Connection) => Promise<void>): Promise<void> {
+    let conn: Connection | undefined;
+    try {
+      conn = await this.connect();
+      await fn(conn);
+    } catch (e) {
+      throw isAppError(e) ? e : this.wrap(what, e);
+    } finally {
+      await conn?.end().catch(() => conn?.destroy());
+    }
+  }
+
+  private wrap(what: string, e: unknown, extra = ''): Error {
+    const classified = this.classifyError(e);
+    const code =
+      classified.code === undefined ? classified.reason : `${classified.code} ${classified.reason}`;
+    return wrapDbError(`${what} failed (${code}): ${describeMariadbError(e)}${extra}`, classified, e);
+  }
+
+  /** A failed build, with what a user needs: who blocked it, why it cannot run online, what to change. */
+  private async buildFailure(conn: Connection, def: IndexDefinition, e: unknown): Promise<Error> {
+    const what = `create index ${def.name} on ${def.table}`;
+    const { reason } = this.classifyError(e);
+    if (reason === 'lock_timeout') {
+      const blockers = await this.blockers(conn, def.table).catch(
+        () => 'the blocking session could not be read',
+      );
+      return this.wrap(
+        what,
+        e,
+        `; waited for a metadata lock on ${def.table}: ${blockers}. Nothing was created`,
+      );
+    }
+    if (reason === 'online_impossible') {
+      return this.wrap(
+        what,
+        e,
+        `; ${def.table} cannot get this index without blocking writes (ALGORITHM=INPLACE, LOCK=NONE), ` +
+          'so nothing was built: e.g. the table is not InnoDB. Convert the table, or build this index ' +
+          'yourself in a maintenance window',
+      );
+    }
+    if (reason === 'online_log_overflow') {
+      return this.wrap(
+        what,
+        e,
+        `; writes to ${def.table} during the build outgrew innodb_online_alter_log_max_size and the build ` +
+          'was rolled back: raise innodb_online_alter_log_max_size or build when writes are lighter',
+      );
+    }
+    return this.wrap(what, e);
+  }
+
+  /** Who holds the table's metadata lock (metadata_lock_info), else who has a transaction open. */
+  private async blockers(conn: Queryable, table: string): Promise<string> {
+    try {
+      const rows = rowsOf<SessionRow>(await conn.query(METADATA_LOCK_HOLDERS_SQL, [table]));
+      return describeBlockers(rows, 'metadata');
+    } catch {
+      const rows = rowsOf<SessionRow>(await conn.query(OPEN_TRANSACTIONS_SQL));
+      return describeBlockers(rows, 'transactions');
+    }
+  }
+
+  /**
+   * A runner killed mid-build leaves its ALTER running on the server (MariaDB does not notice the
+   * client is gone). Holding the runner lock, we end the builds of runners whose lock session is gone,
+   * and wait for them to roll back, so the next build starts from the database's real state.
+   */
+  private async settleOrphans(conn: Queryable): Promise<void> {
+    if (this.lockSession === 0) return;
+    const builds = rowsOf<{ id: number; lock_session: number }>(await conn.query(ORPHAN_BUILDS_SQL));
+    for (const b of builds) {
+      const lock = Number(b.lock_session);
+      if (lock === 0 || lock === this.lockSession || !Number.isSafeInteger(Number(b.id))) continue;
+      const alive = rowsOf<{ n: number }>(await conn.query(SESSION_ALIVE_SQL, [lock]))[0]?.n ?? 0;
+      if (Number(alive) > 0) continue;
+      this.options.log?.warn(
+        { target: this.target, session: b.id },
+        'ending an orphaned build of a killed runner',
+      );
+      await conn.query(`KILL ${Number(b.id)}`).catch(() => undefined);
+      await this.waitGone(conn, Number(b.id));
+    }
+  }
+
+  private async waitGone(conn: Queryable, id: number): Promise<void> {
+    const deadline = Date.now() + ORPHAN_WAIT_MS;
+    while (Date.now() < deadline) {
+      const n = rowsOf<{ n: number }>(await conn.query(SESSION_ALIVE_SQL, [id]))[0]?.n ?? 0;
+      if (Number(n) === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new TransientError(`an orphaned build (session ${id}) is still rolling back; run again later`, {
+      reason: 'lock_timeout',
+    });
+  }
+}
+
+/** `$n` SQL on a pool or connection: text protocol without values, a prepared statement with them. */
+async function run(on: Queryable, sql: string, params: readonly unknown[]): Promise<unknown> {
+  if (params.length === 0) return on.query(sql);
+  const positional = toPositional(sql, params);
+  return on.execute(positional.sql, positional.values);
+}
+
+function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? Array.from(result as readonly T[]) : [];
+}
+
+function affectedRows(result: unknown): number {
+  if (Array.isArray(result)) return result.reduce((sum: number, r: unknown) => sum + affectedRows(r), 0);
+  const n =
+    typeof result === 'object' && result !== null ? (result as { affectedRows?: unknown }).affectedRows : 0;
+  return Number(n ?? 0);
+}
+
+/** `10.11.19-MariaDB-0+deb12u1` → 101119; 0 when unreadable. */
+export function versionNumber(version: string): number {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
+  return m ? Number(m[1]) * 10_000 + Number(m[2]) * 100 + Number(m[3]) : 0;
+}
+
+/** What this server can do: descending keys from 10.8. */
+export function capabilitiesFor(version: number): DialectCapabilities {
+  return {
+    supportsConcurrentBuild: true,
+    supportsInclude: false,
+    supportsTransactionalDdl: false,
+    supportsPartialIndex: false,
+    supportsDescendingIndex: version >= 100800,
+    supportsBuildProgress: false,
+    supportsIndexStatistics: false,
+    maxConcurrentBuilds: 4,
+    indexLimits: INNODB_LIMITS,
+  };
+}
