@@ -81,6 +81,11 @@ export interface ExistingIndex {
   readonly ready: boolean;
   /** The index's DDL as the database reports it (for messages). */
   readonly definition: string;
+  /**
+   * Made by the database on its own for a foreign key (InnoDB), and dropped by it as soon as another
+   * index serves the key: it never makes a catalogue index `exists`. Undefined/false elsewhere.
+   */
+  readonly implicit?: boolean;
 }
 
 export interface ForeignKeyInfo {

@@ -6,6 +6,7 @@
  * table that cannot be altered online fails the statement instead of being locked. MariaDB has no
  * transactional DDL: a failed or killed ALTER leaves nothing behind, which is what the engine relies on.
  */
+import { hostname } from 'node:os';
 import mariadb, { type Connection, type ConnectionConfig, type Pool } from 'mariadb';
 import type { IndexDefinition } from '../catalogue/index-definition.js';
 import { PermanentError, TransientError, UsageError, isAppError } from '../errors.js';
@@ -29,6 +30,7 @@ import { introspectMariadb } from './mariadb-introspection.js';
 import { holdGetLock } from './mariadb-runner-lock.js';
 import {
   LOCK_HOLDER_SQL,
+  LOCK_TABLE_SQL,
   METADATA_LOCK_HOLDERS_SQL,
   OPEN_TRANSACTIONS_SQL,
   ORPHAN_BUILDS_SQL,
@@ -37,6 +39,7 @@ import {
   describeBlockers,
   lockHeldMessage,
   runnerLockName,
+  type LockHolderRow,
   type SessionRow,
 } from './mariadb-session.js';
 import {
@@ -248,19 +251,15 @@ export class MariadbDialect implements Dialect {
     await this.pool.query(`ANALYZE TABLE ${tables.map(quoteIdentifier).join(', ')}`);
   }
 
-  async acquireRunnerLock(_owner: string, waitMs: number): Promise<HeldLock> {
+  async acquireRunnerLock(owner: string, waitMs: number): Promise<HeldLock> {
     const conn = await this.connect({ keepAliveDelay: 5_000 });
     try {
+      await conn.query(LOCK_TABLE_SQL);
       const rows = rowsOf<{ ok: number | null }>(
         await conn.query('SELECT GET_LOCK(?, ?) AS ok', [this.lockName, Math.max(0, waitMs) / 1000]),
       );
-      if (rows[0]?.ok === 1) {
-        this.lockSession = conn.threadId ?? 0;
-        return holdGetLock(conn, this.lockName, this.target, this.options.log, () => {
-          this.lockSession = 0;
-        });
-      }
-      const holder = rowsOf<SessionRow>(await conn.query(LOCK_HOLDER_SQL, [this.lockName]))[0];
+      if (rows[0]?.ok === 1) return await this.holdRunnerLock(conn, owner);
+      const holder = rowsOf<LockHolderRow>(await conn.query(LOCK_HOLDER_SQL, [this.lockName]))[0];
       throw new TransientError(lockHeldMessage(this.target, holder, waitMs), { reason: 'runner_lock' });
     } catch (e) {
       await conn.end().catch(() => conn.destroy());
@@ -268,9 +267,23 @@ export class MariadbDialect implements Dialect {
     }
   }
 
+  /** Records who holds the lock (any other row is stale now), and watches the lock's session. */
+  private async holdRunnerLock(conn: Connection, owner: string): Promise<HeldLock> {
+    const session = conn.threadId ?? 0;
+    await conn.query('DELETE FROM index_operator_lock');
+    await conn.query(
+      'INSERT INTO index_operator_lock (session, owner, pid, hostname, acquired_at) VALUES (?, ?, ?, ?, ?)',
+      [session, owner.slice(0, 200), process.pid, hostname().slice(0, 255), new Date().toISOString()],
+    );
+    this.lockSession = session;
+    return holdGetLock(conn, this.lockName, this.target, this.options.log, () => {
+      this.lockSession = 0;
+    });
+  }
+
   async explain(sql: string, params: readonly unknown[]): Promise<ExplainResult> {
     const rows = await this.query<{ EXPLAIN: unknown }>(`EXPLAIN FORMAT=JSON ${sql}`, params);
-    return summarizeMariadbPlan(rows[0]?.EXPLAIN);
+    return summarizeMariadbPlan(rows[0]?.EXPLAIN, sql);
   }
 
   classifyError(e: unknown): ClassifiedDbError {

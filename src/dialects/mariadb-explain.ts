@@ -1,4 +1,5 @@
 import type { ExplainResult } from './dialect.js';
+import { tableAliases } from './sqlite-explain.js';
 
 /** Access types that read the whole table (`ALL`); every other access with a `key` uses that index. */
 const FULL_SCAN = 'ALL';
@@ -13,9 +14,10 @@ interface TableAccess {
 /**
  * Reads `EXPLAIN FORMAT=JSON` output: every `"table": {...}` object anywhere in the tree (nested loops,
  * filesort, temporary tables, subqueries) is one access, by index (`key`, also inside `index_merge`)
- * or as a full scan (`access_type: ALL`).
+ * or as a full scan (`access_type: ALL`). MariaDB names an aliased table by its alias: `sql` maps it back.
  */
-export function summarizeMariadbPlan(explainJson: unknown): ExplainResult {
+export function summarizeMariadbPlan(explainJson: unknown, sql = ''): ExplainResult {
+  const aliases = tableAliases(sql);
   const root: unknown = typeof explainJson === 'string' ? parse(explainJson) : explainJson;
   const indexesUsed: string[] = [];
   const seqScans: string[] = [];
@@ -32,7 +34,8 @@ export function summarizeMariadbPlan(explainJson: unknown): ExplainResult {
     }
   };
   const access = (t: TableAccess): void => {
-    const table = typeof t.table_name === 'string' ? t.table_name : '?';
+    const named = typeof t.table_name === 'string' ? t.table_name : '?';
+    const table = aliases.get(named) ?? named;
     const type = typeof t.access_type === 'string' ? t.access_type : '?';
     const keys = [t.key, ...mergedKeys(t.index_merge)].filter((k): k is string => typeof k === 'string');
     if (keys.length > 0) {

@@ -12,6 +12,7 @@ import type {
   SchemaSnapshot,
   TableInfo,
 } from './dialect.js';
+import { fkIndexName } from './mariadb-sql.js';
 
 type Query = Dialect['query'];
 
@@ -67,6 +68,7 @@ export async function introspectMariadb(query: Query): Promise<SchemaSnapshot> {
   const indexRows = await query<IndexRow>(INDEXES_SQL);
   const fkRows = await query<ForeignKeyRow>(FOREIGN_KEYS_SQL);
   const byTable = groupBy(columns, (c) => c.table_name);
+  const foreignKeys = [...groupBy(fkRows, (r) => `${r.table_name}\0${r.name}`).values()].map(toForeignKey);
   const indexes = [...groupBy(indexRows, (r) => `${r.table_name}\0${r.name}`).values()];
   return {
     tables: new Map<string, TableInfo>(
@@ -87,8 +89,8 @@ export async function introspectMariadb(query: Query): Promise<SchemaSnapshot> {
         ];
       }),
     ),
-    indexes: indexes.map(toExistingIndex),
-    foreignKeys: [...groupBy(fkRows, (r) => `${r.table_name}\0${r.name}`).values()].map(toForeignKey),
+    indexes: markImplicit(indexes.map(toExistingIndex), foreignKeys),
+    foreignKeys,
   };
 }
 
@@ -162,6 +164,24 @@ function noOnlineBuild(
 
 function indexTypePrefix(type: string): string {
   return type === 'FULLTEXT' || type === 'SPATIAL' ? `${type} ` : '';
+}
+
+/**
+ * InnoDB's own index for a foreign key: named as InnoDB names it (fkIndexName) with exactly the key's
+ * columns. InnoDB drops it by itself when another index serves the key.
+ */
+function markImplicit(indexes: ExistingIndex[], foreignKeys: readonly ForeignKeyInfo[]): ExistingIndex[] {
+  return indexes.map((i) => {
+    const forKey = foreignKeys.some(
+      (f) =>
+        f.table === i.table &&
+        fkIndexName(f) === i.name &&
+        !i.unique &&
+        f.columns.length === i.columns.length &&
+        f.columns.every((c, k) => i.columns[k]?.name === c),
+    );
+    return forKey ? { ...i, implicit: true } : i;
+  });
 }
 
 function toForeignKey(parts: readonly ForeignKeyRow[]): ForeignKeyInfo {

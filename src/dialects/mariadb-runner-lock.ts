@@ -52,6 +52,7 @@ export function holdGetLock(
       onRelease();
       if (lost.signal.aborted) return;
       try {
+        await conn.query('DELETE FROM index_operator_lock WHERE session = ?', [conn.threadId ?? 0]);
         await conn.query('SELECT RELEASE_LOCK(?)', [lockName]);
       } catch (err) {
         log?.warn({ err, target }, 'runner lock release failed; ending its session');

@@ -6,11 +6,12 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Every session of ours: ANSI_QUOTES (so `"name"` is an identifier, as the shared SQL writes it), UTC
+ * Every session of ours: ANSI_QUOTES (so `"name"` is an identifier, as the shared SQL writes it) and
+ * PIPES_AS_CONCAT (`||` concatenates, as in standard SQL), UTC
  * timestamps, utf8mb4. The server's other modes (STRICT_TRANS_TABLES...) are kept.
  */
 export const SESSION_INIT_SQL = [
-  `SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'ANSI_QUOTES')`,
+  `SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'ANSI_QUOTES', 'PIPES_AS_CONCAT')`,
   `SET SESSION time_zone = '+00:00'`,
 ];
 
@@ -24,9 +25,19 @@ export function runnerLockName(database: string): string {
   return `index-operator:${createHash('sha256').update(database).digest('hex').slice(0, 40)}`;
 }
 
-/** The session holding a named lock, from PROCESSLIST. */
-export const LOCK_HOLDER_SQL = `SELECT p.ID AS id, p.USER AS user, p.HOST AS host, p.TIME AS seconds
-  FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK(?)`;
+/**
+ * Who holds the runner lock: GET_LOCK says which session, and the holder writes a row here right after
+ * it takes the lock (owner, pid, host, since), so a waiting runner can name it. Rows of other sessions
+ * are stale by definition once the lock is taken, and are removed then.
+ */
+export const LOCK_TABLE_SQL = `CREATE TABLE IF NOT EXISTS index_operator_lock (
+  session BIGINT PRIMARY KEY, owner VARCHAR(200) NOT NULL, pid INTEGER NOT NULL,
+  hostname VARCHAR(255) NOT NULL, acquired_at VARCHAR(32) NOT NULL)`;
+
+export const LOCK_HOLDER_SQL = `SELECT p.ID AS id, p.USER AS user, p.HOST AS host, p.TIME AS seconds,
+    l.owner, l.pid, l.hostname, l.acquired_at
+  FROM information_schema.PROCESSLIST p LEFT JOIN index_operator_lock l ON l.session = p.ID
+  WHERE p.ID = IS_USED_LOCK(?)`;
 
 export interface SessionRow extends Record<string, unknown> {
   readonly id: number;
@@ -38,11 +49,22 @@ export interface SessionRow extends Record<string, unknown> {
   readonly lock_mode?: string | null;
 }
 
-export function lockHeldMessage(target: string, holder: SessionRow | undefined, waitMs: number): string {
+export interface LockHolderRow extends SessionRow {
+  readonly owner: string | null;
+  readonly pid: number | null;
+  readonly hostname: string | null;
+  readonly acquired_at: string | null;
+}
+
+export function lockHeldMessage(target: string, holder: LockHolderRow | undefined, waitMs: number): string {
+  const runner =
+    holder?.owner == null
+      ? ''
+      : `owner '${holder.owner}', pid ${holder.pid ?? '?'} on host ${holder.hostname ?? '?'}, since ${holder.acquired_at ?? '?'}; `;
   const who =
     holder === undefined
       ? 'another runner (it released the lock just now)'
-      : `session ${holder.id} (${holder.user ?? '?'}@${holder.host ?? '?'}, connected ${holder.seconds ?? '?'}s)`;
+      : `${runner}session ${holder.id} (${holder.user ?? '?'}@${holder.host ?? '?'})`;
   return (
     `another index-operator runner holds the runner lock on ${target}: ${who}; waited ` +
     `${Math.round(waitMs / 100) / 10}s. Wait for it to finish or stop it (its lock is released when ` +

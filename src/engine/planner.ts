@@ -64,7 +64,9 @@ export function planIndex(
   if (missing) return { ...base, action: 'skip', reason: missing };
   const sameName = input.snapshot.indexes.find((e) => e.name === index.name);
   if (sameName) return { ...base, ...compareSameName(index, sameName, input.capabilities.supportsInclude) };
-  const equivalent = input.snapshot.indexes.find((e) => e.valid && e.ready && sameShape(index, e));
+  const equivalent = input.snapshot.indexes.find(
+    (e) => e.valid && e.ready && e.implicit !== true && sameShape(index, e),
+  );
   if (equivalent) {
     return {
       ...base,

@@ -27,6 +27,12 @@ void describe('parseDatabaseUrl', () => {
     ['sqlite:///abs/mcp.db', '/abs/mcp.db', { path: '/abs/mcp.db' }],
     ['sqlite://rel.db', 'rel.db', { path: 'rel.db' }],
     ['sqlite::memory:', ':memory:', { path: ':memory:' }],
+    [
+      'mariadb://app:pw@db.example/mcp',
+      'mariadb://app@db.example:3306/mcp',
+      { dialect: 'mariadb', port: 3306, database: 'mcp', user: 'app', password: 'pw' },
+    ],
+    ['mysql://root@127.0.0.1:3307/x', 'mariadb://root@127.0.0.1:3307/x', { dialect: 'mariadb', port: 3307 }],
   ];
   for (const [url, target, fields] of good) {
     void it(`accepts ${url}`, () => {
@@ -42,7 +48,8 @@ void describe('parseDatabaseUrl', () => {
     ['   ', /empty/],
     ['localhost:5432/mcp', /unknown scheme 'localhost:'/],
     ['/var/data/mcp.db', /no scheme/],
-    ['mysql://u:pw@h/db', /unknown scheme 'mysql:'/],
+    ['mariadb:h/db', /starts with 'mariadb:\/\/'/],
+    ['mysql://u@h/', /database name is missing/],
     ['http://h/db', /unknown scheme 'http:'/],
     ['postgres:h/db', /starts with 'postgresql:\/\/'/],
     ['postgres://u@h:99999/db', /not a valid URL|port is invalid/],
@@ -64,6 +71,7 @@ void describe('parseDatabaseUrl', () => {
           assert.match(e.message, why);
           assert.match(e.message, /expected postgresql:\/\/user\[:password\]@host\[:port\]\/database/);
           assert.match(e.message, /sqlite:<path>/);
+          assert.match(e.message, /mariadb:\/\/user/);
           return true;
         },
       );
@@ -72,7 +80,7 @@ void describe('parseDatabaseUrl', () => {
 
   void it('never repeats the password of a rejected URL', () => {
     assert.throws(
-      () => parseDatabaseUrl('mysql://app:hunter2@h/db'),
+      () => parseDatabaseUrl('mssql://app:hunter2@h/db'),
       (e: unknown) =>
         e instanceof UsageError && !e.message.includes('hunter2') && e.message.includes('not shown'),
     );

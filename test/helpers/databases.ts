@@ -1,14 +1,15 @@
 /**
  * Real databases for tests. Each call to `freshPostgres()` creates a new, empty PostgreSQL database on
  * 127.0.0.1 and drops it when the test file ends; `freshSqlite()` a file in a new temp dir.
- * When PostgreSQL is unreachable: with CI=true the test fails (never skips); locally it fails too,
- * with a message saying how to start the server.
+ * `freshMariadb()` a new MariaDB database on 127.0.0.1:3306, dropped when the test file ends.
+ * When a server is unreachable the test fails (never skips), with a message saying how to start it.
  */
 import { after } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import mariadb, { type Connection as MariadbConnection } from 'mariadb';
 import pg from 'pg';
 
 export const PG_HOST = process.env['TEST_PGHOST'] ?? '127.0.0.1';
@@ -63,10 +64,65 @@ export function freshSqlite(prefix = 'ioptest'): FreshDatabase {
   return { name: file, url: `sqlite:${file}` };
 }
 
-export type DialectUnderTest = 'postgresql' | 'sqlite';
-export const ALL_DIALECTS: readonly DialectUnderTest[] = ['postgresql', 'sqlite'];
+export const MARIADB_HOST = process.env['TEST_MARIADB_HOST'] ?? '127.0.0.1';
+export const MARIADB_PORT = Number(process.env['TEST_MARIADB_PORT'] ?? 3306);
+export const MARIADB_USER = process.env['TEST_MARIADB_USER'] ?? 'root';
+
+export function mariadbUrl(database: string): string {
+  return `mariadb://${MARIADB_USER}@${MARIADB_HOST}:${MARIADB_PORT}/${database}`;
+}
+
+/** Runs fn on a MariaDB session with no database selected; fails (never skips) when unreachable. */
+export async function mariadbAdmin<T>(fn: (c: MariadbConnection) => Promise<T>): Promise<T> {
+  let conn: MariadbConnection;
+  try {
+    conn = await mariadb.createConnection({
+      host: MARIADB_HOST,
+      port: MARIADB_PORT,
+      user: MARIADB_USER,
+      connectTimeout: 5000,
+    });
+  } catch (e) {
+    throw new Error(
+      `MariaDB is not reachable at ${MARIADB_HOST}:${MARIADB_PORT} (${String(e)}); start it with ` +
+        `'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd' (or .ci/run)`,
+      { cause: e },
+    );
+  }
+  try {
+    return await fn(conn);
+  } finally {
+    await conn.end();
+  }
+}
+
+/** A new MariaDB database, dropped (with its sessions killed) after the test file. */
+export async function freshMariadb(prefix = 'ioptest'): Promise<FreshDatabase> {
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  await mariadbAdmin((c) => c.query(`CREATE DATABASE \`${name}\``));
+  after(async () => {
+    await mariadbAdmin(async (c) => {
+      const sessions = (await c.query('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ?', [
+        name,
+      ])) as { id: number | bigint }[];
+      for (const s of sessions) await c.query(`KILL ${Number(s.id)}`).catch(() => undefined);
+      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    });
+  });
+  return { name, url: mariadbUrl(name) };
+}
+
+export type DialectUnderTest = 'postgresql' | 'sqlite' | 'mariadb';
+export const ALL_DIALECTS: readonly DialectUnderTest[] = ['postgresql', 'sqlite', 'mariadb'];
 
 /** A fresh database of the given dialect. */
 export async function freshDatabase(dialect: DialectUnderTest, prefix?: string): Promise<FreshDatabase> {
-  return dialect === 'postgresql' ? freshPostgres(prefix) : freshSqlite(prefix);
+  switch (dialect) {
+    case 'postgresql':
+      return freshPostgres(prefix);
+    case 'sqlite':
+      return freshSqlite(prefix);
+    case 'mariadb':
+      return freshMariadb(prefix);
+  }
 }

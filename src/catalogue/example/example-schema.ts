@@ -1,6 +1,6 @@
 /**
- * The example catalogue's schema and a little data, in SQL that runs unchanged on PostgreSQL and
- * SQLite. Tests call `createExampleSchema(dialect, { rows })`; `rows` scales posts (authors = rows/10,
+ * The example catalogue's schema and a little data, in SQL that runs unchanged on PostgreSQL, SQLite
+ * and MariaDB (whose sessions run with ANSI_QUOTES and PIPES_AS_CONCAT). Tests call `createExampleSchema(dialect, { rows })`; `rows` scales posts (authors = rows/10,
  * comments = rows*3).
  */
 import type { Dialect } from '../../dialects/dialect.js';
@@ -24,14 +24,15 @@ export function exampleSeedSql(rows: number): string[] {
   const n = Math.max(10, Math.floor(rows));
   const authors = Math.max(1, Math.floor(n / 10));
   const series = (count: number): string =>
-    `WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ${count}) `;
+    `WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ${count})`;
+  // INSERT ... WITH ... SELECT: the one order all three databases accept.
   return [
-    `${series(authors)}INSERT INTO authors (id, email, name, team_id, active, created_at)
+    `INSERT INTO authors (id, email, name, team_id, active, created_at) ${series(authors)}
        SELECT i, 'author' || i || '@example.com', 'Author ' || i, i % 7, (i % 5 <> 0), 1700000000 + i FROM seq`,
-    `${series(n)}INSERT INTO posts (id, author_id, title, status, published_at, created_at)
+    `INSERT INTO posts (id, author_id, title, status, published_at, created_at) ${series(n)}
        SELECT i, 1 + i % ${authors}, 'Post ' || i, CASE WHEN i % 3 = 0 THEN 'draft' ELSE 'published' END,
               CASE WHEN i % 3 = 0 THEN NULL ELSE 1700000000 + i * 60 END, 1700000000 + i * 60 FROM seq`,
-    `${series(n * 3)}INSERT INTO comments (id, post_id, author_id, body, created_at)
+    `INSERT INTO comments (id, post_id, author_id, body, created_at) ${series(n * 3)}
        SELECT i, 1 + i % ${n}, 1 + i % ${authors}, 'Comment ' || i, 1700000000 + i * 30 FROM seq`,
   ];
 }
