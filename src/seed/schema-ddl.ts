@@ -24,6 +24,11 @@ interface DdlStyle {
    * (SQLite cannot add a constraint to an existing table). The keys end up the same either way.
    */
   readonly foreignKeys: 'inline' | 'after-load';
+  /**
+   * SET statements around the after-load foreign keys (MariaDB: with foreign_key_checks off InnoDB adds a
+   * key in place instead of copying the table; the generated rows are consistent by construction).
+   */
+  readonly foreignKeySession?: readonly [string, string];
 }
 
 /** Column types and literals per dialect (data, not branches: SQLAlchemy's own mapping). */
@@ -57,8 +62,8 @@ const STYLES: Readonly<Record<DialectName, DdlStyle>> = {
     foreignKeys: 'inline',
   },
   // SQLAlchemy's MariaDB types: a String without length needs one there (VARCHAR(255)); JSON is
-  // LONGTEXT with a JSON check; BOOLEAN is TINYINT(1). Foreign keys inline: adding one to a loaded
-  // table would copy it (the load runs with foreign_key_checks off, parents before children).
+  // LONGTEXT with a JSON check; BOOLEAN is TINYINT(1). Foreign keys after the load, once the unique
+  // indexes they reference exist (InnoDB wants the referenced columns indexed).
   mariadb: {
     types: {
       text: 'TEXT',
@@ -71,7 +76,8 @@ const STYLES: Readonly<Record<DialectName, DdlStyle>> = {
     },
     varchar: (n) => `VARCHAR(${n ?? '255'})`,
     booleans: ['0', '1'],
-    foreignKeys: 'inline',
+    foreignKeys: 'after-load',
+    foreignKeySession: ['SET SESSION foreign_key_checks = 0', 'SET SESSION foreign_key_checks = 1'],
   },
 };
 
@@ -154,7 +160,10 @@ export interface SchemaDdl {
   readonly tables: readonly string[];
   /** The non-unique secondary indexes. */
   readonly indexes: readonly string[];
-  /** ALTER TABLE ... ADD FOREIGN KEY, where the dialect adds them after the load (else empty). */
+  /**
+   * ALTER TABLE ... ADD FOREIGN KEY, where the dialect adds them after the load (else empty), with the
+   * dialect's session settings around them; run them in order on one connection.
+   */
   readonly foreignKeys: readonly string[];
 }
 
@@ -173,16 +182,24 @@ export function schemaDdlParts(
     .flatMap((t) => tableIndexes(t).filter((i) => i.kind === 'index'))
     .concat(extraIndexes);
   const render = (i: SchemaIndex): string => createSchemaIndexDdl(i, dialect);
-  const inline = STYLES[dialect].foreignKeys === 'inline';
+  const style = STYLES[dialect];
+  const inline = style.foreignKeys === 'inline';
+  const alters = ordered.flatMap((t) =>
+    t.foreign_keys.map((f) => `ALTER TABLE ${q(t.name)} ADD ${foreignKeyDdl(f)}`),
+  );
+  const session = style.foreignKeySession;
   return {
     tables: [
       ...ordered.map((t) => createTableDdl(t, dialect, inline)),
       ...indexes.filter((i) => i.unique).map(render),
     ],
     indexes: indexes.filter((i) => !i.unique).map(render),
-    foreignKeys: inline
-      ? []
-      : ordered.flatMap((t) => t.foreign_keys.map((f) => `ALTER TABLE ${q(t.name)} ADD ${foreignKeyDdl(f)}`)),
+    foreignKeys:
+      inline || alters.length === 0
+        ? []
+        : session === undefined
+          ? alters
+          : [session[0], ...alters, session[1]],
   };
 }
 
