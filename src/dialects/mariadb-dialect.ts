@@ -50,6 +50,7 @@ import {
   renderDropIndexOnline,
   toMariadbValue,
   toPositional,
+  withBacktickIdentifiers,
 } from './mariadb-sql.js';
 import { withDeadline } from './postgres-connect.js';
 import { quoteIdentifier } from './render-sql.js';
@@ -282,8 +283,17 @@ export class MariadbDialect implements Dialect {
   }
 
   async explain(sql: string, params: readonly unknown[]): Promise<ExplainResult> {
-    const rows = await this.query<{ EXPLAIN: unknown }>(`EXPLAIN FORMAT=JSON ${sql}`, params);
-    return summarizeMariadbPlan(rows[0]?.EXPLAIN, sql);
+    // On a session without ANSI_QUOTES (see withBacktickIdentifiers), restored before it goes back.
+    const conn = await this.pool.getConnection();
+    try {
+      await conn.query(`SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'ANSI_QUOTES', '')`);
+      const text = `EXPLAIN FORMAT=JSON ${withBacktickIdentifiers(sql)}`;
+      const rows = rowsOf<{ EXPLAIN: unknown }>(await run(conn, text, params));
+      return summarizeMariadbPlan(rows[0]?.EXPLAIN, sql);
+    } finally {
+      await conn.query(SESSION_INIT_SQL[0] ?? '').catch(() => conn.destroy());
+      await conn.release();
+    }
   }
 
   classifyError(e: unknown): ClassifiedDbError {

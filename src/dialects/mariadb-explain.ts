@@ -3,6 +3,8 @@ import { tableAliases } from './sqlite-explain.js';
 
 /** Access types that read the whole table (`ALL`); every other access with a `key` uses that index. */
 const FULL_SCAN = 'ALL';
+/** Reads a whole index, in key order. */
+const FULL_INDEX = 'index';
 
 interface TableAccess {
   readonly table_name?: unknown;
@@ -38,7 +40,11 @@ export function summarizeMariadbPlan(explainJson: unknown, sql = ''): ExplainRes
     const table = aliases.get(named) ?? named;
     const type = typeof t.access_type === 'string' ? t.access_type : '?';
     const keys = [t.key, ...mergedKeys(t.index_merge)].filter((k): k is string => typeof k === 'string');
-    if (keys.length > 0) {
+    if (type === FULL_INDEX && keys[0] === 'PRIMARY') {
+      // InnoDB's primary key is the table itself: reading all of it is a full table scan.
+      seqScans.push(table);
+      steps.push(`full scan of ${table} (by its primary key)`);
+    } else if (keys.length > 0) {
       indexesUsed.push(...keys);
       steps.push(`${type} on ${table} using ${keys.join(', ')}`);
     } else if (type === FULL_SCAN) {

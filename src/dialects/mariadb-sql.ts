@@ -46,6 +46,28 @@ export function toPositional(sql: string, params: readonly unknown[]): Positiona
   return { sql: out, values };
 }
 
+/**
+ * The statement with `"identifiers"` written as `` `identifiers` `` (outside literals and comments), for
+ * a session without ANSI_QUOTES: MariaDB's EXPLAIN FORMAT=JSON prints identifiers in the session's
+ * quote character without escaping it, so under ANSI_QUOTES its JSON does not parse.
+ */
+export function withBacktickIdentifiers(sql: string): string {
+  let out = '';
+  let i = 0;
+  while (i < sql.length) {
+    const skip = skipLength(sql, i);
+    if (skip === 0) {
+      out += sql[i];
+      i += 1;
+      continue;
+    }
+    const piece = sql.slice(i, i + skip);
+    out += sql[i] === '"' ? `\`${piece.slice(1, -1).replaceAll('""', '"').replaceAll('`', '``')}\`` : piece;
+    i += skip;
+  }
+  return out;
+}
+
 /** Length of a string literal, quoted identifier or comment starting at i; 0 for anything else. */
 function skipLength(sql: string, i: number): number {
   const c = sql[i];

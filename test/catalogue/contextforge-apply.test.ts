@@ -18,6 +18,18 @@ import { schemaShape, seededDatabase } from '../seed/seeded.js';
 const log = createLogger({ level: 'silent' });
 const catalogue = contextforgeCatalogue;
 
+/**
+ * Indexes a run skipped for the database's limits (MariaDB: a table with a long UNIQUE hash key, a key
+ * over 3072 bytes; see contextforge-plan.test.ts). None on PostgreSQL and SQLite: there any skip fails.
+ */
+function limitSkips(run: Awaited<ReturnType<typeof applyPhases>>): Set<string> {
+  const skipped = run.phases.flatMap((p) => p.indexes.filter((i) => i.status === 'skipped'));
+  for (const i of skipped) {
+    assert.match(i.message ?? '', /without blocking writes|too long for this database/, i.name);
+  }
+  return new Set(skipped.map((i) => i.name));
+}
+
 // Created here, at the top level, so they are dropped when the file ends.
 const urls = new Map<string, string>();
 for (const dialect of ALL_DIALECTS) urls.set(dialect, (await freshDatabase(dialect, 'e4apply')).url);
@@ -49,13 +61,18 @@ for (const dialect of ALL_DIALECTS) {
     void test('before the phases, every query the plan fixes scans a large table', async () => {
       const report = await runVerify(db, catalogue.hotQueries);
       assert.equal(report.ok, false);
-      const scanned = report.queries.filter((q) => q.outcome === 'seq_scan').length;
+      // InnoDB indexes every foreign key on its own (MariaDB): a query the plan fixes may already use
+      // such an implicit index before the phases; the plan's index replaces it.
+      const implicit = new Set((await db.introspect()).indexes.filter((i) => i.implicit).map((i) => i.name));
+      const byImplicit = (q: (typeof report.queries)[number]): boolean =>
+        q.outcome === 'index' && q.indexesUsed.length > 0 && q.indexesUsed.every((n) => implicit.has(n));
+      const scanned = report.queries.filter((q) => q.outcome === 'seq_scan' || byImplicit(q)).length;
       assert.ok(scanned >= FIXED_BY_PLAN.size - 2, `${scanned} hot queries scan a large table`);
       for (const q of report.queries) {
         // SQLite may skip-scan a unique index whose second column is the filter (`ANY(team_id)`): an
         // index in name only, reading every entry of the leading column; it counts as a scan here.
         const skipScan = /\bANY\(/.test(q.summary);
-        if (FIXED_BY_PLAN.has(q.name) && !skipScan)
+        if (FIXED_BY_PLAN.has(q.name) && !skipScan && !byImplicit(q))
           assert.equal(q.outcome, 'seq_scan', `${q.name}: ${q.summary}`);
         else assert.notEqual(q.outcome, 'error', `${q.name}: ${q.summary}`);
       }
@@ -66,7 +83,10 @@ for (const dialect of ALL_DIALECTS) {
         const up = await applyPhases(deps(), catalogue, { phases: [phase.name] });
         assert.equal(up.ok, true, `${phase.name}: ${up.error?.message ?? ''}`);
         const names = await indexNames();
-        for (const i of phase.indexes) assert.ok(names.has(i.name), `${phase.name}: ${i.name} built`);
+        const skipped = limitSkips(up);
+        for (const i of phase.indexes) {
+          assert.ok(names.has(i.name) || skipped.has(i.name), `${phase.name}: ${i.name} built`);
+        }
         const down = await rollbackPhases(deps(), catalogue, { phases: [phase.name] });
         assert.equal(down.ok, true, `${phase.name} down: ${down.error?.message ?? ''}`);
         assert.deepEqual(await schemaShape(db), seeded, `${phase.name} rolled back`);
@@ -78,7 +98,7 @@ for (const dialect of ALL_DIALECTS) {
       assert.equal(up.ok, true, up.error?.message);
       assert.equal(
         up.phases.reduce((n, p) => n + p.indexesCreated, 0),
-        catalogue.phases.reduce((n, p) => n + p.indexes.length, 0),
+        catalogue.phases.reduce((n, p) => n + p.indexes.length, 0) - limitSkips(up).size,
       );
       await db.analyze([...(await db.introspect()).tables.keys()]);
       const report = await runVerify(db, catalogue.hotQueries);
