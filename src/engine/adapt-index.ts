@@ -7,8 +7,8 @@
  * - no partial index: the predicate's columns are appended to the key, so the index still narrows by
  *   them (a partial UNIQUE index cannot be kept: uniqueness over all rows is another constraint);
  * - no descending keys: built ascending (a B-tree is read backwards for ORDER BY ... DESC);
- * - index limits (MariaDB/InnoDB): name length, TEXT/BLOB columns keyed by a prefix, total key bytes;
- * - a table the database cannot index online (TableInfo.noOnlineBuild): skipped, with the reason.
+ * - index limits (MariaDB/InnoDB): name length, TEXT/BLOB columns keyed by a prefix, total key bytes.
+ * (A table the database cannot index online, TableInfo.noOnlineBuild, is the planner's: see planIndex.)
  */
 import type { IndexColumn, IndexDefinition } from '../catalogue/index-definition.js';
 import type { DialectCapabilities, IndexLimits, TableInfo } from '../dialects/dialect.js';
@@ -45,9 +45,6 @@ export function adaptIndex(
   if (caps.supportsDescendingIndex === false && index.columns.some((c) => c.order === 'DESC')) {
     index = { ...index, columns: index.columns.map((c) => ({ ...c, order: 'ASC' as const })) };
     dropped.push('desc');
-  }
-  if (table?.noOnlineBuild !== undefined) {
-    return { index, dropped, unsupported: `cannot be built without blocking writes: ${table.noOnlineBuild}` };
   }
   if (caps.indexLimits === undefined) return { index, dropped };
   return fitLimits(index, dropped, caps.indexLimits, table);

@@ -84,6 +84,10 @@ export function planIndex(
       reason: `the unique index '${unique.name}' has the same key and predicate and serves its lookups`,
     };
   }
+  const noOnline = input.snapshot.tables.get(def.table)?.noOnlineBuild;
+  if (noOnline !== undefined) {
+    return { ...base, action: 'skip', reason: `cannot be built without blocking writes: ${noOnline}` };
+  }
   return { ...base, action: 'create' };
 }
 

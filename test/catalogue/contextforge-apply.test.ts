@@ -59,7 +59,8 @@ for (const dialect of ALL_DIALECTS) {
     });
 
     void test('before the phases, every query the plan fixes scans a large table', async () => {
-      const report = await runVerify(db, catalogue.hotQueries);
+      // gateways has 1000 rows here: InnoDB's row estimate (MariaDB) may put it just under the default.
+      const report = await runVerify(db, catalogue.hotQueries, { largeTableRows: 900 });
       assert.equal(report.ok, false);
       // InnoDB indexes every foreign key on its own (MariaDB): a query the plan fixes may already use
       // such an implicit index before the phases; the plan's index replaces it.
