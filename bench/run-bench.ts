@@ -159,7 +159,7 @@ async function resetCatalogue(o: BenchOptions, deps: EngineDeps): Promise<void> 
 }
 
 async function dropDirect(db: Dialect, defs: readonly IndexDefinition[]): Promise<void> {
-  for (const d of defs) await db.execute(db.renderDropIndex(d.name));
+  for (const d of defs) await db.execute(db.renderDropIndex(d.name, d.table));
 }
 
 /** The same statements the engine runs, one after another, with the ANALYZE it runs after each phase. */
@@ -182,14 +182,21 @@ async function buildDirect(db: Dialect, defs: readonly IndexDefinition[]): Promi
 
 /**
  * What a hand-written Alembic or Umzug migration does: plain CREATE INDEX, all in one transaction.
- * The dialect's rendering without CONCURRENTLY (PostgreSQL refuses CONCURRENTLY in a transaction).
+ * The dialect's rendering without CONCURRENTLY (PostgreSQL refuses CONCURRENTLY in a transaction), and
+ * on MariaDB with ALGORITHM=COPY, LOCK=SHARED instead of the online clause (a table copy, writes wait).
  */
 async function buildBlocking(db: Dialect, defs: readonly IndexDefinition[]): Promise<number> {
   const t0 = nowMs();
   await db.transaction(async (tx) => {
-    for (const d of defs) await tx.execute(db.renderCreateIndex(d).replace(' CONCURRENTLY ', ' '));
+    for (const d of defs) await tx.execute(blocking(db.renderCreateIndex(d)));
   });
   return (nowMs() - t0) / 1000;
+}
+
+function blocking(sql: string): string {
+  return sql
+    .replace(' CONCURRENTLY ', ' ')
+    .replace('ALGORITHM=INPLACE, LOCK=NONE', 'ALGORITHM=COPY, LOCK=SHARED');
 }
 
 async function withWriter(

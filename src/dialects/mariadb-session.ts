@@ -13,6 +13,8 @@ import { createHash } from 'node:crypto';
 export const SESSION_INIT_SQL = [
   `SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'ANSI_QUOTES', 'PIPES_AS_CONCAT')`,
   `SET SESSION time_zone = '+00:00'`,
+  // A recursive CTE may count past MariaDB's default of 1000 steps, as it may on the other databases.
+  'SET SESSION max_recursive_iterations = 4294967295',
 ];
 
 /**

@@ -201,7 +201,7 @@ void test('an unreachable host: exit 2, the message names host and port, never t
 });
 
 void test('malformed and unsupported database URLs say what a valid one looks like', async () => {
-  for (const url of ['postgres://', 'mysql://u@h/d', 'sqlite:', 'not a url']) {
+  for (const url of ['postgres://', 'mysql://u@h/', 'mssql://u@h/d', 'sqlite:', 'not a url']) {
     const r = await runCliProcess(['plan', '--catalogue', 'example', '--database', url]);
     assert.equal(r.code, 2, describeResult(r));
     assert.match(r.stderr, /invalid database URL.*expected postgresql:\/\/user\[:password\]@host/);

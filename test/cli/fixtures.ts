@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import Database from 'better-sqlite3';
 import { createExampleSchema } from '../../src/catalogue/example/example-schema.js';
-import type { DialectUnderTest, FreshDatabase } from '../helpers/databases.js';
+import { mariadbSession, type DialectUnderTest, type FreshDatabase } from '../helpers/databases.js';
 import { withDialect } from '../helpers/dialects.js';
 
 export interface IndexState {
@@ -52,12 +52,18 @@ export async function pgClient(url: string): Promise<pg.Client> {
   return client;
 }
 
-/** Runs SQL statements on either dialect with the raw driver. */
+/** Runs SQL statements on any dialect with the raw driver. */
 export async function execSql(
   dialect: DialectUnderTest,
   db: FreshDatabase,
   statements: readonly string[],
 ): Promise<void> {
+  if (dialect === 'mariadb') {
+    await mariadbSession(db.name, async (c) => {
+      for (const sql of statements) await c.query(sql);
+    });
+    return;
+  }
   if (dialect === 'postgresql') {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
@@ -76,8 +82,9 @@ export async function execSql(
   }
 }
 
-/** Rows of a query, on either dialect (SQL must be portable; no parameters). */
+/** Rows of a query, on any dialect (SQL must be portable; no parameters). */
 export async function queryRows<T>(dialect: DialectUnderTest, db: FreshDatabase, sql: string): Promise<T[]> {
+  if (dialect === 'mariadb') return mariadbSession(db.name, async (c) => [...((await c.query(sql)) as T[])]);
   if (dialect === 'postgresql') {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
@@ -97,14 +104,7 @@ export async function queryRows<T>(dialect: DialectUnderTest, db: FreshDatabase,
 
 /** Every non-primary index on the user's tables (bookkeeping tables excluded), sorted by name. */
 export async function listIndexes(dialect: DialectUnderTest, db: FreshDatabase): Promise<IndexState[]> {
-  const sql =
-    dialect === 'postgresql'
-      ? `SELECT c.relname AS name, t.relname AS "table", i.indisvalid AS valid, pg_get_indexdef(i.indexrelid) AS definition
-           FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
-           JOIN pg_namespace n ON n.oid = t.relnamespace
-          WHERE n.nspname = 'public' AND NOT i.indisprimary AND t.relname NOT LIKE 'index_operator_%'`
-      : `SELECT name, tbl_name AS "table", 1 AS valid, sql AS definition FROM sqlite_master
-          WHERE type = 'index' AND sql IS NOT NULL AND tbl_name NOT LIKE 'index_operator_%'`;
+  const sql = LIST_INDEXES_SQL[dialect];
   const rows = await queryRows<{ name: string; table: string; valid: boolean | number; definition: string }>(
     dialect,
     db,
@@ -120,12 +120,30 @@ export async function listIndexes(dialect: DialectUnderTest, db: FreshDatabase):
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
+const LIST_INDEXES_SQL: Record<DialectUnderTest, string> = {
+  postgresql: `SELECT c.relname AS name, t.relname AS "table", i.indisvalid AS valid, pg_get_indexdef(i.indexrelid) AS definition
+           FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
+           JOIN pg_namespace n ON n.oid = t.relnamespace
+          WHERE n.nspname = 'public' AND NOT i.indisprimary AND t.relname NOT LIKE 'index_operator_%'`,
+  sqlite: `SELECT name, tbl_name AS "table", 1 AS valid, sql AS definition FROM sqlite_master
+          WHERE type = 'index' AND sql IS NOT NULL AND tbl_name NOT LIKE 'index_operator_%'`,
+  mariadb: `SELECT INDEX_NAME AS name, TABLE_NAME AS "table", 1 AS valid,
+      CONCAT(IF(NON_UNIQUE = 0, 'UNIQUE ', ''), 'INDEX ', INDEX_NAME, ' ON ', TABLE_NAME, ' (',
+        GROUP_CONCAT(COLUMN_NAME, IF(COLLATION = 'D', ' DESC', '') ORDER BY SEQ_IN_INDEX SEPARATOR ', '), ')') AS definition
+    FROM information_schema.STATISTICS
+    WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME <> 'PRIMARY' AND TABLE_NAME NOT LIKE 'index_operator_%'
+    GROUP BY TABLE_NAME, INDEX_NAME, NON_UNIQUE`,
+};
+
+const BOOKKEEPING_TABLES_SQL: Record<DialectUnderTest, string> = {
+  postgresql: `SELECT tablename AS name FROM pg_tables WHERE tablename LIKE 'index_operator_%'`,
+  sqlite: `SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'index_operator_%'`,
+  mariadb: `SELECT TABLE_NAME AS name FROM information_schema.TABLES
+    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'index_operator_%'`,
+};
+
 export async function bookkeepingTablesExist(dialect: DialectUnderTest, db: FreshDatabase): Promise<boolean> {
-  const sql =
-    dialect === 'postgresql'
-      ? `SELECT tablename AS name FROM pg_tables WHERE tablename LIKE 'index_operator_%'`
-      : `SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'index_operator_%'`;
-  return (await queryRows(dialect, db, sql)).length > 0;
+  return (await queryRows(dialect, db, BOOKKEEPING_TABLES_SQL[dialect])).length > 0;
 }
 
 export function buildRows(dialect: DialectUnderTest, db: FreshDatabase): Promise<BuildRowState[]> {

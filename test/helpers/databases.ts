@@ -96,6 +96,27 @@ export async function mariadbAdmin<T>(fn: (c: MariadbConnection) => Promise<T>):
   }
 }
 
+/** Runs fn on a raw MariaDB session on `database`, with the dialect's ANSI_QUOTES / PIPES_AS_CONCAT. */
+export async function mariadbSession<T>(
+  database: string,
+  fn: (c: MariadbConnection) => Promise<T>,
+): Promise<T> {
+  const conn = await mariadb.createConnection({
+    host: MARIADB_HOST,
+    port: MARIADB_PORT,
+    user: MARIADB_USER,
+    database,
+    bigIntAsNumber: true,
+    decimalAsNumber: true,
+    initSql: [`SET SESSION sql_mode = CONCAT_WS(',', @@sql_mode, 'ANSI_QUOTES', 'PIPES_AS_CONCAT')`],
+  });
+  try {
+    return await fn(conn);
+  } finally {
+    await conn.end();
+  }
+}
+
 /** A new MariaDB database, dropped (with its sessions killed) after the test file. */
 export async function freshMariadb(prefix = 'ioptest'): Promise<FreshDatabase> {
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
