@@ -123,9 +123,10 @@ export async function freshMariadb(prefix = 'ioptest'): Promise<FreshDatabase> {
   await mariadbAdmin((c) => c.query(`CREATE DATABASE \`${name}\``));
   after(async () => {
     await mariadbAdmin(async (c) => {
-      const sessions = (await c.query('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ?', [
-        name,
-      ])) as { id: number | bigint }[];
+      const sessions = await c.query<{ id: number | bigint }[]>(
+        'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ?',
+        [name],
+      );
       for (const s of sessions) await c.query(`KILL ${Number(s.id)}`).catch(() => undefined);
       await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
     });
