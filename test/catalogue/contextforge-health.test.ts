@@ -75,10 +75,15 @@ for (const dialect of ALL_DIALECTS) {
         // finding is still an overlap (a leading prefix), never an exact duplicate, and what is missing
         // is exactly what plan skipped for MariaDB's limits.
         for (const f of added) assert.equal(f.kind, 'overlapping', `${f.index} ~ ${f.duplicateOf}`);
-        const skipped = up.phases.flatMap((p) => p.indexes.filter((i) => i.status === 'skipped').map((i) => i.name));
+        const skipped = up.phases.flatMap((p) =>
+          p.indexes.filter((i) => i.status === 'skipped').map((i) => i.name),
+        );
         // A skipped index an existing one already serves (InnoDB's own foreign-key index) is not missing.
         const missing = afterReport.findings.missing.map((m) => m.name);
-        assert.ok(missing.every((n) => skipped.includes(n)), missing.join());
+        assert.ok(
+          missing.every((n) => skipped.includes(n)),
+          missing.join(),
+        );
         assert.ok(missing.length >= skipped.length - 1, `${missing.length} of ${skipped.length} missing`);
         assert.ok(skipped.length > 0 && skipped.length < 12, skipped.join());
         return;

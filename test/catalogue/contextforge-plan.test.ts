@@ -86,7 +86,11 @@ for (const dialect of ALL_DIALECTS) {
       .filter((i) => actions.get(i.name) !== 'skip')
       .map((i) => i.name);
     const limits = mariadbLimitSkips(['resources', 'prompts']);
-    if (dialect === 'mariadb') assert.ok(skipped.every((n) => limits.has(n)), skipped.join());
+    if (dialect === 'mariadb')
+      assert.ok(
+        skipped.every((n) => limits.has(n)),
+        skipped.join(),
+      );
     else assert.deepEqual(skipped, []);
     if (dialect !== 'mariadb') assert.deepEqual(created.sort(), expectedCreate.sort());
     // MariaDB: a seeded partial UNIQUE index is a full unique one there, and serves more lookups.
