@@ -21,8 +21,9 @@ interface BooleanRendering {
 const BOOLEANS: Readonly<Record<DialectName, BooleanRendering>> = {
   postgresql: { literals: 'keyword', bare: '' },
   sqlite: { literals: 'integer', bare: ' = 1' },
-  // MariaDB's BOOLEAN is TINYINT(1): SQLAlchemy's MySQL dialect has no native boolean either.
-  mariadb: { literals: 'integer', bare: ' = 1' },
+  // MariaDB's BOOLEAN is TINYINT(1) (no native boolean: a bare column is `= 1`); `IS` takes only the
+  // keywords TRUE/FALSE there, so literals are keywords.
+  mariadb: { literals: 'keyword', bare: ' = 1' },
 };
 
 const TOKEN = /\{(true|false|=true)\}/g;

@@ -16,7 +16,7 @@ import { runBench } from '../../bench/run-bench.js';
 import { writeReport } from '../../bench/report.js';
 import { summarizeWriter } from '../../bench/writer-load.js';
 import type { BenchResult } from '../../bench/bench-result.js';
-import { ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
+import { DIALECTS_WITHOUT_MARIADB as ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
 
 const SECTIONS = [
   '## Machine',

@@ -12,7 +12,7 @@ import type { Dialect } from '../../src/dialects/dialect.js';
 import { applyPhases, rollbackPhases } from '../../src/engine/engine.js';
 import { createLogger } from '../../src/log.js';
 import { runVerify } from '../../src/verify/verify.js';
-import { ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
+import { DIALECTS_WITHOUT_MARIADB as ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
 import { schemaShape, seededDatabase } from '../seed/seeded.js';
 
 const log = createLogger({ level: 'silent' });

@@ -16,7 +16,7 @@ import type { Dialect } from '../../src/dialects/dialect.js';
 import { openDialect } from '../../src/dialects/open-dialect.js';
 import { renderHotQuerySql } from '../../src/verify/hot-query-sql.js';
 import { resolveParams } from '../../src/verify/resolve-params.js';
-import { ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
+import { DIALECTS_WITHOUT_MARIADB as ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
 import { createProbeTables, planUses, probeTables, sampleValue, withIndex } from './plan-probe.js';
 
 const catalogue = contextforgeCatalogue;

@@ -137,6 +137,15 @@ export async function freshMariadb(prefix = 'ioptest'): Promise<FreshDatabase> {
 export type DialectUnderTest = 'postgresql' | 'sqlite' | 'mariadb';
 export const ALL_DIALECTS: readonly DialectUnderTest[] = ['postgresql', 'sqlite', 'mariadb'];
 
+/**
+ * The dialects a suite runs on before its MariaDB expectations are written (issue 15, open: the
+ * contextforge apply/serves claims and the bench on MariaDB). Not a skip: those suites never claim
+ * MariaDB; README Limits says what is not yet checked there.
+ */
+export const DIALECTS_WITHOUT_MARIADB: readonly DialectUnderTest[] = ALL_DIALECTS.filter(
+  (d) => d !== 'mariadb',
+);
+
 /** A fresh database of the given dialect. */
 export async function freshDatabase(dialect: DialectUnderTest, prefix?: string): Promise<FreshDatabase> {
   switch (dialect) {
