@@ -4,10 +4,17 @@
  * deletion with finalizers and owner-reference cascade, admission of IndexMigrations against the CRD.
  */
 import { randomUUID, randomInt } from 'node:crypto';
-import { apiVersionOf, INDEX_MIGRATIONS, SECRETS, type ResourceType } from './kube-resources.js';
+import {
+  apiVersionOf,
+  CUSTOM_RESOURCE_DEFINITIONS,
+  INDEX_MIGRATIONS,
+  SECRETS,
+  type ResourceType,
+} from './kube-resources.js';
 import { FakeStore, type KubeObject } from './fake-store.js';
 import { jsonPatch, mergePatch, PatchError, type JsonPatchOp } from './patches.js';
 import { createCrdValidator, type CrdValidator, type StatusCause } from './crd-validator.js';
+import { crdProblems, oldestSupportedMinor } from './crd-compatibility.js';
 
 /** A failure the server answers with a metav1.Status body. */
 export class ApiError extends Error {
@@ -73,7 +80,11 @@ const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 export class FakeApiHandlers {
   private readonly validator: CrdValidator = createCrdValidator();
 
-  constructor(readonly store: FakeStore) {}
+  /** kubernetesMinor: the 1.x version whose CRD admission is modelled (default: the oldest the chart claims). */
+  constructor(
+    readonly store: FakeStore,
+    readonly kubernetesMinor: number = oldestSupportedMinor(),
+  ) {}
 
   get(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
     const obj = this.store.get(type, namespace, name);
@@ -280,10 +291,35 @@ export class FakeApiHandlers {
 
   private admit(type: ResourceType, obj: KubeObject): KubeObject {
     if (type === SECRETS) return secretWithStringData(obj);
+    if (type === CUSTOM_RESOURCE_DEFINITIONS) return this.admitCrd(obj);
     if (type !== INDEX_MIGRATIONS) return obj;
     const result = this.validator.admit(obj);
     if (!result.ok) this.invalid(type, obj.metadata.name ?? '', result.causes);
     return result.object as KubeObject;
+  }
+
+  /**
+   * A CRD as the modelled version's API server takes it: a field that version does not know is a strict
+   * decoding error (400, as `kubectl apply` and `helm install` see it); a CEL rule over the static cost
+   * budget makes the CRD invalid (422).
+   */
+  private admitCrd(obj: KubeObject): KubeObject {
+    const problems = crdProblems(obj, this.kubernetesMinor);
+    const unknown = problems.filter((p) => p.kind === 'unknown-field');
+    if (unknown.length > 0) {
+      throw new ApiError(
+        400,
+        'BadRequest',
+        `CustomResourceDefinition in version "v1" cannot be handled as a CustomResourceDefinition: ${unknown.map((p) => p.message).join(', ')}`,
+      );
+    }
+    const causes = problems.map((p) => ({
+      reason: 'FieldValueForbidden',
+      field: p.field,
+      message: p.message,
+    }));
+    if (causes.length > 0) this.invalid(CUSTOM_RESOURCE_DEFINITIONS, obj.metadata.name ?? '', causes);
+    return obj;
   }
 
   private invalid(type: ResourceType, name: string, causes: readonly StatusCause[]): never {

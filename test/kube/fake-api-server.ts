@@ -20,8 +20,10 @@ import {
 } from './fake-api-handlers.js';
 import { WatchStream } from './fake-watch.js';
 import { fieldMatcher, labelMatcher, SelectorError } from './selectors.js';
+import { loadCrd } from './crd-validator.js';
 import {
   apiVersionOf,
+  CUSTOM_RESOURCE_DEFINITIONS,
   JOBS,
   matchesResourceName,
   parseResourceName,
@@ -70,6 +72,8 @@ export interface FakeApiServerOptions {
   readonly goneAs?: 'event' | 'http';
   /** Changes kept for watches before older ones are compacted away. */
   readonly historyLimit?: number;
+  /** The Kubernetes 1.x version modelled (CRD admission); default: the oldest the chart claims. */
+  readonly kubernetesMinor?: number;
 }
 
 const DEFAULT_REASONS: Readonly<Record<number, string>> = {
@@ -98,7 +102,9 @@ export class FakeApiServer {
 
   private constructor(private readonly options: FakeApiServerOptions) {
     this.store = new FakeStore(options.historyLimit);
-    this.handlers = new FakeApiHandlers(this.store);
+    this.handlers = new FakeApiHandlers(this.store, options.kubernetesMinor);
+    // The CRD is installed as `kubectl apply -f crds/` would: one the modelled version refuses stops here.
+    this.handlers.create(CUSTOM_RESOURCE_DEFINITIONS, undefined, loadCrd());
     this.server = createServer((req, res) => void this.handle(req, res));
   }
 

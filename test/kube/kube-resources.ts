@@ -70,6 +70,13 @@ export const CONFIG_MAPS = builtin('', 'v1', 'configmaps', 'ConfigMap', { shortN
 export const CORE_EVENTS = builtin('', 'v1', 'events', 'Event', { shortNames: ['ev'] });
 export const EVENTS = builtin('events.k8s.io', 'v1', 'events', 'Event', { shortNames: ['ev'] });
 export const LEASES = builtin('coordination.k8s.io', 'v1', 'leases', 'Lease', { hasSpec: true });
+export const CUSTOM_RESOURCE_DEFINITIONS = builtin(
+  'apiextensions.k8s.io',
+  'v1',
+  'customresourcedefinitions',
+  'CustomResourceDefinition',
+  { namespaced: false, statusSubresource: true, hasSpec: true, shortNames: ['crd', 'crds'] },
+);
 
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   INDEX_MIGRATIONS,
@@ -80,6 +87,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   CORE_EVENTS,
   EVENTS,
   LEASES,
+  CUSTOM_RESOURCE_DEFINITIONS,
 ];
 
 export function apiVersionOf(t: ResourceType): string {

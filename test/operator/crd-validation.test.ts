@@ -267,7 +267,7 @@ void describe('CRD admission: the CEL rules reject', () => {
   void it('PostgreSQL without its block', () => {
     assert.match(
       rejection(resource({ database: { dialect: 'postgresql' } })),
-      /spec\.database\.postgresql: Invalid value: "object": dialect postgresql needs database\.postgresql with a secretRef/,
+      /spec\.database: Invalid value: "object": dialect postgresql needs database\.postgresql with a secretRef/,
     );
   });
 
@@ -290,14 +290,13 @@ void describe('CRD admission: the CEL rules reject', () => {
   void it('SQLite without its block', () => {
     assert.match(
       rejection(resource({ database: { dialect: 'sqlite', postgresql: POSTGRES_DB.postgresql } })),
-      /spec\.database\.sqlite: .*dialect sqlite needs database\.sqlite with claimName and path/,
+      /spec\.database: .*dialect sqlite needs database\.sqlite with claimName and path/,
     );
   });
 
-  void it('a repeated phase (list-type set and the uniqueness rule)', () => {
+  void it('a repeated phase (list-type set)', () => {
     const message = rejection(resource({ database: SQLITE_DB, phases: ['core', 'rbac', 'core'] }));
-    assert.match(message, /spec\.phases\[2\]: Duplicate value: "core"/);
-    assert.match(message, /spec\.phases: .*phases must not repeat a phase/);
+    assert.equal(message, 'spec.phases[2]: Duplicate value: "core"');
   });
 
   void it('accepts a URL-only secretRef without host', () => {
