@@ -105,8 +105,12 @@ export class ClientNodeKubeClient implements KubeClient {
   }
 
   async deleteJob(namespace: string, name: string): Promise<void> {
-    const body = { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' };
-    await this.rest.expect('DELETE', nsPath('/apis/batch/v1', namespace, 'jobs', name), body, [404]);
+    // Foreground: the Job stays (deletionTimestamp set) until its pods are gone, so the operator sees
+    // when the run has really stopped. In the query string and the body alike: batch/v1 Jobs deleted
+    // without a policy orphan their pods, which would keep building.
+    const body = { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Foreground' };
+    const path = `${nsPath('/apis/batch/v1', namespace, 'jobs', name)}?propagationPolicy=Foreground`;
+    await this.rest.expect('DELETE', path, body, [404]);
   }
 
   async getSecret(namespace: string, name: string): Promise<KubeSecret | undefined> {

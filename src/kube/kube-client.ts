@@ -146,7 +146,7 @@ export interface KubeClient {
 
   /** Creates the Job; 'exists' when one with that name is already there (409 AlreadyExists). */
   createJob(namespace: string, job: KubeJob): Promise<'created' | 'exists'>;
-  /** Deletes with propagationPolicy Background; a missing Job is fine. */
+  /** Deletes with propagationPolicy Foreground (the Job goes once its pods have); a missing Job is fine. */
   deleteJob(namespace: string, name: string): Promise<void>;
 
   getSecret(namespace: string, name: string): Promise<KubeSecret | undefined>;

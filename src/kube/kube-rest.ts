@@ -35,6 +35,9 @@ export class KubeRest {
       ...(opts.headers as http.OutgoingHttpHeaders | undefined),
       accept: 'application/json',
     } as http.OutgoingHttpHeaders;
+    // Always a Content-Length: without one Node sends a DELETE's body bare, and the API server does not
+    // read it (its DeleteOptions, e.g. propagationPolicy, would be lost).
+    headers['content-length'] = payload === undefined ? 0 : Buffer.byteLength(payload);
     if (payload !== undefined) headers['content-type'] = contentType;
     try {
       return await send(url, { ...opts, headers }, payload);

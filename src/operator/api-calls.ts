@@ -51,3 +51,17 @@ export const OPERATOR_API_CALLS: readonly ApiCall[] = [
     why: 'leader election',
   },
 ];
+
+/**
+ * Permissions the operator needs that are no API call of its own: admission checks them on a call.
+ * OwnerReferencesPermissionEnforcement (on in OpenShift) lets a Job be created with an ownerReference
+ * that sets blockOwnerDeletion only by a caller allowed to update the owner's finalizers.
+ */
+export const OPERATOR_ADMISSION_PERMISSIONS: readonly ApiCall[] = [
+  {
+    apiGroup: 'index-operator.io',
+    resource: 'indexmigrations/finalizers',
+    verbs: ['update'],
+    why: 'create Jobs owned by the resource with blockOwnerDeletion (OwnerReferencesPermissionEnforcement)',
+  },
+];

@@ -58,7 +58,8 @@ export function toOwnedJob(job: KubeJob): OwnedJob | undefined {
   const kind = JOB_KINDS.find((k) => k === labels[LABEL_JOB_KIND]);
   const name = job.metadata.name;
   if (kind === undefined || name === undefined) return undefined;
-  const failed = conditionTrue(job, 'Failed');
+  const failed = conditionTrue(job, 'Failed') ?? conditionTrue(job, 'FailureTarget');
+  const succeeded = conditionTrue(job, 'Complete') ?? conditionTrue(job, 'SuccessCriteriaMet');
   return {
     name,
     kind,
@@ -68,7 +69,7 @@ export function toOwnedJob(job: KubeJob): OwnedJob | undefined {
     attempt: Number(labels[LABEL_ATTEMPT] ?? 0) || 0,
     state: jobState(job),
     startedAt: job.status?.startTime ?? job.metadata.creationTimestamp,
-    completedAt: job.status?.completionTime ?? failed?.lastTransitionTime,
+    completedAt: job.status?.completionTime ?? (failed ?? succeeded)?.lastTransitionTime,
     message: failed?.message,
     reason: failed?.reason,
     deleting: job.metadata.deletionTimestamp !== undefined,
@@ -82,9 +83,14 @@ function conditionTrue(
   return job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
 }
 
+/**
+ * Complete/Failed, or already their interim conditions (Kubernetes 1.31+): SuccessCriteriaMet and
+ * FailureTarget are set as soon as the outcome is known, the terminal condition only once the pods have
+ * terminated. The command has exited by then (its bookkeeping is written), so the outcome is the same.
+ */
 export function jobState(job: KubeJob): JobState {
-  if (conditionTrue(job, 'Complete')) return 'succeeded';
-  if (conditionTrue(job, 'Failed')) return 'failed';
+  if (conditionTrue(job, 'Complete') ?? conditionTrue(job, 'SuccessCriteriaMet')) return 'succeeded';
+  if (conditionTrue(job, 'Failed') ?? conditionTrue(job, 'FailureTarget')) return 'failed';
   return 'active';
 }
 

@@ -131,7 +131,14 @@ export class Reconciler {
       return this.degraded(m, 'DatabaseUnreachable', applied.message, signal);
     const decision = decideRun(this.observation(m, catalogue, jobs, applied));
     if (signal.aborted) return DONE;
-    if (decision.action.type === 'createJob') await this.createJob(m, decision);
+    if (decision.action.type === 'createJob') {
+      const refused = await this.createJob(m, decision);
+      if (refused !== undefined) {
+        const failed = { ...decision.status, reason: 'JobCreateFailed', message: refused, degraded: true };
+        await this.writeStatus(m, failed, signal);
+        return BACKOFF;
+      }
+    }
     await this.writeStatus(m, decision.status, signal);
     if (applied !== undefined && !signal.aborted) {
       const running = decision.status.phase === 'Running';
@@ -217,11 +224,13 @@ export class Reconciler {
     };
   }
 
-  private async createJob(m: IndexMigration, decision: RunDecision): Promise<void> {
-    if (decision.action.type !== 'createJob') return;
+  /** Creates the decided Job; undefined when it exists now, else why the API server refused it. */
+  private async createJob(m: IndexMigration, decision: RunDecision): Promise<string | undefined> {
+    if (decision.action.type !== 'createJob') return undefined;
     const request = decision.action.job;
     const job = buildJob(m, request, this.deps.jobSettings);
-    const result = await this.deps.kube.createJob(m.metadata.namespace ?? '', job);
+    const result = await this.submitJob(m, job);
+    if (typeof result === 'object') return result.refused;
     const jobName = job.metadata.name ?? '';
     this.deps.log.info(
       {
@@ -233,9 +242,32 @@ export class Reconciler {
       },
       `job ${request.kind}`,
     );
-    if (result === 'exists') return;
+    if (result === 'exists') return undefined;
     const [type, reason, message] = startedEvent(request.kind, request.phases, jobName);
     await this.deps.events.record(m, type, reason, message);
+    return undefined;
+  }
+
+  /**
+   * POSTs the Job. A refusal (RBAC, OwnerReferencesPermissionEnforcement, quota, admission webhooks) is
+   * returned with the API server's own message, recorded as an event and logged, for the caller to put
+   * in status; the key is retried with backoff.
+   */
+  private async submitJob(
+    m: IndexMigration,
+    job: KubeJob,
+  ): Promise<'created' | 'exists' | { readonly refused: string }> {
+    try {
+      return await this.deps.kube.createJob(m.metadata.namespace ?? '', job);
+    } catch (e) {
+      const refused = `cannot create job ${job.metadata.name ?? ''}: ${errorMessage(e)}`;
+      this.deps.log.warn(
+        { err: e, migration: m.metadata.name, namespace: m.metadata.namespace, job: job.metadata.name },
+        'cannot create job',
+      );
+      await this.deps.events.record(m, 'Warning', 'JobCreateFailed', refused);
+      return { refused };
+    }
   }
 
   private async writeStatus(m: IndexMigration, input: StatusInput, signal: AbortSignal): Promise<void> {
@@ -262,15 +294,30 @@ export class Reconciler {
 
   // --------------------------------------------------------------------------------------- deletion
 
+  /**
+   * Deletion: stop the migration's running Jobs (Foreground, so a Job stays until its pods are gone);
+   * with deletionPolicy RollBack wait until none runs, then run the cleanup Job, and let the resource go
+   * only once it succeeded: a failed cleanup is reported and tried again, never given up on silently.
+   */
   private async finalize(m: IndexMigration, signal: AbortSignal): Promise<ReconcileResult> {
     if (!(m.metadata.finalizers ?? []).includes(FINALIZER)) return DONE;
     const jobs = ownedJobs(this.jobsOf(m), m.metadata.uid ?? '');
-    const running = jobs.filter((j) => j.state === 'active' && j.kind !== 'cleanup' && !j.deleting);
-    for (const j of running) await this.deps.kube.deleteJob(m.metadata.namespace ?? '', j.name);
-    if (running.length > 0) return { requeueAfterMs: this.deps.pollMs };
+    const running = jobs.filter((j) => j.state === 'active' && j.kind !== 'cleanup');
+    for (const j of running.filter((r) => !r.deleting))
+      await this.deps.kube.deleteJob(m.metadata.namespace ?? '', j.name);
     if (m.spec.deletionPolicy === 'RollBack') {
+      if (running.length > 0) {
+        const names = running.map((j) => j.name).join(', ');
+        const message = `deleting: waiting for job ${names} to stop before rolling back`;
+        await this.writeStatus(
+          m,
+          { phase: 'RollingBack', reason: 'Deleting', message, degraded: false },
+          signal,
+        );
+        return { requeueAfterMs: this.deps.pollMs };
+      }
       const waiting = await this.cleanup(m, jobs, signal);
-      if (waiting) return { requeueAfterMs: this.deps.pollMs };
+      if (waiting) return waiting;
     }
     if (signal.aborted) return DONE;
     const finalizers = (m.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
@@ -282,25 +329,35 @@ export class Reconciler {
     return DONE;
   }
 
-  /** deletionPolicy RollBack: one `down` Job for every enabled phase, newest first. True while it runs. */
-  private async cleanup(m: IndexMigration, jobs: readonly OwnedJob[], signal: AbortSignal): Promise<boolean> {
+  /**
+   * deletionPolicy RollBack: one `down` Job for every enabled phase, newest first. Undefined once it
+   * succeeded; otherwise when to look again (it runs, or it failed and is being replaced).
+   */
+  private async cleanup(
+    m: IndexMigration,
+    jobs: readonly OwnedJob[],
+    signal: AbortSignal,
+  ): Promise<ReconcileResult | undefined> {
     const cleanup = jobs.find((j) => j.kind === 'cleanup');
-    if (cleanup?.state === 'active') return true;
-    if (cleanup?.state === 'failed') {
-      await this.deps.events.record(
-        m,
-        'Warning',
-        'CleanupFailed',
-        `rollback on deletion failed (job ${cleanup.name}); the indexes are left in place`,
-      );
-      return false;
-    }
-    if (cleanup?.state === 'succeeded' || signal.aborted) return false;
+    if (cleanup?.state === 'succeeded') return undefined;
+    const poll = { requeueAfterMs: this.deps.pollMs };
+    if (signal.aborted || cleanup?.deleting === true || cleanup?.state === 'active') return poll;
+    if (cleanup?.state === 'failed') return this.cleanupFailed(m, cleanup, signal);
     const catalogue = this.deps.catalogues.phases(m.spec.catalogue);
-    if (!catalogue) return false;
+    if (!catalogue) return undefined;
     const phases = orderedPhases({ spec: m.spec, cataloguePhases: catalogue }).reverse();
     const job = buildJob(m, { kind: 'cleanup', phases }, this.deps.jobSettings);
-    const result = await this.deps.kube.createJob(m.metadata.namespace ?? '', job);
+    const result = await this.submitJob(m, job);
+    if (typeof result === 'object') {
+      const input = {
+        phase: 'RollingBack',
+        reason: 'JobCreateFailed',
+        message: result.refused,
+        degraded: true,
+      } as const;
+      await this.writeStatus(m, input, signal);
+      return BACKOFF;
+    }
     if (result === 'created')
       await this.deps.events.record(
         m,
@@ -308,17 +365,29 @@ export class Reconciler {
         'RollingBack',
         `deleting: rolling back ${phases.join(', ')} (job ${job.metadata.name ?? ''})`,
       );
+    const message = `rolling back ${phases.join(', ')} before deletion`;
+    await this.writeStatus(m, { phase: 'RollingBack', reason: 'Deleting', message, degraded: false }, signal);
+    return poll;
+  }
+
+  /** The cleanup Job failed: say so (status, event), remove it and try again after backoff. */
+  private async cleanupFailed(
+    m: IndexMigration,
+    cleanup: OwnedJob,
+    signal: AbortSignal,
+  ): Promise<ReconcileResult> {
+    const message =
+      `rollback on deletion failed (job ${cleanup.name}: ${cleanup.message ?? 'see the job log'}); ` +
+      'the resource stays until it succeeds and is tried again; to delete it without rolling back, ' +
+      'set spec.deletionPolicy to Retain';
+    await this.deps.events.record(m, 'Warning', 'CleanupFailed', message);
     await this.writeStatus(
       m,
-      {
-        phase: 'RollingBack',
-        reason: 'Deleting',
-        message: `rolling back ${phases.join(', ')} before deletion`,
-        degraded: false,
-      },
+      { phase: 'RollingBack', reason: 'CleanupFailed', message, degraded: true },
       signal,
     );
-    return true;
+    await this.deps.kube.deleteJob(m.metadata.namespace ?? '', cleanup.name);
+    return BACKOFF;
   }
 }
 

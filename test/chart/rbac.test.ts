@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OPERATOR_API_CALLS } from '../../src/operator/api-calls.js';
+import { OPERATOR_ADMISSION_PERMISSIONS, OPERATOR_API_CALLS } from '../../src/operator/api-calls.js';
 import { byKind, only, RELEASE, RELEASE_NAMESPACE, render, type KubeObject } from './render-chart.js';
 
 interface PolicyRule {
@@ -21,9 +21,8 @@ const LEADER_ELECTION_RESOURCES = new Set(['coordination.k8s.io/leases']);
 
 /** `group/resource verb` strings, one per permission; sorted. */
 function permissionsOfCalls(leaderElection: boolean): string[] {
-  return OPERATOR_API_CALLS.filter(
-    (c) => LEADER_ELECTION_RESOURCES.has(`${c.apiGroup}/${c.resource}`) === leaderElection,
-  )
+  return [...OPERATOR_API_CALLS, ...OPERATOR_ADMISSION_PERMISSIONS]
+    .filter((c) => LEADER_ELECTION_RESOURCES.has(`${c.apiGroup}/${c.resource}`) === leaderElection)
     .flatMap((c) => c.verbs.map((v) => `${c.apiGroup}/${c.resource} ${v}`))
     .sort();
 }
@@ -87,6 +86,14 @@ void test('the operator exports the API calls it makes, and the chart covers eve
   assert.ok(OPERATOR_API_CALLS.length > 0);
   assert.ok(permissionsOfCalls(true).length > 0, 'leader election needs the Lease');
   assert.ok(permissionsOfCalls(false).some((p) => p.startsWith('index-operator.io/indexmigrations ')));
+});
+
+void test('grants update on indexmigrations/finalizers (OwnerReferencesPermissionEnforcement), cluster-wide and per namespace', () => {
+  const rule = 'index-operator.io/indexmigrations/finalizers update';
+  assert.ok(permissionsOfRole(only(render(), 'ClusterRole')).includes(rule));
+  const perNamespace = render({ watchNamespaces: ['mcp'] });
+  const roles = byKind(perNamespace, 'Role').filter((r) => !r.metadata.name?.endsWith('-leader-election'));
+  assert.ok(roles.length > 0 && roles.every((r) => permissionsOfRole(r).includes(rule)));
 });
 
 void test('cluster-wide (default): one ClusterRole with exactly the operator API calls, plus the Lease Role', () => {

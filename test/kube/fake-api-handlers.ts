@@ -8,6 +8,7 @@ import {
   apiVersionOf,
   CUSTOM_RESOURCE_DEFINITIONS,
   INDEX_MIGRATIONS,
+  RESOURCE_TYPES,
   SECRETS,
   type ResourceType,
 } from './kube-resources.js';
@@ -55,7 +56,12 @@ export const PATCH_TYPES: readonly string[] = [
 
 export interface DeleteOptions {
   readonly propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  /** 0 removes a pod at once (its kubelet saying the container ended, or `--force`). */
+  readonly gracePeriodSeconds?: number;
 }
+
+/** The finalizer a Foreground deletion puts on the owner until its dependents are gone. */
+export const FOREGROUND_DELETION = 'foregroundDeletion';
 
 /** `jobs.batch "x"`, the way API errors name an object. */
 function qualified(type: ResourceType, name: string): string {
@@ -84,6 +90,8 @@ export class FakeApiHandlers {
   constructor(
     readonly store: FakeStore,
     readonly kubernetesMinor: number = oldestSupportedMinor(),
+    /** OwnerReferencesPermissionEnforcement on: the `group/resource/finalizers` callers may update. */
+    readonly finalizerUpdates?: readonly string[],
   ) {}
 
   get(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
@@ -210,7 +218,13 @@ export class FakeApiHandlers {
     return this.update(type, namespace, name, obj, sub);
   }
 
-  /** Sets deletionTimestamp while finalizers remain; otherwise removes the object (and cascades). */
+  /**
+   * As the API server and its garbage collector do: while finalizers remain (a Foreground deletion adds
+   * `foregroundDeletion` until the dependents are gone) or a pod terminates gracefully, only
+   * deletionTimestamp is set; otherwise the object goes and its dependents are deleted in the background,
+   * or orphaned (ownerReference removed). Without a propagationPolicy the kind's default applies: Jobs
+   * orphan their pods.
+   */
   delete(
     type: ResourceType,
     namespace: string | undefined,
@@ -218,30 +232,95 @@ export class FakeApiHandlers {
     options: DeleteOptions = {},
   ): { object: KubeObject; removed: boolean } {
     const existing = this.get(type, namespace, name);
-    if ((existing.metadata.finalizers ?? []).length > 0) {
-      if (existing.metadata.deletionTimestamp) return { object: existing, removed: false };
+    const policy = options.propagationPolicy ?? type.defaultPropagation;
+    const force = type.gracefulDeletion && options.gracePeriodSeconds === 0;
+    const finalizers = existing.metadata.finalizers ?? [];
+    if (existing.metadata.deletionTimestamp) {
+      if (force && finalizers.length === 0)
+        return { object: this.remove(type, existing, 'Background'), removed: true };
+      return { object: existing, removed: false };
+    }
+    const uid = existing.metadata.uid ?? '';
+    const foreground = policy === 'Foreground' && this.dependentsOf(uid).length > 0;
+    if (finalizers.length > 0 || foreground || (type.gracefulDeletion && !force)) {
       const marked = structuredClone(existing);
       marked.metadata.deletionTimestamp = now();
-      marked.metadata.deletionGracePeriodSeconds = 0;
+      marked.metadata.deletionGracePeriodSeconds = type.gracefulDeletion && !force ? 30 : 0;
+      if (foreground) marked.metadata.finalizers = [...finalizers, FOREGROUND_DELETION];
       if (marked.metadata.generation !== undefined) marked.metadata.generation += 1;
-      return { object: this.store.commit(type, 'MODIFIED', marked), removed: false };
+      const object = this.store.commit(type, 'MODIFIED', marked);
+      if (foreground) this.deleteDependents(uid);
+      return { object, removed: false };
     }
-    return { object: this.remove(type, existing, options), removed: true };
+    return { object: this.remove(type, existing, policy), removed: true };
   }
 
-  private remove(type: ResourceType, obj: KubeObject, options: DeleteOptions): KubeObject {
-    const removed = this.store.commit(type, 'DELETED', obj);
-    if (options.propagationPolicy === 'Orphan') return removed;
-    const uid = obj.metadata.uid;
-    for (const { type: depType, object: dep } of this.store.all()) {
-      if (!(dep.metadata.ownerReferences ?? []).some((o) => o.uid === uid)) continue;
-      if (this.store.get(depType, dep.metadata.namespace, dep.metadata.name ?? '')) {
-        this.delete(depType, dep.metadata.namespace, dep.metadata.name ?? '', {
+  /**
+   * OwnerReferencesPermissionEnforcement: blockOwnerDeletion on an ownerReference needs `update` on the
+   * owner's `<resource>/finalizers` (checked by the caller's RBAC; here the configured list). Applies
+   * to API requests, not to the test hooks (which play controllers that hold that permission).
+   */
+  enforceOwnerReferencePermission(type: ResourceType, body: unknown): void {
+    if (this.finalizerUpdates === undefined || !isRecord(body) || !isRecord(body['metadata'])) return;
+    const meta = body['metadata'] as KubeObject['metadata'];
+    const name = meta.name ?? meta.generateName ?? '';
+    for (const ref of meta.ownerReferences ?? []) {
+      if ((ref as { blockOwnerDeletion?: boolean }).blockOwnerDeletion !== true) continue;
+      const owner = RESOURCE_TYPES.find((t) => apiVersionOf(t) === ref.apiVersion && t.kind === ref.kind);
+      const finalizers = owner ? `${owner.group}/${owner.resource}/finalizers` : '';
+      if (this.finalizerUpdates.includes(finalizers)) continue;
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `${qualified(type, name)} is forbidden: cannot set blockOwnerDeletion if an ownerReference refers to a resource you can't set finalizers on: , <nil>`,
+        this.details(type, name),
+      );
+    }
+  }
+
+  private dependentsOf(uid: string): { type: ResourceType; object: KubeObject }[] {
+    return this.store
+      .all()
+      .filter(({ object }) => (object.metadata.ownerReferences ?? []).some((o) => o.uid === uid));
+  }
+
+  private deleteDependents(uid: string): void {
+    for (const { type, object } of this.dependentsOf(uid)) {
+      if (this.store.get(type, object.metadata.namespace, object.metadata.name ?? '')) {
+        this.delete(type, object.metadata.namespace, object.metadata.name ?? '', {
           propagationPolicy: 'Background',
         });
       }
     }
+  }
+
+  private remove(
+    type: ResourceType,
+    obj: KubeObject,
+    policy: 'Background' | 'Foreground' | 'Orphan',
+  ): KubeObject {
+    const removed = this.store.commit(type, 'DELETED', obj);
+    const uid = obj.metadata.uid ?? '';
+    if (policy === 'Orphan') {
+      for (const { type: depType, object: dep } of this.dependentsOf(uid)) {
+        dep.metadata.ownerReferences = (dep.metadata.ownerReferences ?? []).filter((o) => o.uid !== uid);
+        this.store.commit(depType, 'MODIFIED', dep);
+      }
+    } else this.deleteDependents(uid);
+    this.finishForegroundDeletions();
     return removed;
+  }
+
+  /** An owner in Foreground deletion whose dependents are all gone loses its foregroundDeletion finalizer. */
+  private finishForegroundDeletions(): void {
+    for (const { type, object } of this.store.all()) {
+      const finalizers = object.metadata.finalizers ?? [];
+      if (!finalizers.includes(FOREGROUND_DELETION)) continue;
+      if (this.dependentsOf(object.metadata.uid ?? '').length > 0) continue;
+      const next = structuredClone(object);
+      next.metadata.finalizers = finalizers.filter((f) => f !== FOREGROUND_DELETION);
+      this.write(type, object, next);
+    }
   }
 
   /** Commits next over existing: a no-op when nothing changed; removal once deleting and unfinalized. */
@@ -249,7 +328,9 @@ export class FakeApiHandlers {
     const admitted = this.admit(type, next);
     if (fingerprint(admitted) === fingerprint(existing)) return existing;
     if (admitted.metadata.deletionTimestamp && (admitted.metadata.finalizers ?? []).length === 0) {
-      return this.remove(type, admitted, {});
+      if (type.gracefulDeletion && admitted.metadata.deletionGracePeriodSeconds !== 0)
+        return this.store.commit(type, 'MODIFIED', admitted);
+      return this.remove(type, admitted, 'Background');
     }
     return this.store.commit(type, 'MODIFIED', admitted);
   }

@@ -117,17 +117,29 @@ export function verbOf(method: string, route: Route, query: URLSearchParams): Ve
   );
 }
 
+/** DeleteOptions from the query string, or from the body (which readBody only has with a Content-Length). */
 export function deleteOptions(query: URLSearchParams, body: unknown): DeleteOptions {
-  const fromBody = (body as { propagationPolicy?: unknown } | undefined)?.propagationPolicy;
-  const policy = query.get('propagationPolicy') ?? (typeof fromBody === 'string' ? fromBody : undefined);
-  if (policy === null || policy === undefined) return {};
+  const fromBody = body as { propagationPolicy?: unknown; gracePeriodSeconds?: unknown } | undefined;
+  const policy =
+    query.get('propagationPolicy') ??
+    (typeof fromBody?.propagationPolicy === 'string' ? fromBody.propagationPolicy : undefined);
+  const grace = query.get('gracePeriodSeconds') ?? fromBody?.gracePeriodSeconds;
+  const options = grace === undefined || grace === null ? {} : { gracePeriodSeconds: Number(grace) };
+  if (policy === null || policy === undefined) return options;
   if (policy !== 'Background' && policy !== 'Foreground' && policy !== 'Orphan') {
     throw new ApiError(400, 'BadRequest', `unknown propagationPolicy ${JSON.stringify(policy)}`);
   }
-  return { propagationPolicy: policy };
+  return { ...options, propagationPolicy: policy };
 }
 
+/**
+ * The request body, read as the API server (Go net/http) reads it: only with a Content-Length or chunked
+ * transfer encoding. A body sent without either is not part of the request (Node's HTTP client sends a
+ * DELETE's body that way when no Content-Length is set): it is not read, so its DeleteOptions are lost.
+ */
 export async function readBody(req: IncomingMessage): Promise<unknown> {
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined)
+    return undefined;
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');

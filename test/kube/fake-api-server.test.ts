@@ -295,6 +295,66 @@ void describe('fake API server: objects', () => {
   });
 });
 
+void describe('fake API server: DELETE bodies are read as a real API server reads them', () => {
+  /** A raw DELETE of a Job with DeleteOptions in the body, with or without Content-Length. */
+  async function rawDelete(name: string, withLength: boolean): Promise<void> {
+    const { request } = await import('node:http');
+    const payload = JSON.stringify({
+      kind: 'DeleteOptions',
+      apiVersion: 'v1',
+      propagationPolicy: 'Background',
+    });
+    await new Promise<void>((resolve, reject) => {
+      const req = request(
+        `${server.url}/apis/batch/v1/namespaces/${NS}/jobs/${name}`,
+        {
+          method: 'DELETE',
+          agent: false,
+          headers: {
+            'content-type': 'application/json',
+            ...(withLength ? { 'content-length': Buffer.byteLength(payload) } : {}),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  function podOf(jobName: string, uid: string): void {
+    server.create('pods', {
+      metadata: {
+        name: `${jobName}-pod`,
+        namespace: NS,
+        ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: jobName, uid, controller: true }],
+      },
+      spec: { containers: [{ name: 'c', image: 'i' }] },
+    });
+  }
+
+  void it('without Content-Length the body is not read: the Job orphans its pod (the batch/v1 default)', async () => {
+    const created = server.create('jobs', { ...job('bare'), metadata: { name: 'bare', namespace: NS } });
+    podOf('bare', created.metadata.uid ?? '');
+    await rawDelete('bare', false);
+    assert.equal(server.get('jobs', NS, 'bare'), undefined);
+    const pod = server.get('pods', NS, 'bare-pod');
+    assert.ok(pod, 'the pod survives');
+    assert.deepEqual(pod.metadata.ownerReferences, []);
+  });
+
+  void it('with Content-Length the body counts: Background deletes the pod', async () => {
+    const created = server.create('jobs', { ...job('sized'), metadata: { name: 'sized', namespace: NS } });
+    podOf('sized', created.metadata.uid ?? '');
+    await rawDelete('sized', true);
+    assert.equal(server.get('jobs', NS, 'sized'), undefined);
+    assert.ok(server.get('pods', NS, 'sized-pod')?.metadata.deletionTimestamp, 'the pod is terminating');
+  });
+});
+
 void describe('fake API server: test hooks', () => {
   void it('counts requests by verb and resource', async () => {
     const before = server.countRequests('create', 'jobs');

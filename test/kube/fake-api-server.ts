@@ -74,6 +74,12 @@ export interface FakeApiServerOptions {
   readonly historyLimit?: number;
   /** The Kubernetes 1.x version modelled (CRD admission); default: the oldest the chart claims. */
   readonly kubernetesMinor?: number;
+  /**
+   * Turns the OwnerReferencesPermissionEnforcement admission plugin on (as OpenShift does): the
+   * `group/resource/finalizers` the caller may update. Creating an object whose ownerReference sets
+   * blockOwnerDeletion on an owner outside this list is forbidden.
+   */
+  readonly finalizerUpdates?: readonly string[];
 }
 
 const DEFAULT_REASONS: Readonly<Record<number, string>> = {
@@ -102,7 +108,7 @@ export class FakeApiServer {
 
   private constructor(private readonly options: FakeApiServerOptions) {
     this.store = new FakeStore(options.historyLimit);
-    this.handlers = new FakeApiHandlers(this.store, options.kubernetesMinor);
+    this.handlers = new FakeApiHandlers(this.store, options.kubernetesMinor, options.finalizerUpdates);
     // The CRD is installed as `kubectl apply -f crds/` would: one the modelled version refuses stops here.
     this.handlers.create(CUSTOM_RESOURCE_DEFINITIONS, undefined, loadCrd());
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -335,6 +341,7 @@ export class FakeApiServer {
       case 'list':
         return [200, this.listBody(type, namespace, query)];
       case 'create':
+        this.handlers.enforceOwnerReferencePermission(type, body);
         return [201, this.handlers.create(type, namespace, body)];
       case 'update':
         return [200, this.handlers.update(type, namespace, name, body, sub)];

@@ -54,6 +54,8 @@ export class FakeStore {
   private readonly objects = new Map<string, { type: ResourceType; items: Map<string, KubeObject> }>();
   private history: StoredChange[] = [];
   private readonly listeners = new Set<ChangeListener>();
+  private readonly pending: StoredChange[] = [];
+  private delivering = false;
 
   /** How many changes are kept for watches; older ones are compacted away. */
   constructor(private readonly historyLimit = 10_000) {}
@@ -96,8 +98,24 @@ export class FakeStore {
       const dropped = this.history.splice(0, this.history.length - this.historyLimit);
       this.floor = dropped[dropped.length - 1]?.rv ?? this.floor;
     }
-    for (const listener of [...this.listeners]) listener(record);
+    this.deliver(record);
     return structuredClone(stored);
+  }
+
+  /**
+   * Tells every listener, in resourceVersion order: a change committed by a listener (a controller
+   * reacting) is delivered after the one it reacts to has reached every listener, watches included.
+   */
+  private deliver(record: StoredChange): void {
+    this.pending.push(record);
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      for (let next = this.pending.shift(); next; next = this.pending.shift())
+        for (const listener of [...this.listeners]) listener(next);
+    } finally {
+      this.delivering = false;
+    }
   }
 
   /** Changes after rv, or 'gone' when history no longer reaches back that far. */

@@ -222,17 +222,49 @@ void describe('job runner: aborting runs', () => {
     await slowServer.close();
   });
 
-  void it('aborts the run when its Job is deleted', async () => {
+  void it('runs each Job in a Pod it owns; deleting the Job in the background stops the run and the Pod goes', async () => {
     slowServer.create('jobs', {
       ...phaseJob('doomed', ['up'], []),
       metadata: { name: 'doomed', namespace: NS },
     });
     await eventually(() => assert.equal(slow.runsOf('doomed').length, 1));
-    slowServer.delete('jobs', NS, 'doomed');
     const run = slow.runsOf('doomed')[0];
+    const pod = slowServer.get('pods', NS, run?.pod ?? '');
+    assert.equal(pod?.metadata.ownerReferences?.[0]?.name, 'doomed');
+    assert.equal((pod?.['status'] as { phase?: string } | undefined)?.phase, 'Running');
+    slowServer.delete('jobs', NS, 'doomed', { propagationPolicy: 'Background' });
     await run?.finished;
     assert.equal(run?.endedBy, 'deleted');
     assert.equal(run?.exitCode, 143);
+    await eventually(() => assert.equal(slowServer.get('pods', NS, run?.pod ?? ''), undefined));
+  });
+
+  void it('a Job deleted in the foreground stays until its Pod has stopped', async () => {
+    slowServer.create('jobs', { ...phaseJob('fg', ['up'], []), metadata: { name: 'fg', namespace: NS } });
+    await eventually(() => assert.equal(slow.runsOf('fg').length, 1));
+    const run = slow.runsOf('fg')[0];
+    const marked = slowServer.delete('jobs', NS, 'fg', { propagationPolicy: 'Foreground' });
+    assert.ok(marked.metadata.deletionTimestamp, 'marked, not gone');
+    await run?.finished;
+    await eventually(() => assert.equal(slowServer.get('jobs', NS, 'fg'), undefined));
+    assert.equal(slowServer.get('pods', NS, run?.pod ?? ''), undefined);
+  });
+
+  void it('a Job deleted without propagationPolicy orphans its Pod, which runs on, as batch/v1 does', async () => {
+    slowServer.create('jobs', {
+      ...phaseJob('orphan', ['up'], []),
+      metadata: { name: 'orphan', namespace: NS },
+    });
+    await eventually(() => assert.equal(slow.runsOf('orphan').length, 1));
+    const run = slow.runsOf('orphan')[0];
+    slowServer.delete('jobs', NS, 'orphan');
+    assert.equal(slowServer.get('jobs', NS, 'orphan'), undefined);
+    const pod = slowServer.get('pods', NS, run?.pod ?? '');
+    assert.deepEqual(pod?.metadata.ownerReferences, [], 'the ownerReference is removed');
+    assert.equal(run?.exitCode, undefined, 'still running');
+    slowServer.delete('pods', NS, run?.pod ?? '');
+    await run?.finished;
+    assert.equal(run?.endedBy, 'deleted');
   });
 
   void it('ends a run past activeDeadlineSeconds with DeadlineExceeded', async () => {

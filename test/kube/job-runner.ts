@@ -5,7 +5,11 @@
  * appears), maps the SQLite claim mount to a local directory, runs the container's args through
  * `runCli(args, io)` against the real database, and writes the Job's status as the Job controller does
  * (startTime + active, then succeeded + Complete with completionTime, or failed + Failed).
- * Deleting a Job aborts its run (CliIo.signal); activeDeadlineSeconds ends it with DeadlineExceeded.
+ * Each run is a Pod owned by its Job (ownerReference with blockOwnerDeletion, as the Job controller sets
+ * it): the run ends when the Pod is deleted (CliIo.signal; kubelet's graceful termination, after which
+ * the Pod object goes), not when the Job is. Deleting the Job with propagation Background or Foreground
+ * deletes its Pods and so stops the run; Orphan (the default for batch/v1 Jobs without a policy) leaves
+ * the Pod running to its end, as on a real cluster. activeDeadlineSeconds ends a run with DeadlineExceeded.
  * Tests can hold a Job (active, not started) and release it, or make the next matching Job fail.
  */
 import { Writable } from 'node:stream';
@@ -15,6 +19,7 @@ import type { CliIo } from '../../src/cli/cli-io.js';
 import type { FakeApiServer } from './fake-api-server.js';
 import type { KubeObject, StoredChange } from './fake-store.js';
 import { now } from './fake-api-handlers.js';
+import { PODS } from './kube-resources.js';
 
 export type CliRunner = (argv: readonly string[], io: CliIo) => Promise<number>;
 
@@ -32,11 +37,14 @@ export type JobSelector = string | ((job: KubeObject) => boolean);
 
 export interface JobRun {
   readonly namespace: string;
+  /** The Job's name. */
   readonly name: string;
+  /** The Pod running it. */
+  readonly pod: string;
   readonly args: readonly string[];
   /** Exit code once finished. */
   exitCode: number | undefined;
-  /** Why it ended other than by exiting: 'deleted', 'deadline', 'forced'. */
+  /** Why it ended other than by exiting: 'deleted' (its Pod), 'deadline', 'forced'. */
   endedBy: string | undefined;
   readonly stdout: () => string;
   readonly stderr: () => string;
@@ -90,7 +98,10 @@ export class JobRunner {
   /** Jobs waiting for a Secret/ConfigMap key, with kubelet's reason. */
   readonly waiting = new Map<string, string>();
   private readonly handled = new Set<string>();
+  /** By Pod key: the run each Pod plays. */
   private readonly aborts = new Map<string, AbortController>();
+  /** Job key -> its Pod's name. */
+  private readonly pods = new Map<string, string>();
   private readonly held = new Map<string, () => void>();
   private readonly holds: JobSelector[] = [];
   private readonly failures: { selector: JobSelector; message: string }[] = [];
@@ -104,6 +115,7 @@ export class JobRunner {
   /** Starts running Jobs: those that exist now and every one created later. */
   start(): this {
     this.unsubscribe.push(this.server.onChange('jobs', (c) => this.onJob(c)));
+    this.unsubscribe.push(this.server.onChange('pods', (c) => this.onPod(c)));
     this.unsubscribe.push(this.server.onChange('secrets', () => this.retryWaiting()));
     this.unsubscribe.push(this.server.onChange('configmaps', () => this.retryWaiting()));
     for (const job of this.server.list('jobs')) this.consider(job);
@@ -152,10 +164,14 @@ export class JobRunner {
     return this.held.size;
   }
 
+  /** Pods of the runner still there (running, or finished and kept until their Job goes). */
+  livePods(namespace?: string): KubeObject[] {
+    return this.server.list('pods', namespace);
+  }
+
   private onJob(change: StoredChange): void {
     const key = keyOf(change.object.metadata.namespace, change.object.metadata.name);
     if (change.type === 'DELETED') {
-      this.aborts.get(key)?.abort(new Error('Job deleted'));
       this.waiting.delete(key);
       this.held.delete(key);
       return;
@@ -163,16 +179,78 @@ export class JobRunner {
     if (change.type === 'ADDED') this.consider(change.object);
   }
 
+  /** kubelet: a Pod marked for deletion stops its run; once the run ended, the Pod object goes. */
+  private onPod(change: StoredChange): void {
+    const pod = change.object;
+    const key = keyOf(pod.metadata.namespace, pod.metadata.name);
+    if (change.type === 'DELETED') {
+      this.aborts.get(key)?.abort(new Error('Pod deleted'));
+      return;
+    }
+    if (pod.metadata.deletionTimestamp === undefined) return;
+    const run = this.aborts.get(key);
+    if (run) run.abort(new Error('Pod deleted'));
+    else this.removePod(pod);
+  }
+
+  private removePod(pod: KubeObject): void {
+    const { namespace, name = '' } = pod.metadata;
+    if (!this.server.get('pods', namespace, name)) return;
+    this.server.delete('pods', namespace, name, { gracePeriodSeconds: 0 });
+  }
+
+  /** The Job controller's Pod for the Job: owned by it, labelled with its name. */
+  private createPod(job: KubeObject): KubeObject {
+    const name = job.metadata.name ?? '';
+    const spec = (job['spec'] ?? {}) as JobSpec;
+    const pod = this.server.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        generateName: `${name}-`,
+        namespace: job.metadata.namespace,
+        labels: { 'batch.kubernetes.io/job-name': name, 'job-name': name },
+        ownerReferences: [
+          {
+            apiVersion: 'batch/v1',
+            kind: 'Job',
+            name,
+            uid: job.metadata.uid ?? '',
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+      },
+      spec: spec.template?.spec ?? {},
+    });
+    this.pods.set(keyOf(job.metadata.namespace, name), pod.metadata.name ?? '');
+    this.setPodPhase(pod, 'Pending');
+    return pod;
+  }
+
+  private setPodPhase(pod: KubeObject, phase: string): void {
+    const { namespace, name = '' } = pod.metadata;
+    const current = this.server.get('pods', namespace, name);
+    if (!current) return;
+    this.server.handlers.update(PODS, namespace, name, { ...current, status: { phase } }, 'status');
+  }
+
   private consider(job: KubeObject): void {
     const key = keyOf(job.metadata.namespace, job.metadata.name);
     const status = job['status'] as { startTime?: string } | undefined;
-    if (this.handled.has(key) || status?.startTime) return;
-    this.handled.add(key);
+    // By uid: a Job deleted and created again under its name is a new Job.
+    const uid = job.metadata.uid ?? key;
+    if (this.handled.has(uid) || status?.startTime) return;
+    this.handled.add(uid);
     this.setStatus(job, { startTime: now(), active: 1, ready: 0 });
+    this.createPod(job);
     const failure = this.failures.find((f) => matches(f.selector, job));
     if (failure) {
       this.failures.splice(this.failures.indexOf(failure), 1);
       this.finish(job, 1, failure.message);
+      const podName = this.pods.get(key) ?? '';
+      const pod = this.server.get('pods', job.metadata.namespace, podName);
+      if (pod) this.setPodPhase(pod, 'Failed');
       return;
     }
     if (this.holds.some((s) => matches(s, job))) this.held.set(key, () => this.prepare(job));
@@ -253,9 +331,16 @@ export class JobRunner {
     env: Record<string, string>,
     deadlineSeconds?: number,
   ): void {
-    const key = keyOf(job.metadata.namespace, job.metadata.name);
+    const podName = this.pods.get(keyOf(job.metadata.namespace, job.metadata.name)) ?? '';
+    const pod = this.server.get('pods', job.metadata.namespace, podName);
+    if (!pod || pod.metadata.deletionTimestamp !== undefined) {
+      if (pod) this.removePod(pod);
+      return;
+    }
+    const key = keyOf(job.metadata.namespace, podName);
     const controller = new AbortController();
     this.aborts.set(key, controller);
+    this.setPodPhase(pod, 'Running');
     const out: string[] = [];
     const err: string[] = [];
     const io: CliIo = {
@@ -271,6 +356,7 @@ export class JobRunner {
     const run: JobRun = {
       namespace: job.metadata.namespace ?? '',
       name: job.metadata.name ?? '',
+      pod: podName,
       args,
       exitCode: undefined,
       endedBy: undefined,
@@ -288,7 +374,10 @@ export class JobRunner {
           const reason = controller.signal.aborted
             ? String((controller.signal.reason as Error).message)
             : undefined;
-          run.endedBy = reason === 'Job deleted' ? 'deleted' : reason === 'deadline' ? 'deadline' : undefined;
+          run.endedBy = reason === 'Pod deleted' ? 'deleted' : reason === 'deadline' ? 'deadline' : undefined;
+          const current = this.server.get('pods', pod.metadata.namespace, podName);
+          if (current?.metadata.deletionTimestamp !== undefined) this.removePod(current);
+          else this.setPodPhase(pod, code === 0 ? 'Succeeded' : 'Failed');
           if (run.endedBy === 'deadline')
             this.finish(job, 1, 'Job was active longer than specified deadline', 'DeadlineExceeded');
           else if (run.endedBy !== 'deleted') this.finish(job, code, lastLine(err.join('')));
@@ -297,10 +386,10 @@ export class JobRunner {
     this.runs.push(run);
   }
 
-  /** Writes the final Job status as the Job controller does. */
+  /** Writes the final Job status as the Job controller does (not for a Job gone or replaced meanwhile). */
   private finish(job: KubeObject, code: number, message: string, reason = 'BackoffLimitExceeded'): void {
     const current = this.server.get('jobs', job.metadata.namespace, job.metadata.name ?? '');
-    if (!current) return;
+    if (!current || current.metadata.uid !== job.metadata.uid) return;
     const startTime = (current['status'] as { startTime?: string } | undefined)?.startTime ?? now();
     const at = now();
     const status =

@@ -20,6 +20,13 @@ export interface ResourceType {
   /** A PUT without metadata.resourceVersion is refused (custom resources), instead of unconditional. */
   readonly requireResourceVersionOnUpdate: boolean;
   readonly shortNames: readonly string[];
+  /**
+   * What a DELETE without propagationPolicy does to dependents: Background for most kinds, Orphan for
+   * batch/v1 Jobs (their pods keep running, with the Job's ownerReference removed).
+   */
+  readonly defaultPropagation: 'Background' | 'Orphan';
+  /** DELETE only marks it (deletionTimestamp) until its kubelet removes it (pods: graceful termination). */
+  readonly gracefulDeletion: boolean;
 }
 
 function builtin(
@@ -41,6 +48,8 @@ function builtin(
     hasSpec: false,
     requireResourceVersionOnUpdate: false,
     shortNames: [],
+    defaultPropagation: 'Background',
+    gracefulDeletion: false,
     ...extra,
   };
 }
@@ -57,13 +66,20 @@ export const INDEX_MIGRATIONS: ResourceType = {
   hasSpec: true,
   requireResourceVersionOnUpdate: true,
   shortNames: [SHORT_NAME],
+  defaultPropagation: 'Background',
+  gracefulDeletion: false,
 };
 
-export const JOBS = builtin('batch', 'v1', 'jobs', 'Job', { statusSubresource: true, hasSpec: true });
+export const JOBS = builtin('batch', 'v1', 'jobs', 'Job', {
+  statusSubresource: true,
+  hasSpec: true,
+  defaultPropagation: 'Orphan',
+});
 export const PODS = builtin('', 'v1', 'pods', 'Pod', {
   statusSubresource: true,
   hasSpec: true,
   shortNames: ['po'],
+  gracefulDeletion: true,
 });
 export const SECRETS = builtin('', 'v1', 'secrets', 'Secret');
 export const CONFIG_MAPS = builtin('', 'v1', 'configmaps', 'ConfigMap', { shortNames: ['cm'] });

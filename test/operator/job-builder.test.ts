@@ -220,6 +220,27 @@ void describe('buildJob', () => {
     assert.equal(owned?.state, 'active');
   });
 
+  void it('reads the outcome from the Kubernetes 1.31+ interim conditions SuccessCriteriaMet and FailureTarget', () => {
+    const at = '2026-12-02T08:00:00Z';
+    const withCondition = (type: string, extra: Record<string, string> = {}): typeof job => ({
+      ...job,
+      status: { active: 1, conditions: [{ type, status: 'True', lastTransitionTime: at, ...extra }] },
+    });
+    const succeeded = toOwnedJob(withCondition('SuccessCriteriaMet'));
+    assert.equal(succeeded?.state, 'succeeded');
+    assert.equal(succeeded?.completedAt, at);
+    const failed = toOwnedJob(
+      withCondition('FailureTarget', {
+        reason: 'DeadlineExceeded',
+        message: 'Job was active longer than specified deadline',
+      }),
+    );
+    assert.equal(failed?.state, 'failed');
+    assert.equal(failed?.message, 'Job was active longer than specified deadline');
+    assert.equal(failed?.completedAt, at);
+    assert.equal(toOwnedJob(withCondition('FailureTarget', { status: 'False' }))?.state, 'active');
+  });
+
   void it('keeps long names within 63 characters and distinct', () => {
     const long = 'a'.repeat(70);
     const a = jobName(long, { kind: 'apply', phase: 'associations' }, 12);

@@ -1,12 +1,18 @@
 {{/*
-The API calls the operator makes, as RBAC rules: exactly the list src/operator/api-calls.ts exports as
-OPERATOR_API_CALLS (test/chart/rbac.test.ts checks the rendered rules against it, both ways).
+The API calls the operator makes, as RBAC rules: exactly the lists src/operator/api-calls.ts exports as
+OPERATOR_API_CALLS and OPERATOR_ADMISSION_PERMISSIONS (test/chart/rbac.test.ts checks the rendered rules
+against them, both ways).
 */}}
 {{- define "index-operator.rbacRules" -}}
 # Read and watch the resources it reconciles; update adds and removes its finalizer.
 - apiGroups: [index-operator.io]
   resources: [indexmigrations]
   verbs: [get, list, watch, update]
+# Create Jobs owned by the resource with blockOwnerDeletion: OwnerReferencesPermissionEnforcement
+# (OpenShift) requires update on the owner's finalizers.
+- apiGroups: [index-operator.io]
+  resources: [indexmigrations/finalizers]
+  verbs: [update]
 # Write status (phase, conditions, per-phase timings, progress).
 - apiGroups: [index-operator.io]
   resources: [indexmigrations/status]
