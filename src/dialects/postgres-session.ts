@@ -14,7 +14,7 @@ export const LOCK_KEY = String(LOCK_CLASSID * 2 ** 32 + LOCK_OBJID);
 
 /** The session holding the runner lock in this database. */
 export const LOCK_HOLDER_SQL = `
-SELECT a.pid, a.application_name, host(a.client_addr) AS client_addr, a.state_change
+SELECT a.pid, a.application_name, host(a.client_addr) AS client_addr, a.backend_start
 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
   AND l.classid = $1::oid AND l.objid = $2::oid
@@ -24,8 +24,11 @@ export interface LockHolderRow extends Record<string, unknown> {
   readonly pid: number;
   readonly application_name: string;
   readonly client_addr: string | null;
-  /** When the holder's session last changed state: right after it took the lock, as it then idles. */
-  readonly state_change: Date | null;
+  /**
+   * When the holder's session started: its runner opened it to take the lock. (Not state_change: the
+   * holder checks its session every few seconds, so that is the time of its last check.)
+   */
+  readonly backend_start: Date | null;
 }
 
 /** What this server can do beyond the baseline, found once when the dialect connects. */
@@ -112,7 +115,7 @@ export function lockHeldMessage(target: string, holder: LockHolderRow | undefine
       ? 'another runner (it released the lock just now)'
       : `pid ${holder.pid} (application '${holder.application_name}', client ` +
         `${holder.client_addr ?? 'local socket'}` +
-        `${holder.state_change ? `, since ${holder.state_change.toISOString()}` : ''})`;
+        `${holder.backend_start ? `, since ${holder.backend_start.toISOString()}` : ''})`;
   return (
     `another index-operator runner holds the runner lock on ${target}: ${who}; ` +
     `waited ${Math.round(waitMs / 100) / 10}s. Wait for it to finish or stop it ` +

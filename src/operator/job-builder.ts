@@ -10,6 +10,7 @@ import { API_VERSION, KIND, type IndexMigration, type IndexMigrationSpec } from 
 import type { JobRequest } from './decide-run.js';
 import { databaseEnv, sqliteMountPath } from './database-target.js';
 import {
+  ANNOTATION_RUN_SPEC,
   LABEL_ATTEMPT,
   LABEL_GENERATION,
   LABEL_JOB_KIND,
@@ -121,10 +122,33 @@ function upFlags(spec: IndexMigrationSpec): string[] {
   return flags;
 }
 
-export function buildJob(migration: IndexMigration, request: JobRequest, settings: JobSettings): KubeJob {
+/**
+ * The spec fields that decide what a run does, hashed: deletionPolicy only matters when the resource is
+ * deleted, so a change of it alone is no new run (see runGeneration in owned-job.ts).
+ */
+export function runSpecHash(spec: IndexMigrationSpec): string {
+  const { deletionPolicy: _deletion, ...run } = spec;
+  return createHash('sha256').update(stableJson(run)).digest('hex').slice(0, 16);
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).sort(([a], [b]) => a.localeCompare(b));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The Job for the request; its name and generation label carry `generation` (the run's, see runGeneration). */
+export function buildJob(
+  migration: IndexMigration,
+  request: JobRequest,
+  settings: JobSettings,
+  generation: number = migration.metadata.generation ?? 0,
+): KubeJob {
   const meta = migration.metadata;
   const name = meta.name ?? '';
-  const generation = meta.generation ?? 0;
   const labels = {
     [LABEL_MANAGED_BY]: MANAGED_BY,
     [LABEL_MIGRATION]: name,
@@ -140,6 +164,7 @@ export function buildJob(migration: IndexMigration, request: JobRequest, setting
       name: jobName(name, request, generation),
       namespace: meta.namespace,
       labels,
+      annotations: { [ANNOTATION_RUN_SPEC]: runSpecHash(migration.spec) },
       ownerReferences: [
         {
           apiVersion: API_VERSION,

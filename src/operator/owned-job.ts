@@ -11,6 +11,8 @@ export const LABEL_GENERATION = 'index-operator.io/generation';
 /** Apply Jobs: how many earlier apply Jobs of the phase (same generation) succeeded before this one. */
 export const LABEL_ATTEMPT = 'index-operator.io/attempt';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+/** Hash of the spec fields that decide what the run does (job-builder.ts runSpecHash). */
+export const ANNOTATION_RUN_SPEC = 'index-operator.io/run-spec';
 export const MANAGED_BY = 'index-operator';
 
 /** Selector for every Job the operator creates (the Job informer's label selector). */
@@ -42,6 +44,8 @@ export interface OwnedJob {
   readonly reason: string | undefined;
   /** deletionTimestamp set: being removed. */
   readonly deleting: boolean;
+  /** The run-spec hash the Job was built from (absent on Jobs of older operator versions). */
+  readonly runSpec?: string | undefined;
 }
 
 /** Jobs of this migration (by controller owner uid), as OwnedJob, oldest first. */
@@ -73,6 +77,7 @@ export function toOwnedJob(job: KubeJob): OwnedJob | undefined {
     message: failed?.message,
     reason: failed?.reason,
     deleting: job.metadata.deletionTimestamp !== undefined,
+    runSpec: job.metadata.annotations?.[ANNOTATION_RUN_SPEC],
   };
 }
 
@@ -99,4 +104,18 @@ function phasesArgument(job: KubeJob): string[] {
   const at = args.indexOf('--phases');
   const value = at >= 0 ? args[at + 1] : undefined;
   return value === undefined ? [] : value.split(',').filter((p) => p.length > 0);
+}
+
+/**
+ * The generation a run belongs to: the resource's, unless the newest Jobs were built from the same run
+ * spec and none of them failed, in which case theirs. So a change that does not touch what a run does
+ * (deletionPolicy), or a spec changed and changed back (suspend, then resume), starts no second run and
+ * no second verify; a failed run is still tried again by any new generation.
+ */
+export function runGeneration(jobs: readonly OwnedJob[], generation: number, runSpec: string): number {
+  const newest = Math.max(-1, ...jobs.map((j) => j.generation));
+  if (newest < 0 || newest >= generation) return generation;
+  const latest = jobs.filter((j) => j.generation === newest);
+  const same = latest.every((j) => j.runSpec === runSpec && j.state !== 'failed');
+  return same ? newest : generation;
 }

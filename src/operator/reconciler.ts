@@ -19,8 +19,8 @@ import {
 } from './decide-run.js';
 import { orderedPhases } from './run-status.js';
 import type { EventRecorder } from './event-recorder.js';
-import { buildJob, type JobSettings } from './job-builder.js';
-import { ownedJobs, type OwnedJob } from './owned-job.js';
+import { buildJob, runSpecHash, type JobSettings } from './job-builder.js';
+import { ownedJobs, runGeneration, type OwnedJob } from './owned-job.js';
 import { phaseEvents } from './phase-events.js';
 import type { IndexMigration, IndexMigrationStatus, MigrationPhase } from './types.js';
 import { validateSpec, type CatalogueLookup } from './validate-spec.js';
@@ -129,10 +129,11 @@ export class Reconciler {
     const applied = await this.readApplied(target.url, catalogue, m);
     if (applied instanceof Unreachable)
       return this.degraded(m, 'DatabaseUnreachable', applied.message, signal);
-    const decision = decideRun(this.observation(m, catalogue, jobs, applied));
+    const generation = runGeneration(jobs, m.metadata.generation ?? 0, runSpecHash(m.spec));
+    const decision = decideRun(this.observation(m, catalogue, jobs, applied, generation));
     if (signal.aborted) return DONE;
     if (decision.action.type === 'createJob') {
-      const refused = await this.createJob(m, decision);
+      const refused = await this.createJob(m, decision, generation);
       if (refused !== undefined) {
         const failed = { ...decision.status, reason: 'JobCreateFailed', message: refused, degraded: true };
         await this.writeStatus(m, failed, signal);
@@ -208,27 +209,35 @@ export class Reconciler {
     return this.deps.jobs().filter((j) => j.metadata.namespace === m.metadata.namespace);
   }
 
+  /** What decideRun sees, at the run's generation (a status written at the resource's counts as its). */
   private observation(
     m: IndexMigration,
     catalogue: Catalogue,
     jobs: readonly OwnedJob[],
     applied: ReadonlyMap<string, AppliedPhase> | undefined,
+    generation: number,
   ): Parameters<typeof decideRun>[0] {
+    const previous = previousStatus(m);
+    const current = previous.observedGeneration === m.metadata.generation;
     return {
-      generation: m.metadata.generation ?? 0,
+      generation,
       spec: m.spec,
       cataloguePhases: catalogue.phases.map((p) => ({ name: p.name, indexes: p.indexes.length })),
       jobs,
       applied,
-      previous: previousStatus(m),
+      previous: current ? { ...previous, observedGeneration: generation } : previous,
     };
   }
 
   /** Creates the decided Job; undefined when it exists now, else why the API server refused it. */
-  private async createJob(m: IndexMigration, decision: RunDecision): Promise<string | undefined> {
+  private async createJob(
+    m: IndexMigration,
+    decision: RunDecision,
+    generation: number,
+  ): Promise<string | undefined> {
     if (decision.action.type !== 'createJob') return undefined;
     const request = decision.action.job;
-    const job = buildJob(m, request, this.deps.jobSettings);
+    const job = buildJob(m, request, this.deps.jobSettings, generation);
     const result = await this.submitJob(m, job);
     if (typeof result === 'object') return result.refused;
     const jobName = job.metadata.name ?? '';

@@ -50,3 +50,44 @@ void test('a released lock is not reported lost', async () => {
     await dialect.close();
   }
 });
+
+void test('a runner waiting for the lock is told since when the holder holds it, not when it last checked its session', async () => {
+  const db = await freshPostgres('ioplocksince');
+  const admin = await pgClient(db.url);
+  const first = await openDialect(db.url);
+  const second = await openDialect(db.url);
+  try {
+    const before = Date.now();
+    const lock = await first.acquireRunnerLock('runner-a', 0);
+    const taken = Date.now();
+    // The holder checks its session every 5 s (SELECT 1): wait until it has, so its state changed since.
+    await waitFor(
+      "the holder's session check",
+      async () => {
+        const { rows } = await admin.query<{ state_change: Date }>(
+          `SELECT state_change FROM pg_stat_activity WHERE datname = $1 AND application_name = $2`,
+          [db.name, 'index-operator runner: runner-a'],
+        );
+        const changed = rows[0]?.state_change;
+        return changed !== undefined && changed.getTime() > taken + 1000;
+      },
+      20_000,
+      200,
+    );
+    await assert.rejects(second.acquireRunnerLock('runner-b', 0), (e: unknown) => {
+      const since = /since (\S+)\)/.exec(e instanceof Error ? e.message : '')?.[1];
+      assert.ok(since, String(e));
+      const at = Date.parse(since);
+      assert.ok(
+        at >= before - 1000 && at <= taken + 500,
+        `since ${since}: the lock was taken at ${new Date(taken).toISOString()}`,
+      );
+      return true;
+    });
+    await lock.release();
+  } finally {
+    await admin.end();
+    await first.close();
+    await second.close();
+  }
+});

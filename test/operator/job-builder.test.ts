@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildJob, jobName, DEFAULT_JOB_SETTINGS } from '../../src/operator/job-builder.js';
+import { buildJob, jobName, runSpecHash, DEFAULT_JOB_SETTINGS } from '../../src/operator/job-builder.js';
 import { databaseUrlFromSecret, databaseEnv } from '../../src/operator/database-target.js';
-import { toOwnedJob } from '../../src/operator/owned-job.js';
+import { runGeneration, toOwnedJob, type OwnedJob } from '../../src/operator/owned-job.js';
 import { PHASE_NAMES, type IndexMigration, type IndexMigrationSpec } from '../../src/operator/types.js';
 import { parseUpConfig } from '../../src/config.js';
 import { DEFAULT_RUN_OPTIONS } from '../../src/engine/engine.js';
@@ -274,5 +274,41 @@ void describe('databaseUrlFromSecret', () => {
     });
     assert.ok(r.ok);
     if (r.ok) assert.equal(r.url, 'postgres://app:p%40ss%2Fw%3Ard@db:5432/mcp');
+  });
+});
+
+void describe('runGeneration', () => {
+  const spec = SPEC;
+  const hash = runSpecHash(spec);
+  const owned = (generation: number, state: 'active' | 'succeeded' | 'failed', runSpec = hash): OwnedJob => ({
+    name: `j${generation}`,
+    kind: 'verify',
+    phase: undefined,
+    phases: [],
+    generation,
+    attempt: 0,
+    state,
+    startedAt: undefined,
+    completedAt: undefined,
+    message: undefined,
+    deleting: false,
+    runSpec,
+  });
+
+  void it('deletionPolicy is not part of the run spec; everything else is', () => {
+    assert.equal(runSpecHash({ ...spec, deletionPolicy: 'RollBack' }), hash);
+    assert.notEqual(runSpecHash({ ...spec, lockTimeout: '9s' }), hash);
+    assert.notEqual(runSpecHash({ ...spec, phases: ['core'] }), hash);
+  });
+
+  void it('keeps the generation of the newest Jobs built from the same run spec, unless one failed', () => {
+    assert.equal(runGeneration([owned(1, 'succeeded')], 2, hash), 1, 'only deletionPolicy changed');
+    assert.equal(runGeneration([owned(1, 'succeeded', 'other')], 2, hash), 2, 'the run spec changed');
+    assert.equal(runGeneration([owned(1, 'failed')], 2, hash), 2, 'a failed run is tried again');
+    assert.equal(runGeneration([], 3, hash), 3);
+    assert.equal(runGeneration([owned(3, 'active')], 3, hash), 3);
+    const built = buildJob(migration(), { kind: 'verify', phases: [] }, DEFAULT_JOB_SETTINGS, 1);
+    assert.equal(built.metadata.name, 'mcp-verify-g1');
+    assert.equal(toOwnedJob(built)?.runSpec, runSpecHash(migration().spec));
   });
 });

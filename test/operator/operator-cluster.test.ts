@@ -188,6 +188,59 @@ void describe('deleting an IndexMigration in the middle of a build', () => {
   });
 });
 
+void describe('a spec change that is no new run', () => {
+  void it('changing only deletionPolicy starts no Job (no second verify) and keeps the outcome', async () => {
+    server = await FakeApiServer.start();
+    runner = new JobRunner(server).start();
+    await database();
+    operator = startOperator(server);
+    server.create('indexmigrations', migration('mcp', spec({ verify: true })));
+    const settled = await eventually(
+      () => {
+        const m = getMigration(server, 'mcp');
+        assert.ok(
+          m?.status?.phase === 'Succeeded' || m?.status?.phase === 'Failed',
+          JSON.stringify(m?.status),
+        );
+        assert.ok(runner.runsOf('mcp-verify-g1')[0]?.exitCode !== undefined);
+        return m;
+      },
+      90_000,
+      50,
+    );
+    const jobsBefore = server
+      .list('jobs', NS)
+      .map((j) => j.metadata.name)
+      .sort();
+    const runsBefore = runner.runs.length;
+    server.patch('indexmigrations', NS, 'mcp', { spec: { deletionPolicy: 'RollBack' } });
+    await eventually(
+      () => assert.equal(getMigration(server, 'mcp')?.status?.observedGeneration, 2),
+      30_000,
+      50,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // several poll periods of the operator
+    const after = getMigration(server, 'mcp');
+    assert.deepEqual(
+      server
+        .list('jobs', NS)
+        .map((j) => j.metadata.name)
+        .sort(),
+      jobsBefore,
+      'no new Job',
+    );
+    assert.equal(runner.runs.length, runsBefore, 'nothing ran again');
+    assert.equal(after?.status?.phase, settled?.status?.phase);
+    // A change that does touch the run (phases) is a new run, as before.
+    server.patch('indexmigrations', NS, 'mcp', { spec: { verify: false } });
+    await eventually(
+      () => assert.equal(getMigration(server, 'mcp')?.status?.observedGeneration, 3),
+      30_000,
+      50,
+    );
+  });
+});
+
 void describe('a Job the API server refuses', () => {
   void it('OwnerReferencesPermissionEnforcement without finalizers permission: Degraded with the API message', async () => {
     server = await FakeApiServer.start({ finalizerUpdates: [] });
