@@ -374,8 +374,23 @@ export class Reconciler {
         'RollingBack',
         `deleting: rolling back ${phases.join(', ')} (job ${job.metadata.name ?? ''})`,
       );
-    const message = `rolling back ${phases.join(', ')} before deletion`;
-    await this.writeStatus(m, { phase: 'RollingBack', reason: 'Deleting', message, degraded: false }, signal);
+    // A retry after a failed cleanup keeps saying why it is retried until the resource is gone.
+    const failed = findCondition(m.status?.conditions, 'Degraded');
+    const input =
+      failed?.status === 'True' && failed.reason === 'CleanupFailed'
+        ? ({
+            phase: 'RollingBack',
+            reason: 'CleanupFailed',
+            message: failed.message,
+            degraded: true,
+          } as const)
+        : ({
+            phase: 'RollingBack',
+            reason: 'Deleting',
+            message: `rolling back ${phases.join(', ')} before deletion`,
+            degraded: false,
+          } as const);
+    await this.writeStatus(m, input, signal);
     return poll;
   }
 

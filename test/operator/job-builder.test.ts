@@ -291,6 +291,7 @@ void describe('runGeneration', () => {
     startedAt: undefined,
     completedAt: undefined,
     message: undefined,
+    reason: undefined,
     deleting: false,
     runSpec,
   });
