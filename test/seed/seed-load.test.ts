@@ -108,8 +108,17 @@ void describe('seed DDL split', () => {
   });
 });
 
+/**
+ * MariaDB has no partial unique key: the current schema's uq_user_roles_email_role_scope_null_active
+ * covers every row there and the generator's rows collide, so MariaDB checks that schema without data
+ * (README Limits; issue 15).
+ */
+const toolsFor = (dialect: string, schema: string, tools: number) =>
+  dialect === 'mariadb' && schema === 'current' ? 0 : tools;
+
 for (const dialect of ALL_DIALECTS) {
-  for (const { schema, tools } of VARIANTS) {
+  for (const { schema, tools: wanted } of VARIANTS) {
+    const tools = toolsFor(dialect, schema, wanted);
     void it(`${dialect}: seed's ${schema} schema is the schema the per-table DDL creates`, async () => {
       const urls = DBS.get(`${dialect} ${schema}`);
       assert.ok(urls);
