@@ -23,7 +23,7 @@ export interface DialectCapabilities {
    * names, 3072-byte keys, TEXT/BLOB keys only by a prefix). Undefined: the database has none we check.
    */
   readonly indexLimits?: IndexLimits;
-  /** Live build progress (pg_stat_progress_create_index). */
+  /** Live build progress (pg_stat_progress_create_index; MariaDB PROCESSLIST), see `buildProgress`. */
   readonly supportsBuildProgress: boolean;
   /** Index usage statistics (scans, size). */
   readonly supportsIndexStatistics: boolean;
@@ -155,6 +155,21 @@ export interface ExplainResult {
   readonly summary: string;
 }
 
+/** One index build running now, as the database reports it (see `Dialect.buildProgress`). */
+export interface BuildProgress {
+  /** The index being built; null when the database does not say yet (then matched by table). */
+  readonly indexName: string | null;
+  readonly tableName: string;
+  /** The build's step as the database names it (a bounded set: it is a metric label). */
+  readonly phase: string;
+  /** Progress within that step, 0..1 (0 when the database does not measure the step). */
+  readonly ratio: number;
+  /** Sessions the build waits for (0 when it is not waiting). */
+  readonly lockersWaiting: number;
+  /** The database's raw counters behind `ratio`: a change means the build moved. */
+  readonly counters: string;
+}
+
 /** Rows for `bulkInsert`, made on demand: row i (0 ≤ i < count) holds one value per column, in order. */
 export interface BulkRows {
   readonly table: string;
@@ -207,6 +222,13 @@ export interface Dialect {
   acquireRunnerLock(owner: string, waitMs: number): Promise<HeldLock>;
 
   explain(sql: string, params: readonly unknown[]): Promise<ExplainResult>;
+
+  /**
+   * Index builds running now on this database, by any session, with their progress (PostgreSQL
+   * pg_stat_progress_create_index, MariaDB PROCESSLIST and InnoDB's online-DDL progress). Empty on a
+   * dialect without `supportsBuildProgress`.
+   */
+  buildProgress(): Promise<readonly BuildProgress[]>;
 
   classifyError(e: unknown): ClassifiedDbError;
 

@@ -15,6 +15,7 @@ import { wrapDbError } from './classify.js';
 import { describeTarget } from './database-url.js';
 import type {
   BuildOptions,
+  BuildProgress,
   BulkRows,
   ClassifiedDbError,
   Dialect,
@@ -27,6 +28,14 @@ import { mariadbConnectError, type MariadbUrl } from './mariadb-connect.js';
 import { classifyMariadbError, describeMariadbError } from './mariadb-errors.js';
 import { summarizeMariadbPlan } from './mariadb-explain.js';
 import { introspectMariadb } from './mariadb-introspection.js';
+import {
+  MARIADB_LOCKERS_SQL,
+  MARIADB_PROGRESS_SQL,
+  isLockWait,
+  mariadbBuildProgress,
+  parseAddIndex,
+  toMariadbProgressRow,
+} from './mariadb-progress.js';
 import { holdGetLock } from './mariadb-runner-lock.js';
 import {
   LOCK_HOLDER_SQL,
@@ -247,6 +256,24 @@ export class MariadbDialect implements Dialect {
     });
   }
 
+  async buildProgress(): Promise<readonly BuildProgress[]> {
+    const rows = (await this.query(MARIADB_PROGRESS_SQL)).map(toMariadbProgressRow);
+    const out: BuildProgress[] = [];
+    for (const row of rows) {
+      const table = parseAddIndex(row.info)?.table;
+      const lockers = table !== undefined && isLockWait(row) ? await this.lockers(table, row.id) : 0;
+      const progress = mariadbBuildProgress(row, lockers);
+      if (progress !== undefined) out.push(progress);
+    }
+    return out;
+  }
+
+  /** Sessions holding a metadata lock on the table a build waits for (1 when the plugin is missing). */
+  private async lockers(table: string, build: number): Promise<number> {
+    const rows = await this.query<{ n: number }>(MARIADB_LOCKERS_SQL, [table, build]).catch(() => [{ n: 1 }]);
+    return Number(rows[0]?.n ?? 1);
+  }
+
   async analyze(tables: readonly string[]): Promise<void> {
     if (tables.length === 0) return;
     await this.pool.query(`ANALYZE TABLE ${tables.map(quoteIdentifier).join(', ')}`);
@@ -448,7 +475,7 @@ export function capabilitiesFor(version: number): DialectCapabilities {
     supportsTransactionalDdl: false,
     supportsPartialIndex: false,
     supportsDescendingIndex: version >= 100800,
-    supportsBuildProgress: false,
+    supportsBuildProgress: true,
     supportsIndexStatistics: false,
     maxConcurrentBuilds: 4,
     indexLimits: INNODB_LIMITS,

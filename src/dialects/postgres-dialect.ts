@@ -13,6 +13,7 @@ import type { DatabaseUrl } from './database-url.js';
 import { describeTarget } from './database-url.js';
 import type {
   BuildOptions,
+  BuildProgress,
   BulkRows,
   ClassifiedDbError,
   Dialect,
@@ -27,6 +28,7 @@ import { summarizePostgresPlan } from './postgres-explain.js';
 import { introspectPostgres } from './postgres-introspection.js';
 import { quoteIdentifier, renderCreateIndex, renderDropIndex } from './render-sql.js';
 import { postgresConnectError, withDeadline } from './postgres-connect.js';
+import { POSTGRES_PROGRESS_SQL, postgresBuildProgress, toProgressRow } from './postgres-progress.js';
 import { holdAdvisoryLock } from './postgres-runner-lock.js';
 import {
   describeSessions,
@@ -259,6 +261,11 @@ export class PostgresDialect implements Dialect {
       `${what}: waiting up to ${waitMs}ms (--snapshot-wait) for ${sessions.length} transaction(s) that ` +
         `${why}: ${describeSessions(sessions)}`,
     );
+  }
+
+  async buildProgress(): Promise<readonly BuildProgress[]> {
+    const rows = await this.query(POSTGRES_PROGRESS_SQL);
+    return rows.map((r) => postgresBuildProgress(toProgressRow(r)));
   }
 
   async analyze(tables: readonly string[]): Promise<void> {

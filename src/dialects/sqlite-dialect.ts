@@ -14,6 +14,7 @@ import { TransientError, UsageError, errorMessage } from '../errors.js';
 import { wrapDbError } from './classify.js';
 import type {
   BuildOptions,
+  BuildProgress,
   BulkRows,
   ClassifiedDbError,
   Dialect,
@@ -173,6 +174,11 @@ export class SqliteDialect implements Dialect {
       this.db.pragma(`analysis_limit = ${ANALYSIS_LIMIT}`);
       for (const t of tables) this.db.exec(`ANALYZE ${quoteIdentifier(t)}`);
     });
+  }
+
+  /** SQLite reports no build progress (CREATE INDEX holds the write lock throughout). */
+  buildProgress(): Promise<readonly BuildProgress[]> {
+    return Promise.resolve([]);
   }
 
   async acquireRunnerLock(owner: string, waitMs: number): Promise<HeldLock> {

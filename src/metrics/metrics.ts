@@ -160,7 +160,7 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
     ]),
     buildProgress: gauge(
       'build_progress_ratio',
-      'Progress (0..1) of a running index build within its PostgreSQL build phase (pg_stat_progress_create_index).',
+      'Progress (0..1) of a running index build within its build phase (PostgreSQL pg_stat_progress_create_index; MariaDB PROCESSLIST and InnoDB online-DDL progress).',
       ['migration', 'phase', 'index', 'progress_phase'],
     ),
     buildLockersWaiting: gauge(

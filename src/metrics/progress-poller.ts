@@ -1,54 +1,17 @@
 /**
  * Live build progress. While at least one index build runs on a dialect that reports build progress
- * (PostgreSQL `pg_stat_progress_create_index`), polls every few seconds and exports, per running index,
+ * (`Dialect.buildProgress`: PostgreSQL `pg_stat_progress_create_index`, MariaDB PROCESSLIST and
+ * InnoDB's online-DDL progress), polls every few seconds and exports, per running index,
  * the progress ratio within its build phase, the sessions it waits for, and when it last moved. Stops
  * polling as soon as nothing runs. On other dialects it exports nothing: progress there is
  * `indexes_done / indexes_planned`, kept by the metrics observer.
  */
 import type { Catalogue } from '../catalogue/catalogue.js';
-import type { Dialect } from '../dialects/dialect.js';
+import type { BuildProgress, Dialect } from '../dialects/dialect.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from './metrics.js';
 
-const PROGRESS_SQL = `
-SELECT p.phase,
-       i.relname AS index_name,
-       t.relname AS table_name,
-       p.lockers_total, p.lockers_done,
-       p.blocks_total, p.blocks_done,
-       p.tuples_total, p.tuples_done
-  FROM pg_stat_progress_create_index p
-  JOIN pg_class t ON t.oid = p.relid
-  LEFT JOIN pg_class i ON i.oid = p.index_relid AND p.index_relid <> 0
- WHERE p.datid = (SELECT oid FROM pg_database WHERE datname = current_database())`;
-
 export const DEFAULT_PROGRESS_INTERVAL_MS = 3_000;
-
-export interface ProgressRow {
-  readonly phase: string;
-  readonly indexName: string | null;
-  readonly tableName: string;
-  readonly lockersTotal: number;
-  readonly lockersDone: number;
-  readonly blocksTotal: number;
-  readonly blocksDone: number;
-  readonly tuplesTotal: number;
-  readonly tuplesDone: number;
-}
-
-/** Progress within the build's phase: blocks for scans, tuples for sort/load, lockers for waits. */
-export function progressRatio(row: ProgressRow): number {
-  const ratio = (done: number, total: number): number => (total > 0 ? Math.min(1, done / total) : 0);
-  if (row.phase.startsWith('waiting')) return ratio(row.lockersDone, row.lockersTotal);
-  if (row.phase.includes('scanning')) return ratio(row.blocksDone, row.blocksTotal);
-  if (row.phase.includes('tuples')) return ratio(row.tuplesDone, row.tuplesTotal);
-  return 0;
-}
-
-/** Sessions the build waits for; 0 outside the `waiting for ...` phases. */
-export function lockersWaiting(row: ProgressRow): number {
-  return row.phase.startsWith('waiting') ? Math.max(0, row.lockersTotal - row.lockersDone) : 0;
-}
 
 interface Running {
   readonly phase: string;
@@ -59,7 +22,7 @@ interface Running {
 }
 
 export interface ProgressPollerOptions {
-  readonly dialect: Pick<Dialect, 'query' | 'capabilities'>;
+  readonly dialect: Pick<Dialect, 'buildProgress' | 'capabilities'>;
   readonly metrics: Metrics;
   readonly migration: string;
   readonly intervalMs?: number;
@@ -123,10 +86,10 @@ export class ProgressPoller {
   async pollOnce(): Promise<void> {
     if (this.running.size === 0) return;
     try {
-      const rows = await this.options.dialect.query<Record<string, unknown>>(PROGRESS_SQL);
+      const rows = await this.options.dialect.buildProgress();
       const seen = new Set<string>();
       for (const row of rows) {
-        const name = this.export(toProgressRow(row));
+        const name = this.export(row);
         if (name !== undefined) seen.add(name);
       }
       for (const [name, entry] of this.running) if (!seen.has(name)) this.forgetProgress(name, entry);
@@ -136,7 +99,7 @@ export class ProgressPoller {
   }
 
   /** Exports one row; returns the index it belongs to, if tracked. */
-  private export(row: ProgressRow): string | undefined {
+  private export(row: BuildProgress): string | undefined {
     const name = this.match(row);
     const entry = name === undefined ? undefined : this.running.get(name);
     if (name === undefined || !entry) return undefined;
@@ -145,9 +108,9 @@ export class ProgressPoller {
     if (entry.progressPhase !== undefined && entry.progressPhase !== row.phase) {
       metrics.buildProgress.remove({ ...labels, progress_phase: entry.progressPhase });
     }
-    metrics.buildProgress.set({ ...labels, progress_phase: row.phase }, progressRatio(row));
-    metrics.buildLockersWaiting.set(labels, lockersWaiting(row));
-    const fingerprint = JSON.stringify(row);
+    metrics.buildProgress.set({ ...labels, progress_phase: row.phase }, row.ratio);
+    metrics.buildLockersWaiting.set(labels, row.lockersWaiting);
+    const fingerprint = `${row.phase} ${row.counters}`;
     if (fingerprint !== entry.fingerprint) metrics.buildProgressChanged.set(labels, this.now() / 1000);
     entry.progressPhase = row.phase;
     entry.fingerprint = fingerprint;
@@ -158,7 +121,7 @@ export class ProgressPoller {
    * The tracked build a progress row belongs to: by index name; else (a plain CREATE INDEX reports no
    * index yet) by table, when exactly one tracked build is on that table.
    */
-  private match(row: ProgressRow): string | undefined {
+  private match(row: BuildProgress): string | undefined {
     if (row.indexName !== null) return this.running.has(row.indexName) ? row.indexName : undefined;
     const onTable = [...this.running].filter(([, e]) => e.table === row.tableName);
     return onTable.length === 1 ? onTable[0]?.[0] : undefined;
@@ -203,19 +166,4 @@ export class ProgressPoller {
   async idle(): Promise<void> {
     await this.polling;
   }
-}
-
-function toProgressRow(r: Record<string, unknown>): ProgressRow {
-  const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-  return {
-    phase: String(r['phase']),
-    indexName: typeof r['index_name'] === 'string' ? r['index_name'] : null,
-    tableName: String(r['table_name']),
-    lockersTotal: n(r['lockers_total']),
-    lockersDone: n(r['lockers_done']),
-    blocksTotal: n(r['blocks_total']),
-    blocksDone: n(r['blocks_done']),
-    tuplesTotal: n(r['tuples_total']),
-    tuplesDone: n(r['tuples_done']),
-  };
 }

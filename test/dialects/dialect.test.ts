@@ -144,6 +144,10 @@ for (const dialectName of ALL_DIALECTS) {
       await db.execute('DELETE FROM items');
     });
 
+    void it('reports no build progress while no index build runs on its database', async () => {
+      assert.deepEqual(await db.buildProgress(), []);
+    });
+
     void it('introspects tables with their columns', async () => {
       const snap = await db.introspect();
       const items = snap.tables.get('items');

@@ -6,12 +6,8 @@ import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { startMetricsServer } from '../../src/metrics/metrics-server.js';
-import {
-  ProgressPoller,
-  lockersWaiting,
-  progressRatio,
-  type ProgressRow,
-} from '../../src/metrics/progress-poller.js';
+import { ProgressPoller } from '../../src/metrics/progress-poller.js';
+import { lockersWaiting, progressRatio, type ProgressRow } from '../../src/dialects/postgres-progress.js';
 import { freshSqlite } from '../helpers/databases.js';
 import { withDialect } from '../helpers/dialects.js';
 
