@@ -66,27 +66,74 @@ export function readGlobalConfig(values: RawValues, env: Env, problems: Problems
   return { databaseUrl, output: output ?? 'text', catalogue, catalogueFile, logLevel: logLevel ?? 'warn' };
 }
 
+/** The environment variables a server's connection parts are read from when DATABASE_URL is absent. */
+export interface ServerEnvNames {
+  readonly host: string;
+  readonly port: string;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+  /** The TLS mode, passed on as the URL's `tlsParam` query parameter. */
+  readonly tls: string;
+}
+
+/** libpq's own variables. */
+export const LIBPQ_ENV = {
+  host: 'PGHOST',
+  port: 'PGPORT',
+  user: 'PGUSER',
+  password: 'PGPASSWORD',
+  database: 'PGDATABASE',
+  tls: 'PGSSLMODE',
+} as const satisfies ServerEnvNames;
+
+/** MariaDB's: the container image's MARIADB_USER/PASSWORD/DATABASE, plus host, port and TLS mode. */
+export const MARIADB_ENV = {
+  host: 'MARIADB_HOST',
+  port: 'MARIADB_PORT',
+  user: 'MARIADB_USER',
+  password: 'MARIADB_PASSWORD',
+  database: 'MARIADB_DATABASE',
+  tls: 'MARIADB_SSL_MODE',
+} as const satisfies ServerEnvNames;
+
+/** How a URL is composed from each server's variables. */
+const SERVER_ENVS = [
+  { names: LIBPQ_ENV, scheme: 'postgres', port: '5432', tlsParam: 'sslmode' },
+  { names: MARIADB_ENV, scheme: 'mariadb', port: '3306', tlsParam: 'sslMode' },
+] as const;
+
 /**
- * A PostgreSQL URL from libpq's PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE/PGSSLMODE when DATABASE_URL is
- * absent (the operator's Jobs get these from the database Secret's keys). Undefined without PGHOST.
+ * A server URL from libpq's PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE/PGSSLMODE, or from MARIADB_HOST/
+ * MARIADB_PORT/MARIADB_USER/MARIADB_PASSWORD/MARIADB_DATABASE/MARIADB_SSL_MODE, when DATABASE_URL is
+ * absent (the operator's Jobs get these from the database Secret's keys). Undefined without a host.
  */
 export function urlFromLibpqEnv(env: Env): string | undefined {
-  const host = nonEmpty(env['PGHOST']);
-  if (host === undefined) return undefined;
+  for (const server of SERVER_ENVS) {
+    const host = nonEmpty(env[server.names.host]);
+    if (host !== undefined) return composeServerUrl(env, host, server);
+  }
+  return undefined;
+}
+
+function composeServerUrl(env: Env, host: string, server: (typeof SERVER_ENVS)[number]): string {
+  const names = server.names;
   const enc = (v: string | undefined): string => encodeURIComponent(v ?? '');
-  const password = nonEmpty(env['PGPASSWORD']);
-  const auth = `${enc(env['PGUSER'])}${password === undefined ? '' : `:${enc(password)}`}`;
-  const port = nonEmpty(env['PGPORT']) ?? '5432';
-  const ssl = nonEmpty(env['PGSSLMODE']);
-  return `postgres://${auth}${auth === '' ? '' : '@'}${host}:${port}/${enc(env['PGDATABASE'])}${ssl === undefined ? '' : `?sslmode=${enc(ssl)}`}`;
+  const password = nonEmpty(env[names.password]);
+  const auth = `${enc(env[names.user])}${password === undefined ? '' : `:${enc(password)}`}`;
+  const port = nonEmpty(env[names.port]) ?? server.port;
+  const tls = nonEmpty(env[names.tls]);
+  const query = tls === undefined ? '' : `?${server.tlsParam}=${enc(tls)}`;
+  return `${server.scheme}://${auth}${auth === '' ? '' : '@'}${host}:${port}/${enc(env[names.database])}${query}`;
 }
 
 /** The database URL, or a UsageError saying how to give one. */
 export function requireDatabaseUrl(global: GlobalConfig): string {
   if (global.databaseUrl !== undefined) return global.databaseUrl;
   throw new UsageError(
-    'no database given: pass --database <url> or set DATABASE_URL (or PGHOST, PGUSER, PGDATABASE…) ' +
-      '(postgres://user@host:5432/db, postgresql://…, or sqlite:<path>)',
+    'no database given: pass --database <url> or set DATABASE_URL (or PGHOST, PGUSER, PGDATABASE…, ' +
+      'or MARIADB_HOST, MARIADB_USER, MARIADB_DATABASE…) ' +
+      '(postgres://user@host:5432/db, postgresql://…, mariadb://user@host:3306/db, mysql://…, or sqlite:<path>)',
     { reason: 'bad_input' },
   );
 }

@@ -4,7 +4,7 @@
  *   anything shaped `scheme://user:password@host` (up to the last `@` of the run, so a password holding
  *   an unencoded `@` or `/` is covered whole), and `password=...` key/value pairs;
  * - secretsIn + scrubSecrets: the passwords the process was given (the --database URL, DATABASE_URL,
- *   PGPASSWORD), found leniently even in a malformed URL, are removed wherever they appear in the
+ *   PGPASSWORD, MARIADB_PASSWORD), found leniently even in a malformed URL, are removed wherever they appear in the
  *   output, whatever shape the text around them has (the CLI wraps stdout and stderr, logs included).
  */
 export function redactUrl(text: string): string {
@@ -12,6 +12,9 @@ export function redactUrl(text: string): string {
     .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s[\]]*:)\S*@/gi, '$1[redacted]@')
     .replace(/(password\s*=\s*)('[^']*'|\S+)/gi, '$1[redacted]');
 }
+
+/** The environment variables a server password is read from (src/config.ts composes URLs from them). */
+const PASSWORD_VARIABLES = ['PGPASSWORD', 'MARIADB_PASSWORD'] as const;
 
 /** Shorter candidates are not scrubbed (they would eat ordinary words); redactUrl still covers them. */
 export const MIN_SECRET_LENGTH = 4;
@@ -35,15 +38,17 @@ export function urlSecrets(url: string): string[] {
   return found;
 }
 
-/** The secrets in the process's inputs: URLs among the arguments and environment, and PGPASSWORD. */
+/** The secrets in the process's inputs: URLs among the arguments and environment, and the password variables. */
 export function secretsIn(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): string[] {
   const texts = [...args, env['DATABASE_URL'] ?? ''];
   const found = texts.flatMap(urlSecrets);
-  const pgPassword = env['PGPASSWORD'];
-  if (pgPassword !== undefined) found.push(...variants(pgPassword));
+  for (const name of PASSWORD_VARIABLES) {
+    const password = env[name];
+    if (password !== undefined) found.push(...variants(password));
+  }
   return [...new Set(found.filter((s) => s.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
 }
 

@@ -4,8 +4,9 @@
  * Pure. The URL holds a password: it never reaches a log, status, event or metric label.
  */
 import { posix } from 'node:path';
+import { LIBPQ_ENV, MARIADB_ENV, type ServerEnvNames } from '../config.js';
 import type { EnvVar, KubeSecret } from '../kube/kube-client.js';
-import type { DatabaseSpec } from './types.js';
+import type { DatabaseSpec, SecretRef } from './types.js';
 
 /** A problem the user fixes in the Secret, without touching the resource. */
 export interface SecretProblem {
@@ -16,36 +17,72 @@ export interface SecretProblem {
 export type SecretRead =
   { readonly ok: true; readonly url: string } | { readonly ok: false; readonly problem: SecretProblem };
 
-/** Env for the Job's container: DATABASE_URL, or libpq PG* variables the CLI composes into a URL. */
+/** A server database block of the spec (postgresql or mariadb), with how its URL and env are written. */
+interface ServerTarget {
+  /** `spec.database.<field>`, for messages. */
+  readonly field: string;
+  readonly host?: string;
+  readonly hostKey?: string;
+  readonly port: number;
+  readonly secretRef: SecretRef;
+  /** URL scheme of a composed URL. */
+  readonly scheme: string;
+  readonly env: ServerEnvNames;
+  /** The TLS setting: its value and the URL query parameter that carries it. */
+  readonly tls?: { readonly value: string; readonly param: string };
+}
+
+/** The server block the dialect names; undefined for SQLite or when the block is missing. */
+export function serverTarget(db: DatabaseSpec): ServerTarget | undefined {
+  if (db.dialect === 'postgresql' && db.postgresql) {
+    const pg = db.postgresql;
+    const tls = pg.sslMode === undefined ? {} : { tls: { value: pg.sslMode, param: 'sslmode' } };
+    return { ...pg, field: 'postgresql', scheme: 'postgres', env: LIBPQ_ENV, ...tls };
+  }
+  if (db.dialect === 'mariadb' && db.mariadb) {
+    return { ...db.mariadb, field: 'mariadb', scheme: 'mariadb', env: MARIADB_ENV };
+  }
+  return undefined;
+}
+
+/** The Secret the spec reads, if any. */
+export function secretNameOf(db: DatabaseSpec): string | undefined {
+  return serverTarget(db)?.secretRef.name;
+}
+
+/** Env for the Job's container: DATABASE_URL, or the server's variables the CLI composes into a URL. */
 export function databaseEnv(db: DatabaseSpec): EnvVar[] {
-  if (db.sqlite) return [{ name: 'DATABASE_URL', value: `sqlite:${db.sqlite.path}` }];
-  const pg = db.postgresql;
-  if (!pg) return [];
-  const ref = pg.secretRef;
+  if (db.dialect === 'sqlite' && db.sqlite) {
+    return [{ name: 'DATABASE_URL', value: `sqlite:${db.sqlite.path}` }];
+  }
+  const server = serverTarget(db);
+  if (!server) return [];
+  const ref = server.secretRef;
+  const names = server.env;
   const fromSecret = (name: string, key: string): EnvVar => ({
     name,
     valueFrom: { secretKeyRef: { name: ref.name, key } },
   });
   if (ref.urlKey !== undefined) return [fromSecret('DATABASE_URL', ref.urlKey)];
   const env: EnvVar[] = [];
-  if (pg.host !== undefined) env.push({ name: 'PGHOST', value: pg.host });
-  else if (pg.hostKey !== undefined) env.push(fromSecret('PGHOST', pg.hostKey));
-  env.push({ name: 'PGPORT', value: String(pg.port) });
-  if (ref.userKey !== undefined) env.push(fromSecret('PGUSER', ref.userKey));
-  if (ref.passwordKey !== undefined) env.push(fromSecret('PGPASSWORD', ref.passwordKey));
-  if (ref.databaseKey !== undefined) env.push(fromSecret('PGDATABASE', ref.databaseKey));
-  if (pg.sslMode !== undefined) env.push({ name: 'PGSSLMODE', value: pg.sslMode });
+  if (server.host !== undefined) env.push({ name: names.host, value: server.host });
+  else if (server.hostKey !== undefined) env.push(fromSecret(names.host, server.hostKey));
+  env.push({ name: names.port, value: String(server.port) });
+  if (ref.userKey !== undefined) env.push(fromSecret(names.user, ref.userKey));
+  if (ref.passwordKey !== undefined) env.push(fromSecret(names.password, ref.passwordKey));
+  if (ref.databaseKey !== undefined) env.push(fromSecret(names.database, ref.databaseKey));
+  if (server.tls !== undefined) env.push({ name: names.tls, value: server.tls.value });
   return env;
 }
 
 /** The Secret keys the spec needs (for messages and checks). */
 export function requiredKeys(db: DatabaseSpec): string[] {
-  const pg = db.postgresql;
-  if (!pg) return [];
-  const ref = pg.secretRef;
+  const server = serverTarget(db);
+  if (!server) return [];
+  const ref = server.secretRef;
   if (ref.urlKey !== undefined) return [ref.urlKey];
   const keys = [ref.userKey, ref.passwordKey, ref.databaseKey];
-  if (pg.host === undefined) keys.push(pg.hostKey);
+  if (server.host === undefined) keys.push(server.hostKey);
   return keys.filter((k): k is string => k !== undefined);
 }
 
@@ -55,14 +92,13 @@ export function databaseUrlFromSecret(
   namespace: string,
   secret: KubeSecret | undefined,
 ): SecretRead {
-  if (db.sqlite) return { ok: true, url: `sqlite:${db.sqlite.path}` };
-  const pg = db.postgresql;
-  if (!pg)
-    return {
-      ok: false,
-      problem: { reason: 'SecretNotFound', message: 'spec.database.postgresql is missing' },
-    };
-  const name = `${namespace}/${pg.secretRef.name}`;
+  if (db.dialect === 'sqlite' && db.sqlite) return { ok: true, url: `sqlite:${db.sqlite.path}` };
+  const server = serverTarget(db);
+  if (!server) {
+    const message = `spec.database.${db.dialect} is missing`;
+    return { ok: false, problem: { reason: 'SecretNotFound', message } };
+  }
+  const name = `${namespace}/${server.secretRef.name}`;
   const keys = requiredKeys(db);
   if (!secret) {
     const message = `Secret ${name} not found: create it with key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}`;
@@ -73,26 +109,26 @@ export function databaseUrlFromSecret(
     const message = `Secret ${name} has no key ${missing.join(', ')}: add ${missing.length > 1 ? 'them' : 'it'} to the Secret`;
     return { ok: false, problem: { reason: 'SecretKeyMissing', message } };
   }
-  return { ok: true, url: composeUrl(db, secret) };
+  return { ok: true, url: composeUrl(server, secret) };
 }
 
-function composeUrl(db: DatabaseSpec, secret: KubeSecret): string {
-  const pg = db.postgresql;
-  if (!pg) return '';
-  const ref = pg.secretRef;
-  const ssl = pg.sslMode === undefined ? '' : `sslmode=${pg.sslMode}`;
-  if (ref.urlKey !== undefined) return withQuery(decode(secret, ref.urlKey) ?? '', ssl);
-  const host = pg.host ?? decode(secret, pg.hostKey ?? '') ?? '';
+function composeUrl(server: ServerTarget, secret: KubeSecret): string {
+  const ref = server.secretRef;
+  const tls = server.tls;
+  const query = tls === undefined ? undefined : { name: tls.param, text: `${tls.param}=${tls.value}` };
+  if (ref.urlKey !== undefined) return withQuery(decode(secret, ref.urlKey) ?? '', query);
+  const host = server.host ?? decode(secret, server.hostKey ?? '') ?? '';
   const user = encodeURIComponent(decode(secret, ref.userKey ?? '') ?? '');
   const password = encodeURIComponent(decode(secret, ref.passwordKey ?? '') ?? '');
   const database = encodeURIComponent(decode(secret, ref.databaseKey ?? '') ?? '');
   const auth = password === '' ? user : `${user}:${password}`;
-  return withQuery(`postgres://${auth}@${host}:${pg.port}/${database}`, ssl);
+  return withQuery(`${server.scheme}://${auth}@${host}:${server.port}/${database}`, query);
 }
 
-function withQuery(url: string, query: string): string {
-  if (query === '' || /[?&]sslmode=/.test(url)) return url;
-  return `${url}${url.includes('?') ? '&' : '?'}${query}`;
+/** Adds `name=value` unless the URL already sets that parameter (the Secret's URL wins). */
+function withQuery(url: string, query: { readonly name: string; readonly text: string } | undefined): string {
+  if (query === undefined || new RegExp(`[?&]${query.name}=`).test(url)) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}${query.text}`;
 }
 
 function decode(secret: KubeSecret, key: string): string | undefined {

@@ -9,7 +9,7 @@ import { errorMessage } from '../errors.js';
 import type { KubeClient, KubeJob } from '../kube/kube-client.js';
 import type { BookkeepingReader } from './bookkeeping-reader.js';
 import { buildStatus, findCondition, sameStatus, type StatusInput } from './conditions.js';
-import { databaseUrlFromSecret } from './database-target.js';
+import { databaseUrlFromSecret, secretNameOf } from './database-target.js';
 import {
   decideRun,
   isTerminalFailure,
@@ -116,9 +116,9 @@ export class Reconciler {
     const problems = validateSpec(m.spec, this.deps.catalogues);
     if (problems.length > 0) return this.invalid(m, problems, signal);
     const catalogue = this.deps.catalogues.load(m.spec.catalogue);
-    const secret = m.spec.database.postgresql
-      ? await this.deps.kube.getSecret(namespace, m.spec.database.postgresql.secretRef.name)
-      : undefined;
+    const secretName = secretNameOf(m.spec.database);
+    const secret =
+      secretName === undefined ? undefined : await this.deps.kube.getSecret(namespace, secretName);
     const target = databaseUrlFromSecret(m.spec.database, namespace, secret);
     if (!target.ok) return this.degraded(m, target.problem.reason, target.problem.message, signal);
     // The Jobs BEFORE the bookkeeping: a Job is marked Complete only after its command committed its

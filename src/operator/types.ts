@@ -35,7 +35,7 @@ export const PHASE_NAMES = [
 ] as const;
 export type PhaseName = (typeof PHASE_NAMES)[number];
 
-export const DIALECTS = ['postgresql', 'sqlite'] as const;
+export const DIALECTS = ['postgresql', 'sqlite', 'mariadb'] as const;
 export type DatabaseDialect = (typeof DIALECTS)[number];
 
 export const ON_FAILURE_POLICIES = ['RollbackPhase', 'RollbackAll', 'Halt'] as const;
@@ -83,7 +83,10 @@ export const SECRET_KEY_PATTERN = '^[-._a-zA-Z0-9]+$';
 export interface SecretRef {
   /** Name of the Secret in the resource's namespace. */
   readonly name: string;
-  /** Key holding a whole `postgres://` URL; alternative to userKey + passwordKey + databaseKey. */
+  /**
+   * Key holding a whole URL (`postgres://…`, or `mariadb://…`/`mysql://…` for MariaDB); alternative to
+   * userKey + passwordKey + databaseKey.
+   */
   readonly urlKey?: string;
   readonly userKey?: string;
   readonly passwordKey?: string;
@@ -104,6 +107,15 @@ export interface PostgresqlDatabase {
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
 
+export interface MariadbDatabase {
+  /** Host name of the MariaDB server; or `hostKey`. */
+  readonly host?: string;
+  /** Key in the Secret holding the host name, when `host` is not given. */
+  readonly hostKey?: string;
+  readonly port: number;
+  readonly secretRef: SecretRef;
+}
+
 export interface SqliteDatabase {
   /** PersistentVolumeClaim the application's database file lives on. */
   readonly claimName: string;
@@ -117,6 +129,8 @@ export interface DatabaseSpec {
   readonly postgresql?: PostgresqlDatabase;
   /** Required when dialect is sqlite. */
   readonly sqlite?: SqliteDatabase;
+  /** Required when dialect is mariadb. */
+  readonly mariadb?: MariadbDatabase;
 }
 
 export interface RetriesSpec {
@@ -280,6 +294,7 @@ export const SPEC_DEFAULTS = {
   verify: true,
   deletionPolicy: 'Retain',
   'database.postgresql.port': 5432,
+  'database.mariadb.port': 3306,
 } as const satisfies Partial<Record<SpecPath, unknown>>;
 
 // ---------------------------------------------------------------------------------------------
@@ -364,6 +379,16 @@ export const SPEC_FIELDS = {
   'database.sqlite': OPTIONAL_OBJECT,
   'database.sqlite.claimName': REQUIRED_STRING,
   'database.sqlite.path': REQUIRED_STRING,
+  'database.mariadb': OPTIONAL_OBJECT,
+  'database.mariadb.host': OPTIONAL_STRING,
+  'database.mariadb.hostKey': OPTIONAL_STRING,
+  'database.mariadb.port': REQUIRED_INTEGER,
+  'database.mariadb.secretRef': REQUIRED_OBJECT,
+  'database.mariadb.secretRef.name': REQUIRED_STRING,
+  'database.mariadb.secretRef.urlKey': OPTIONAL_STRING,
+  'database.mariadb.secretRef.userKey': OPTIONAL_STRING,
+  'database.mariadb.secretRef.passwordKey': OPTIONAL_STRING,
+  'database.mariadb.secretRef.databaseKey': OPTIONAL_STRING,
   catalogue: REQUIRED_STRING,
   phases: { type: 'array', optional: false },
   concurrency: REQUIRED_INTEGER,

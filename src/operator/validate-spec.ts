@@ -4,7 +4,7 @@
  * each saying what to fix. Pure.
  */
 import { parseDuration } from '../config.js';
-import type { IndexMigrationSpec } from './types.js';
+import type { IndexMigrationSpec, MariadbDatabase, PostgresqlDatabase } from './types.js';
 
 /** The catalogues the operator can run: name → phases with their index counts, in apply order. */
 export interface CatalogueLookup {
@@ -44,26 +44,33 @@ export function validateSpec(spec: IndexMigrationSpec, catalogues: CatalogueLook
 
 function databaseProblems(spec: IndexMigrationSpec): string[] {
   const db = spec.database;
-  if (db.dialect === 'sqlite') {
-    if (!db.sqlite) return ['spec.database.sqlite is required when dialect is sqlite (claimName and path)'];
-    if (!db.sqlite.path.startsWith('/'))
-      return [`spec.database.sqlite.path '${db.sqlite.path}' must be absolute, e.g. /data/app.db`];
-    return [];
+  switch (db.dialect) {
+    case 'sqlite':
+      if (!db.sqlite) return ['spec.database.sqlite is required when dialect is sqlite (claimName and path)'];
+      if (!db.sqlite.path.startsWith('/'))
+        return [`spec.database.sqlite.path '${db.sqlite.path}' must be absolute, e.g. /data/app.db`];
+      return [];
+    case 'postgresql':
+    case 'mariadb':
+      return serverProblems(db.dialect, db[db.dialect]);
   }
-  const pg = db.postgresql;
-  if (!pg) return ['spec.database.postgresql is required when dialect is postgresql (host and secretRef)'];
+}
+
+/** The postgresql or mariadb block: present, with somewhere to find the host and the credentials. */
+function serverProblems(
+  field: 'postgresql' | 'mariadb',
+  server: PostgresqlDatabase | MariadbDatabase | undefined,
+): string[] {
+  const at = `spec.database.${field}`;
+  if (!server) return [`${at} is required when dialect is ${field} (host and secretRef)`];
   const problems: string[] = [];
-  if (pg.host === undefined && pg.hostKey === undefined && pg.secretRef.urlKey === undefined) {
-    problems.push(
-      'spec.database.postgresql needs host (or hostKey naming a Secret key, or secretRef.urlKey)',
-    );
+  if (server.host === undefined && server.hostKey === undefined && server.secretRef.urlKey === undefined) {
+    problems.push(`${at} needs host (or hostKey naming a Secret key, or secretRef.urlKey)`);
   }
-  const ref = pg.secretRef;
+  const ref = server.secretRef;
   const parts = [ref.userKey, ref.passwordKey, ref.databaseKey];
   if (ref.urlKey === undefined && parts.some((k) => k === undefined)) {
-    problems.push(
-      'spec.database.postgresql.secretRef needs urlKey, or all of userKey, passwordKey and databaseKey',
-    );
+    problems.push(`${at}.secretRef needs urlKey, or all of userKey, passwordKey and databaseKey`);
   }
   return problems;
 }

@@ -161,6 +161,23 @@ void test('libpq environment (PGHOST, PGUSER, PGPASSWORD, …) gives the databas
   assert.equal(parseGlobalConfig({}, { PGUSER: 'app' }).databaseUrl, undefined, 'no PGHOST, no URL');
 });
 
+void test('MariaDB environment (MARIADB_HOST, MARIADB_USER, MARIADB_PASSWORD, …) gives a mariadb:// URL', () => {
+  const env = {
+    MARIADB_HOST: 'mariadb',
+    MARIADB_PORT: '3307',
+    MARIADB_USER: 'app',
+    MARIADB_PASSWORD: 'p@ss:w/rd',
+    MARIADB_DATABASE: 'mcp',
+  };
+  const url = parseGlobalConfig({}, env).databaseUrl;
+  assert.equal(url, 'mariadb://app:p%40ss%3Aw%2Frd@mariadb:3307/mcp');
+  assert.doesNotMatch(redactUrl(url ?? ''), /p%40ss/);
+  const { MARIADB_PORT: _port, ...noPort } = env;
+  assert.equal(parseGlobalConfig({}, noPort).databaseUrl, 'mariadb://app:p%40ss%3Aw%2Frd@mariadb:3306/mcp');
+  assert.equal(parseGlobalConfig({}, { ...env, DATABASE_URL: 'sqlite:x.db' }).databaseUrl, 'sqlite:x.db');
+  assert.equal(parseGlobalConfig({}, { MARIADB_USER: 'app' }).databaseUrl, undefined, 'no host, no URL');
+});
+
 void test('issue 11: timeouts above what the database accepts and repeated phases are usage errors', () => {
   assert.throws(
     () => parseUpConfig({ 'lock-timeout': '600h', 'statement-timeout': '25d' }, PHASES, DEFAULTS),

@@ -33,4 +33,6 @@ void test('issue 11: a password holding @ or / is redacted whole; secrets are fo
   }
   assert.equal(scrubSecrets('x pa ss/wo"rd y', secrets), 'x [redacted] y');
   assert.deepEqual(secretsIn(['postgres://app@db:5432/app', 'sqlite:/a:b@c'], {}), []);
+  const mariadb = secretsIn(['up'], { MARIADB_PASSWORD: 'maria pw/1' });
+  for (const s of ['maria pw/1', 'maria%20pw%2F1']) assert.ok(mariadb.includes(s), s);
 });

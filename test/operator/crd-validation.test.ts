@@ -145,7 +145,7 @@ void describe('CRD admission: the schema rejects', () => {
     [
       'an unknown dialect',
       { database: { dialect: 'mysql' } },
-      /spec\.database\.dialect: Unsupported value: "mysql": supported values: "postgresql", "sqlite"/,
+      /spec\.database\.dialect: Unsupported value: "mysql": supported values: "postgresql", "sqlite", "mariadb"/,
     ],
     [
       'concurrency above 16',
@@ -297,6 +297,45 @@ void describe('CRD admission: the CEL rules reject', () => {
   void it('a repeated phase (list-type set)', () => {
     const message = rejection(resource({ database: SQLITE_DB, phases: ['core', 'rbac', 'core'] }));
     assert.equal(message, 'spec.phases[2]: Duplicate value: "core"');
+  });
+
+  void it('MariaDB without its block', () => {
+    assert.match(
+      rejection(resource({ database: { dialect: 'mariadb', postgresql: POSTGRES_DB.postgresql } })),
+      /spec\.database: Invalid value: "object": dialect mariadb needs database\.mariadb with a secretRef/,
+    );
+  });
+
+  void it('a MariaDB secretRef with only some of user, password and database keys', () => {
+    const secretRef = { name: 'db', userKey: 'MARIADB_USER', databaseKey: 'MARIADB_DATABASE' };
+    assert.match(
+      rejection(resource({ database: { dialect: 'mariadb', mariadb: { host: 'db', secretRef } } })),
+      /spec\.database\.mariadb\.secretRef: .*needs urlKey, or all of userKey, passwordKey and databaseKey/,
+    );
+  });
+
+  void it('MariaDB with neither host nor hostKey nor URL', () => {
+    const secretRef = { name: 'db', userKey: 'u', passwordKey: 'p', databaseKey: 'd' };
+    assert.match(
+      rejection(resource({ database: { dialect: 'mariadb', mariadb: { secretRef } } })),
+      /spec\.database\.mariadb: .*needs host, or hostKey/,
+    );
+  });
+
+  void it('fills port 3306 into a MariaDB block, and keeps hostKey and the keys given', () => {
+    const secretRef = {
+      name: 'mariadb',
+      userKey: 'MARIADB_USER',
+      passwordKey: 'MARIADB_PASSWORD',
+      databaseKey: 'MARIADB_DATABASE',
+    };
+    const obj = admitted(
+      resource({ database: { dialect: 'mariadb', mariadb: { hostKey: 'MARIADB_HOST', secretRef } } }),
+    );
+    assert.deepEqual(obj.spec.database, {
+      dialect: 'mariadb',
+      mariadb: { hostKey: 'MARIADB_HOST', port: 3306, secretRef },
+    });
   });
 
   void it('accepts a URL-only secretRef without host', () => {
