@@ -25,7 +25,7 @@ export interface DialectCapabilities {
   readonly indexLimits?: IndexLimits;
   /** Live build progress (pg_stat_progress_create_index; MariaDB PROCESSLIST), see `buildProgress`. */
   readonly supportsBuildProgress: boolean;
-  /** Index usage statistics (scans, size). */
+  /** Index usage statistics (scans, size), see `usageStatistics`. */
   readonly supportsIndexStatistics: boolean;
   /** How many index builds may run at once against one database. */
   readonly maxConcurrentBuilds: number;
@@ -170,6 +170,33 @@ export interface BuildProgress {
   readonly counters: string;
 }
 
+export interface IndexStats {
+  readonly table: string;
+  readonly index: string;
+  /** Null where the database does not say (MariaDB: no InnoDB statistics for it yet, or not readable). */
+  readonly sizeBytes: number | null;
+  /** Uses since the statistics reset (MariaDB: rows read through it); null where not counted. */
+  readonly scans: number | null;
+}
+
+export interface TableStats {
+  readonly table: string;
+  readonly seqScans: number;
+  readonly indexScans: number;
+  readonly liveRows: number;
+}
+
+/** Index and table usage statistics, where the database keeps them (see `Dialect.usageStatistics`). */
+export interface UsageStatistics {
+  readonly indexes: readonly IndexStats[];
+  /** Sequential vs index scans per table; empty where the database does not count them. */
+  readonly tables: readonly TableStats[];
+  /** When the counters start (the last statistics reset, or the server's start); null when unknown. */
+  readonly resetAt: Date | null;
+  /** What these statistics leave out or how to read them, said in the health report. */
+  readonly note?: string;
+}
+
 /** Rows for `bulkInsert`, made on demand: row i (0 ≤ i < count) holds one value per column, in order. */
 export interface BulkRows {
   readonly table: string;
@@ -229,6 +256,13 @@ export interface Dialect {
    * dialect without `supportsBuildProgress`.
    */
   buildProgress(): Promise<readonly BuildProgress[]>;
+
+  /**
+   * Index usage statistics and sizes, where the database keeps them (PostgreSQL pg_stat_*; MariaDB
+   * sizes from InnoDB's statistics and, with userstat on, rows read per index); undefined where it keeps
+   * none (SQLite): the health report then checks structure only.
+   */
+  usageStatistics(): Promise<UsageStatistics | undefined>;
 
   classifyError(e: unknown): ClassifiedDbError;
 

@@ -23,11 +23,13 @@ import type {
   ExplainResult,
   HeldLock,
   SchemaSnapshot,
+  UsageStatistics,
 } from './dialect.js';
 import { mariadbConnectError, type MariadbUrl } from './mariadb-connect.js';
 import { classifyMariadbError, describeMariadbError } from './mariadb-errors.js';
 import { summarizeMariadbPlan } from './mariadb-explain.js';
 import { introspectMariadb } from './mariadb-introspection.js';
+import { readMariadbStatistics } from './mariadb-statistics.js';
 import {
   MARIADB_LOCKERS_SQL,
   MARIADB_PROGRESS_SQL,
@@ -274,6 +276,10 @@ export class MariadbDialect implements Dialect {
     return Number(rows[0]?.n ?? 1);
   }
 
+  usageStatistics(): Promise<UsageStatistics> {
+    return readMariadbStatistics((sql, params) => this.query(sql, params));
+  }
+
   async analyze(tables: readonly string[]): Promise<void> {
     if (tables.length === 0) return;
     await this.pool.query(`ANALYZE TABLE ${tables.map(quoteIdentifier).join(', ')}`);
@@ -476,7 +482,7 @@ export function capabilitiesFor(version: number): DialectCapabilities {
     supportsPartialIndex: false,
     supportsDescendingIndex: version >= 100800,
     supportsBuildProgress: true,
-    supportsIndexStatistics: false,
+    supportsIndexStatistics: true,
     maxConcurrentBuilds: 4,
     indexLimits: INNODB_LIMITS,
   };

@@ -21,6 +21,7 @@ import type {
   ExplainResult,
   HeldLock,
   SchemaSnapshot,
+  UsageStatistics,
 } from './dialect.js';
 import { copyRows } from './postgres-copy.js';
 import { classifyPostgresError } from './postgres-errors.js';
@@ -28,6 +29,7 @@ import { summarizePostgresPlan } from './postgres-explain.js';
 import { introspectPostgres } from './postgres-introspection.js';
 import { quoteIdentifier, renderCreateIndex, renderDropIndex } from './render-sql.js';
 import { postgresConnectError, withDeadline } from './postgres-connect.js';
+import { readPostgresStatistics } from './postgres-statistics.js';
 import { POSTGRES_PROGRESS_SQL, postgresBuildProgress, toProgressRow } from './postgres-progress.js';
 import { holdAdvisoryLock } from './postgres-runner-lock.js';
 import {
@@ -266,6 +268,10 @@ export class PostgresDialect implements Dialect {
   async buildProgress(): Promise<readonly BuildProgress[]> {
     const rows = await this.query(POSTGRES_PROGRESS_SQL);
     return rows.map((r) => postgresBuildProgress(toProgressRow(r)));
+  }
+
+  usageStatistics(): Promise<UsageStatistics> {
+    return readPostgresStatistics(this);
   }
 
   async analyze(tables: readonly string[]): Promise<void> {

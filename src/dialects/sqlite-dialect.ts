@@ -22,6 +22,7 @@ import type {
   ExplainResult,
   HeldLock,
   SchemaSnapshot,
+  UsageStatistics,
 } from './dialect.js';
 import { classifySqliteError, describeSqliteError } from './sqlite-errors.js';
 import { summarizeSqlitePlan, tableAliases } from './sqlite-explain.js';
@@ -179,6 +180,11 @@ export class SqliteDialect implements Dialect {
   /** SQLite reports no build progress (CREATE INDEX holds the write lock throughout). */
   buildProgress(): Promise<readonly BuildProgress[]> {
     return Promise.resolve([]);
+  }
+
+  /** SQLite keeps no index usage statistics: health checks structure only. */
+  usageStatistics(): Promise<UsageStatistics | undefined> {
+    return Promise.resolve(undefined);
   }
 
   async acquireRunnerLock(owner: string, waitMs: number): Promise<HeldLock> {

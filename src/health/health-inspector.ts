@@ -1,13 +1,16 @@
 /**
  * Inspects one database: structure from the dialect's introspection (pg_index/pg_constraint on
- * PostgreSQL, pragmas on SQLite), usage statistics where the dialect keeps them.
+ * PostgreSQL, pragmas on SQLite, information_schema on MariaDB), usage statistics where the dialect
+ * keeps them (`Dialect.usageStatistics`).
  */
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { analyzeHealth, type HealthReport } from './health-report.js';
-import { readPostgresStatistics } from './postgres-statistics.js';
 
-export type InspectedDialect = Pick<Dialect, 'name' | 'target' | 'capabilities' | 'query' | 'introspect'>;
+export type InspectedDialect = Pick<
+  Dialect,
+  'name' | 'target' | 'capabilities' | 'query' | 'introspect' | 'usageStatistics'
+>;
 
 export async function inspectHealth(
   dialect: InspectedDialect,
@@ -16,7 +19,7 @@ export async function inspectHealth(
 ): Promise<HealthReport> {
   const snapshot = await dialect.introspect();
   const statistics = dialect.capabilities.supportsIndexStatistics
-    ? await readPostgresStatistics(dialect)
+    ? await dialect.usageStatistics()
     : undefined;
   return analyzeHealth({
     dialect: dialect.name,

@@ -1,34 +1,23 @@
 /**
  * The health report and the pure analysis that builds it from a schema snapshot (every dialect) and,
- * where the dialect keeps them, usage statistics (PostgreSQL). No I/O here.
+ * where the dialect keeps them, usage statistics (PostgreSQL; MariaDB sizes, and usage with userstat).
+ * No I/O here.
  */
 import type { Catalogue } from '../catalogue/catalogue.js';
 import { indexShapeKey } from '../catalogue/index-definition.js';
-import type { DialectName, ExistingIndex, ForeignKeyInfo, SchemaSnapshot } from '../dialects/dialect.js';
+import type {
+  DialectName,
+  ExistingIndex,
+  ForeignKeyInfo,
+  SchemaSnapshot,
+  TableStats,
+  UsageStatistics,
+} from '../dialects/dialect.js';
+
+export type { IndexStats, TableStats, UsageStatistics } from '../dialects/dialect.js';
 
 /** Tables of the engine's own bookkeeping; never part of a health report. */
 export const BOOKKEEPING_PREFIX = 'index_operator_';
-
-export interface IndexStats {
-  readonly table: string;
-  readonly index: string;
-  readonly sizeBytes: number;
-  readonly scans: number;
-}
-
-export interface TableStats {
-  readonly table: string;
-  readonly seqScans: number;
-  readonly indexScans: number;
-  readonly liveRows: number;
-}
-
-export interface UsageStatistics {
-  readonly indexes: readonly IndexStats[];
-  readonly tables: readonly TableStats[];
-  /** When the counters start (the last statistics reset, or the server's start). */
-  readonly resetAt: Date;
-}
 
 export interface IndexHealth {
   readonly name: string;
@@ -124,10 +113,10 @@ export function analyzeHealth(input: AnalyzeInput): HealthReport {
     inspectedAt: input.now.toISOString(),
     statistics: statistics !== undefined,
     note: statistics
-      ? null
+      ? (statistics.note ?? null)
       : `${input.dialect} keeps no index usage statistics: structure checks only (invalid, missing, ` +
         'duplicate/overlapping, unindexed foreign keys); sizes, scans and unused indexes are not checked',
-    statsResetAt: statistics ? statistics.resetAt.toISOString() : null,
+    statsResetAt: statistics?.resetAt?.toISOString() ?? null,
     tablesInspected: [...scope].sort(),
     indexes,
     tables: (statistics?.tables ?? []).filter((t) => scope.has(t.table)),

@@ -2,8 +2,7 @@
  * Index and table usage statistics on PostgreSQL (pg_stat_user_indexes, pg_stat_user_tables,
  * pg_stat_database), in the connection's current_schema(). Runs through Dialect.query: no driver here.
  */
-import type { Dialect } from '../dialects/dialect.js';
-import type { UsageStatistics } from './health-report.js';
+import type { Dialect, UsageStatistics } from './dialect.js';
 
 const INDEX_STATS_SQL = `
 SELECT s.relname AS table_name, s.indexrelname AS index_name,
