@@ -366,7 +366,8 @@ export class MariadbDialect implements Dialect {
     const classified = this.classifyError(e);
     const code =
       classified.code === undefined ? classified.reason : `${classified.code} ${classified.reason}`;
-    return wrapDbError(`${what} failed (${code}): ${describeMariadbError(e)}${extra}`, classified, e);
+    const detail = `${describeMariadbError(e)}${extra}`;
+    return wrapDbError(`${what} failed (${code}): ${detail}`, classified, e, detail);
   }
 
   /** A failed build, with what a user needs: who blocked it, why it cannot run online, what to change. */
