@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
   DELETION_POLICIES,
+  DIALECTS,
   DURATION_PATTERN,
   ON_FAILURE_POLICIES,
   PHASE_NAMES,
@@ -95,6 +96,7 @@ void test('values.schema.json follows the resource contract (phases, enums, rang
   assert.deepEqual(schemaAt('migration.onFailure').enum, [...ON_FAILURE_POLICIES]);
   assert.deepEqual(schemaAt('migration.deletionPolicy').enum, [...DELETION_POLICIES]);
   assert.deepEqual(schemaAt('migration.database.postgresql.sslMode').enum, ['', ...SSL_MODES]);
+  assert.deepEqual([...(schemaAt('migration.database.dialect').enum ?? [])].sort(), [...DIALECTS].sort());
   assert.equal(schemaAt('migration.lockTimeout').pattern, DURATION_PATTERN);
   assert.equal(schemaAt('migration.retries.backoff').pattern, DURATION_PATTERN);
   assert.equal(schemaAt('migration.statementTimeout').pattern, `^$|${DURATION_PATTERN}`);
@@ -135,6 +137,18 @@ void test('values.yaml defaults equal the resource defaults and point at a Conte
     userKey: 'POSTGRES_USER',
     passwordKey: 'POSTGRES_PASSWORD',
     databaseKey: 'POSTGRES_DB',
+  });
+  // MariaDB: no service or Secret to guess, so both are set by the user; the keys are the MariaDB image's.
+  const mariadb = (m['database'] as Record<string, Record<string, unknown>>)['mariadb'];
+  assert.deepEqual(mariadb, {
+    host: '',
+    hostKey: '',
+    port: SPEC_DEFAULTS['database.mariadb.port'],
+    secretName: '',
+    urlKey: '',
+    userKey: 'MARIADB_USER',
+    passwordKey: 'MARIADB_PASSWORD',
+    databaseKey: 'MARIADB_DATABASE',
   });
 });
 

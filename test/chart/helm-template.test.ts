@@ -133,11 +133,70 @@ void test('a Secret with a single URL key renders urlKey only; migration.enabled
   assert.deepEqual(byKind(render({ migration: { enabled: false } }), 'IndexMigration'), []);
 });
 
+/** A MariaDB install: its service, a Secret with the MariaDB image's variable names. */
+const MARIADB_VALUES = {
+  migration: {
+    database: { dialect: 'mariadb', mariadb: { host: 'mariadb', secretName: 'mariadb-credentials' } },
+  },
+};
+const mariadb = render(MARIADB_VALUES);
+
+void test('dialect mariadb renders the mariadb block with port 3306 and the MARIADB_* keys, or a urlKey', () => {
+  assert.deepEqual(specOf(only(mariadb, 'IndexMigration'))['database'], {
+    dialect: 'mariadb',
+    mariadb: {
+      host: 'mariadb',
+      port: 3306,
+      secretRef: {
+        name: 'mariadb-credentials',
+        userKey: 'MARIADB_USER',
+        passwordKey: 'MARIADB_PASSWORD',
+        databaseKey: 'MARIADB_DATABASE',
+      },
+    },
+  });
+  const url = render({
+    migration: {
+      database: { dialect: 'mariadb', mariadb: { hostKey: 'HOST', urlKey: 'URL', secretName: 'db' } },
+    },
+  });
+  assert.deepEqual(specOf(only(url, 'IndexMigration'))['database'], {
+    dialect: 'mariadb',
+    mariadb: { hostKey: 'HOST', port: 3306, secretRef: { name: 'db', urlKey: 'URL' } },
+  });
+  const lint = helmLint(MARIADB_VALUES);
+  assert.equal(lint.status, 0, lint.stdout + lint.stderr);
+  assert.doesNotMatch(lint.stdout, /\[(WARNING|ERROR)\]/);
+});
+
+void test('dialect mariadb without a Secret or host fails the render saying what to set', () => {
+  const noSecret = helmTemplate({ migration: { database: { dialect: 'mariadb', mariadb: { host: 'db' } } } });
+  assert.notEqual(noSecret.status, 0);
+  assert.match(
+    noSecret.stderr,
+    /migration\.database\.mariadb\.secretName: name the Secret with the credentials/,
+  );
+  const noHost = helmTemplate({
+    migration: { database: { dialect: 'mariadb', mariadb: { secretName: 'db' } } },
+  });
+  assert.notEqual(noHost.status, 0);
+  assert.match(noHost.stderr, /migration\.database\.mariadb: set host .*hostKey .*urlKey/);
+  const noKeys = helmTemplate({
+    migration: {
+      database: { dialect: 'mariadb', mariadb: { host: 'db', secretName: 'db', databaseKey: '' } },
+    },
+  });
+  assert.notEqual(noKeys.status, 0);
+  assert.match(noKeys.stderr, /mariadb: set urlKey, or all of userKey, passwordKey and databaseKey/);
+  const badPort = helmTemplate({ migration: { database: { mariadb: { port: 0 } } } });
+  assert.match(badPort.stderr, /\/migration\/database\/mariadb\/port.*minimum/);
+});
+
 void test('rendered IndexMigrations are admitted by the CRD schema and its CEL rules (chart copy)', () => {
   const validator = createCrdValidator(
     crdSchema(loadCrd(`${CHART_DIR}/crds/index-operator.io_indexmigrations.yaml`)),
   );
-  for (const objects of [defaults, everything]) {
+  for (const objects of [defaults, everything, mariadb]) {
     const result = validator.admit(only(objects, 'IndexMigration'));
     assert.ok(result.ok, JSON.stringify(result.ok ? null : result.causes));
   }

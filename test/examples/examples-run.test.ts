@@ -3,7 +3,8 @@
  * in-process Job runner, the real operator, a real seeded ContextForge database) and ends as the docs
  * say: `Succeeded` with every index of its phases built, including the verify Job, which checks only the
  * hot queries the selected phases serve. The examples' own spec is kept; only the PostgreSQL connection
- * points at the test database (the examples name the in-cluster Service of a ContextForge release).
+ * points at the test database (the examples name the in-cluster Service of a ContextForge release), and
+ * the MariaDB example's host at 127.0.0.1, its Secret holding the keys it names.
  */
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ import { openDialect } from '../../src/dialects/open-dialect.js';
 import type { IndexMigration, IndexMigrationSpec } from '../../src/operator/types.js';
 import { seedDatabase } from '../../src/seed/seed.js';
 import { only, render } from '../chart/render-chart.js';
-import { freshPostgres } from '../helpers/databases.js';
+import { freshMariadb, freshPostgres } from '../helpers/databases.js';
 import { eventually } from '../kube/eventually.js';
 import { FakeApiServer } from '../kube/fake-api-server.js';
 import { JobRunner } from '../kube/job-runner.js';
@@ -135,6 +136,38 @@ void test('examples/indexmigration-sqlite.yaml ends Succeeded on the claim the e
   const m = await runToEnd(doc, async (server) => {
     await seeded(`sqlite:${join(dir, file)}`);
     return new JobRunner(server, { claims: { [claim]: dir } });
+  });
+  assertSucceeded(m, spec.phases);
+});
+
+void test('examples/indexmigration-mariadb.yaml ends Succeeded on MariaDB through the Secret keys it names', async () => {
+  const doc = readYaml('examples/indexmigration-mariadb.yaml');
+  const spec = doc['spec'] as IndexMigrationSpec;
+  const mariadb = spec.database.mariadb;
+  assert.ok(mariadb, 'the example has a mariadb block');
+  const ref = mariadb.secretRef;
+  const onTest = {
+    ...doc,
+    spec: { ...spec, database: { ...spec.database, mariadb: { ...mariadb, host: '127.0.0.1' } } },
+  };
+  const m = await runToEnd(onTest, async (server) => {
+    const db = await freshMariadb('e15example');
+    await seeded(db.url);
+    const data = {
+      [ref.userKey ?? '']: 'root',
+      [ref.passwordKey ?? '']: '',
+      [ref.databaseKey ?? '']: db.name,
+    };
+    const encoded = Object.fromEntries(
+      Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+    );
+    server.create('secrets', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: ref.name, namespace: NS },
+      data: encoded,
+    });
+    return new JobRunner(server);
   });
   assertSucceeded(m, spec.phases);
 });

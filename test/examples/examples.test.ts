@@ -20,14 +20,14 @@ const validator = createCrdValidator();
 const load = (file: string): Record<string, unknown> =>
   parseYaml(readFileSync(join(EXAMPLES, file), 'utf8')) as Record<string, unknown>;
 
-void test('examples/ has an IndexMigration for PostgreSQL and one for SQLite, and values for the chart', () => {
+void test('examples/ has an IndexMigration for PostgreSQL, MariaDB and SQLite, and values for the chart', () => {
   const dialects = files
     .map(load)
     .filter((doc) => doc['kind'] === 'IndexMigration')
     .map(
       (doc) => ((doc['spec'] as Record<string, unknown>)['database'] as Record<string, unknown>)['dialect'],
     );
-  assert.deepEqual([...new Set(dialects)].sort(), ['postgresql', 'sqlite']);
+  assert.deepEqual([...new Set(dialects)].sort(), ['mariadb', 'postgresql', 'sqlite']);
   assert.ok(files.some((f) => f.startsWith('values-')));
 });
 

@@ -76,3 +76,41 @@ misc
 {{- define "index-operator.migrationNamespace" -}}
 {{- default .Release.Namespace .Values.migration.namespace -}}
 {{- end -}}
+
+{{/*
+The postgresql or mariadb block of the IndexMigration from values (dict "field" <dialect> "server" <values>);
+fails with what to set when the Secret keys or the host are missing.
+*/}}
+{{- define "index-operator.serverDatabase" -}}
+{{- $f := .field -}}
+{{- $s := .server -}}
+{{- if not $s.secretName -}}
+{{- fail (printf "migration.database.%s.secretName: name the Secret with the credentials" $f) -}}
+{{- end -}}
+{{- if not (or $s.host $s.hostKey $s.urlKey) -}}
+{{- fail (printf "migration.database.%s: set host (the database service), hostKey (a key in the Secret) or urlKey" $f) -}}
+{{- end -}}
+{{- if not (or $s.urlKey (and $s.userKey $s.passwordKey $s.databaseKey)) -}}
+{{- fail (printf "migration.database.%s: set urlKey, or all of userKey, passwordKey and databaseKey" $f) -}}
+{{- end -}}
+{{ $f }}:
+  {{- with $s.host }}
+  host: {{ . | quote }}
+  {{- end }}
+  {{- with $s.hostKey }}
+  hostKey: {{ . | quote }}
+  {{- end }}
+  port: {{ $s.port }}
+  {{- with $s.sslMode }}
+  sslMode: {{ . }}
+  {{- end }}
+  secretRef:
+    name: {{ $s.secretName }}
+    {{- if $s.urlKey }}
+    urlKey: {{ $s.urlKey | quote }}
+    {{- else }}
+    userKey: {{ $s.userKey | quote }}
+    passwordKey: {{ $s.passwordKey | quote }}
+    databaseKey: {{ $s.databaseKey | quote }}
+    {{- end }}
+{{- end -}}
