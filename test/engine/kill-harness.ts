@@ -6,9 +6,12 @@
  * src/cli/fault-injection.ts) or at a random time, then the same command again, which must converge to
  * the reference: same exit code, same indexes by definition, nothing INVALID, no row left running, the
  * owned indexes exactly the catalogue's indexes present, `status` and `plan` agreeing phase by phase.
- * Optionally with load: a SQLite writer taking the write lock, a PostgreSQL reader holding a snapshot.
+ * Optionally with load: a SQLite writer taking the write lock, a PostgreSQL reader holding a snapshot, a
+ * MariaDB writer inserting during the online builds. `killConvergenceTest(dialect)` is the in-suite test
+ * each dialect's file registers.
  */
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,11 +26,11 @@ import type { ExistingIndex } from '../../src/dialects/dialect.js';
 import { applyPhases, planRun, readStatus } from '../../src/engine/engine.js';
 import { createLogger } from '../../src/log.js';
 import { SqlBookkeepingStore } from '../../src/engine/sql-bookkeeping-store.js';
-import { adminUrl } from '../helpers/databases.js';
+import { adminUrl, mariadbAdmin, mariadbUrl } from '../helpers/databases.js';
 import { REPO_ROOT, startCli, waitFor, type CliResult } from '../cli/cli-process.js';
 import { memoryIo } from '../cli/memory-io.js';
 
-export type KillDialect = 'postgresql' | 'sqlite';
+export type KillDialect = 'postgresql' | 'sqlite' | 'mariadb';
 /** up from the schema; down from everything applied; up whose phase `lookups` fails and is rolled back. */
 export type ScenarioName = 'up' | 'down' | 'up-rollback';
 
@@ -38,7 +41,10 @@ export interface Scenario {
   readonly rows: number;
 }
 
-/** A database made from the scenario's template: a file copy or CREATE DATABASE … TEMPLATE. */
+/**
+ * A database made from the scenario's template: a file copy, CREATE DATABASE … TEMPLATE, or (MariaDB has
+ * no template databases) a new database prepared the same way.
+ */
 export interface Copy {
   readonly url: string;
   /** SQLite file path, or PostgreSQL database name. */
@@ -86,18 +92,22 @@ export class Template {
       const dir = mkdtempSync(join(tmpdir(), 'iokill-'));
       const file = join(dir, 'template.db');
       const t = new Template(s, `sqlite:${file}`, dir, file);
-      await t.prepare();
+      await t.prepare(t.url);
       return t;
     }
     const name = `iokill_${s.name.replace('-', '_')}_${randomBytes(4).toString('hex')}`;
+    if (s.dialect === 'mariadb') {
+      // Nothing to copy from: each copy is prepared on its own (copy()).
+      return new Template(s, mariadbUrl(name), undefined, name);
+    }
     await admin((c) => c.query(`CREATE DATABASE "${name}"`));
     const t = new Template(s, adminUrl(name), undefined, name);
-    await t.prepare();
+    await t.prepare(t.url);
     return t;
   }
 
-  private async prepare(): Promise<void> {
-    const dialect = await openDialect(this.url);
+  private async prepare(url: string): Promise<void> {
+    const dialect = await openDialect(url);
     try {
       await createExampleSchema(dialect, { rows: this.scenario.rows });
       if (this.scenario.name === 'down') {
@@ -130,13 +140,18 @@ export class Template {
       };
     }
     const name = `${this.dbName}_${id}`;
+    if (this.scenario.dialect === 'mariadb') {
+      await mariadbAdmin((c) => c.query(`CREATE DATABASE \`${name}\``));
+      await this.prepare(mariadbUrl(name));
+      return { url: mariadbUrl(name), name, drop: () => dropMariadbDatabase(name) };
+    }
     await admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${this.dbName}"`));
     return { url: adminUrl(name), name, drop: () => dropPgDatabase(name) };
   }
 
   async drop(): Promise<void> {
     if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
-    else await dropPgDatabase(this.dbName);
+    else if (this.scenario.dialect === 'postgresql') await dropPgDatabase(this.dbName);
   }
 }
 
@@ -154,6 +169,18 @@ async function dropPgDatabase(name: string): Promise<void> {
   await admin(async (c) => {
     await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
     await c.query(`DROP DATABASE IF EXISTS "${name}"`);
+  });
+}
+
+/** Ends the database's sessions (a killed runner's build may still run there) and drops it. */
+async function dropMariadbDatabase(name: string): Promise<void> {
+  await mariadbAdmin(async (c) => {
+    const sessions = await c.query<{ id: number | bigint }[]>(
+      'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ?',
+      [name],
+    );
+    for (const s of sessions) await c.query(`KILL ${Number(s.id)}`).catch(() => undefined);
+    await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
   });
 }
 
@@ -198,7 +225,10 @@ function describeIndex(i: ExistingIndex): string {
   return `${i.name} ON ${i.table} (${cols})${i.unique ? ' UNIQUE' : ''}${i.predicate ? ` WHERE ${i.predicate}` : ''}${i.include.length > 0 ? ` INCLUDE (${i.include.join(', ')})` : ''}${i.valid && i.ready ? '' : ' INVALID'}`;
 }
 
-/** Load during a run: a SQLite writer taking the write lock, a PostgreSQL reader holding a snapshot. */
+/**
+ * Load during a run: a SQLite writer taking the write lock, a PostgreSQL reader holding a snapshot, a
+ * MariaDB writer.
+ */
 export async function startLoad(dialect: KillDialect, copy: Copy): Promise<{ stop(): Promise<void> }> {
   if (dialect === 'sqlite') {
     const script = `
@@ -222,6 +252,7 @@ export async function startLoad(dialect: KillDialect, copy: Copy): Promise<{ sto
       },
     };
   }
+  if (dialect === 'mariadb') return startMariadbWriter(copy);
   const client = new pg.Client({ connectionString: copy.url, application_name: 'kill-test-reader' });
   await client.connect();
   let running = true;
@@ -241,6 +272,30 @@ export async function startLoad(dialect: KillDialect, copy: Copy): Promise<{ sto
         running = false;
         await loop.catch(() => undefined);
         await client.end();
+      })()),
+  };
+}
+
+/** A MariaDB writer inserting comments while the online builds run (they let writes through). */
+async function startMariadbWriter(copy: Copy): Promise<{ stop(): Promise<void> }> {
+  const writer = await openDialect(copy.url);
+  let running = true;
+  let stopped: Promise<void> | undefined;
+  const loop = (async () => {
+    for (let i = 1; running; i++) {
+      await writer.execute(
+        'INSERT INTO comments (id, post_id, author_id, body, created_at) VALUES ($1, 1, 1, $2, 0)',
+        [10_000_000 + i, 'load'],
+      );
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    stop: () =>
+      (stopped ??= (async () => {
+        running = false;
+        await loop.catch(() => undefined);
+        await writer.close();
       })()),
   };
 }
@@ -414,7 +469,7 @@ export async function killSuite(dialect: KillDialect, o: SuiteOptions): Promise<
   const covered = new Set<string>();
   const say = o.log ?? (() => undefined);
   for (const name of o.scenarios ?? (['up', 'down', 'up-rollback'] as const)) {
-    const rows = o.rows?.[dialect] ?? (dialect === 'postgresql' ? 3000 : 300);
+    const rows = o.rows?.[dialect] ?? (dialect === 'sqlite' ? 300 : 3000);
     const template = await Template.create({ dialect, name, rows });
     try {
       const ref = await referenceRun(template);
@@ -447,4 +502,43 @@ export async function killSuite(dialect: KillDialect, o: SuiteOptions): Promise<
     }
   }
   return { outcomes, kinds };
+}
+
+/** Every step boundary kind the bounded test must have gone through. */
+const BOUNDARY_KINDS = [
+  'before:upsertMigration',
+  'after:upsertMigration',
+  'before:insertBuild',
+  'after:insertBuild',
+  'before:finishBuild',
+  'after:finishBuild',
+  'before:disown',
+  'after:disown',
+  'during:build',
+  'during:drop',
+  'during:rollback',
+] as const;
+
+/**
+ * The in-suite kill test of one dialect (a bounded sample: one occurrence of each boundary kind and a
+ * random time; scripts/kill-test.ts runs every step). The seed is printed; KILL_SEED=<n> repeats a run.
+ */
+export function killConvergenceTest(dialect: KillDialect): void {
+  void test(`${dialect}: killed at every kind of step boundary and at random times, the rerun converges`, async (t) => {
+    const seed = Number(process.env['KILL_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
+    t.diagnostic(`seed ${seed} (KILL_SEED=${seed} repeats it)`);
+    const result = await killSuite(dialect, {
+      seed,
+      extraSteps: 0,
+      randomTimes: 1,
+      newKindsOnly: true,
+      log: (line) => t.diagnostic(line),
+    });
+    const killed = result.outcomes.filter((o) => o.killed).length;
+    t.diagnostic(`${result.outcomes.length} kill runs, ${killed} killed before the end; seed ${seed}`);
+    for (const [scenario, kinds] of result.kinds) t.diagnostic(`${scenario}: ${kinds.join(' ')}`);
+    const all = new Set([...result.kinds.values()].flat());
+    for (const kind of BOUNDARY_KINDS) assert.ok(all.has(kind), `the runs went through ${kind}`);
+    assert.ok(killed >= result.outcomes.length - 3, 'almost every run was killed before it ended');
+  });
 }
