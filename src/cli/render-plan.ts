@@ -1,7 +1,7 @@
 /** Text rendering of a plan: per phase its checksum state, per index the action and why. */
-import type { DroppedFeature, Plan, PlannedIndex, PlannedPhase } from '../engine/engine.js';
+import type { BuildModel, DroppedFeature, Plan, PlannedIndex, PlannedPhase } from '../engine/engine.js';
 import { describeIndex } from './describe-index.js';
-import { countSummary, table } from './output.js';
+import { countSummary, formatDuration, table } from './output.js';
 
 /** applied / pending / drift, or the bookkeeping status when the last run did not succeed. */
 export function phaseState(phase: Pick<PlannedPhase, 'drift' | 'applied' | 'status'>): string {
@@ -12,8 +12,15 @@ export function phaseState(phase: Pick<PlannedPhase, 'drift' | 'applied' | 'stat
 
 export function renderPlan(plan: Plan): string[] {
   const lines = [`Plan: catalogue ${plan.catalogue} on ${plan.target} (${plan.dialect}); nothing is changed`];
+  const seconds = new Map(plan.estimate.phases.map((p) => [p.name, p]));
   for (const phase of plan.phases) {
-    lines.push('', `phase ${phase.name}: ${phaseState(phase)} (checksum ${phase.checksum.slice(0, 12)})`);
+    const estimate = seconds.get(phase.name);
+    const time =
+      estimate && estimate.builds > 0 ? `, estimated ${formatDuration(estimate.seconds * 1000)}` : '';
+    lines.push(
+      '',
+      `phase ${phase.name}: ${phaseState(phase)} (checksum ${phase.checksum.slice(0, 12)}${time})`,
+    );
     if (phase.message !== undefined) lines.push(`  ${phase.message}`);
     if (phase.drift && phase.appliedChecksum !== undefined) {
       lines.push(`  the catalogue changed since it was applied (was ${phase.appliedChecksum.slice(0, 12)})`);
@@ -21,10 +28,26 @@ export function renderPlan(plan: Plan): string[] {
     lines.push(...table(phase.indexes.map(indexRow), '  '));
   }
   lines.push('', `Summary: ${countSummary(plan.counts)}`);
+  lines.push(estimateLine(plan));
   if (plan.counts.conflict > 0) {
     lines.push('Conflicts must be resolved (rename or drop the existing index) before `up` can build those.');
   }
   return lines;
+}
+
+/** `Estimated build time: 1m 07s for 151 indexes (one at a time; ...)`. */
+function estimateLine(plan: Plan): string {
+  const builds = plan.estimate.phases.reduce((n, p) => n + p.builds, 0);
+  if (builds === 0) return 'Estimated build time: nothing to build';
+  const total = formatDuration(plan.estimate.totalSeconds * 1000);
+  return `Estimated build time: ${total} for ${builds} index${builds === 1 ? '' : 'es'} (one at a time; ${describeModel(plan.estimate.model)})`;
+}
+
+/** Where the build rate comes from, in words. */
+export function describeModel(m: BuildModel): string {
+  const rate = `${formatDuration(m.fixedSeconds * 1000)} per index + ${(m.bytesPerSecond / 1e6).toFixed(0)} MB/s + ${Math.round(m.rowsPerSecond / 1000)}k rows/s`;
+  if (m.source === 'default') return `default rate of this dialect: ${rate}`;
+  return `rate measured on ${m.samples} earlier build${m.samples === 1 ? '' : 's'} of this database, ${m.speedFactor.toFixed(2)}x the default: ${rate}`;
 }
 
 function indexRow(p: PlannedIndex): string[] {

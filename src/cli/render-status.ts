@@ -1,6 +1,7 @@
 /** Text rendering of `status`: applied phases with times and counts; per index with `--indexes`. */
-import type { BuildRow, PhaseStatusReport, StatusReport } from '../engine/engine.js';
+import type { BuildRow, PhaseStatusReport, RemainingEstimate, StatusReport } from '../engine/engine.js';
 import { formatDuration, table } from './output.js';
+import { describeModel } from './render-plan.js';
 
 export function renderStatus(status: StatusReport, withIndexes: boolean): string[] {
   const lines = [
@@ -21,7 +22,16 @@ export function renderStatus(status: StatusReport, withIndexes: boolean): string
     }
   }
   lines.push('', `${status.ownedIndexes.length} index(es) owned by index-operator`);
+  if (status.estimate) lines.push(remainingLine(status.estimate));
   return lines;
+}
+
+/** `Estimated build time left: 45.2s for 30 indexes (...)`, or that nothing is left to build. */
+function remainingLine(e: RemainingEstimate): string {
+  const builds = e.phases.reduce((n, p) => n + p.builds, 0);
+  if (builds === 0) return 'Estimated build time left: nothing to build';
+  const left = formatDuration(e.remainingSeconds * 1000);
+  return `Estimated build time left: ${left} for ${builds} index${builds === 1 ? '' : 'es'} (one at a time; ${describeModel(e.model)})`;
 }
 
 function phaseRow(p: PhaseStatusReport): string[] {

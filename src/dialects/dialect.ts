@@ -29,6 +29,29 @@ export interface DialectCapabilities {
   readonly supportsIndexStatistics: boolean;
   /** How many index builds may run at once against one database. */
   readonly maxConcurrentBuilds: number;
+  /**
+   * Default cost model of one index build on this dialect, before this database has shown its own
+   * (src/engine/estimate.ts refines it from the bookkeeping's earlier builds).
+   */
+  readonly buildCost: BuildCost;
+}
+
+/** One index build takes about `fixedSeconds + tableBytes / bytesPerSecond + tableRows / rowsPerSecond`. */
+export interface BuildCost {
+  /** Per index, whatever the table's size (sessions, waits for writers, bookkeeping, catalog updates). */
+  readonly fixedSeconds: number;
+  /** Table bytes one build reads per second. */
+  readonly bytesPerSecond: number;
+  /** Table rows one build sorts and writes into the index per second. */
+  readonly rowsPerSecond: number;
+}
+
+/** A table's size as the database reports it, cheaply (no full count). */
+export interface TableSize {
+  /** Bytes of the table's own data (PostgreSQL heap, SQLite b-tree pages, InnoDB data_length). */
+  readonly bytes: number;
+  /** Estimated rows; -1 when unknown. */
+  readonly rows: number;
 }
 
 export interface IndexLimits {
@@ -242,6 +265,11 @@ export interface Dialect {
   createIndex(def: IndexDefinition, options: BuildOptions): Promise<void>;
   /** Drops one index (PostgreSQL DROP INDEX CONCURRENTLY IF EXISTS). */
   dropIndex(name: string, options: BuildOptions): Promise<void>;
+  /**
+   * Sizes of the given tables that exist (PostgreSQL pg_relation_size and reltuples; SQLite the dbstat
+   * pages of each table; MariaDB information_schema.TABLES data_length and table_rows). Read-only.
+   */
+  tableSizes(tables: readonly string[]): Promise<ReadonlyMap<string, TableSize>>;
   /** Refreshes planner statistics of the given tables. */
   analyze(tables: readonly string[]): Promise<void>;
 

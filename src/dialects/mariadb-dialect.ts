@@ -24,6 +24,7 @@ import type {
   HeldLock,
   SchemaSnapshot,
   UsageStatistics,
+  TableSize,
 } from './dialect.js';
 import { mariadbConnectError, type MariadbUrl } from './mariadb-connect.js';
 import { classifyMariadbError, describeMariadbError } from './mariadb-errors.js';
@@ -38,6 +39,8 @@ import {
   parseAddIndex,
   toMariadbProgressRow,
 } from './mariadb-progress.js';
+import { mariadbTableSizes } from './table-sizes.js';
+import { MARIADB_BUILD_COST } from './build-cost-defaults.js';
 import { holdGetLock } from './mariadb-runner-lock.js';
 import {
   LOCK_HOLDER_SQL,
@@ -207,6 +210,10 @@ export class MariadbDialect implements Dialect {
 
   introspect(): Promise<SchemaSnapshot> {
     return introspectMariadb((sql, params) => this.query(sql, params));
+  }
+
+  tableSizes(tables: readonly string[]): Promise<ReadonlyMap<string, TableSize>> {
+    return mariadbTableSizes((sql, params) => this.query(sql, params), tables);
   }
 
   quoteIdentifier(name: string): string {
@@ -486,5 +493,6 @@ export function capabilitiesFor(version: number): DialectCapabilities {
     supportsIndexStatistics: true,
     maxConcurrentBuilds: 4,
     indexLimits: INNODB_LIMITS,
+    buildCost: MARIADB_BUILD_COST,
   };
 }

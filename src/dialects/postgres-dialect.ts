@@ -22,11 +22,14 @@ import type {
   HeldLock,
   SchemaSnapshot,
   UsageStatistics,
+  TableSize,
 } from './dialect.js';
 import { copyRows } from './postgres-copy.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import { summarizePostgresPlan } from './postgres-explain.js';
 import { introspectPostgres } from './postgres-introspection.js';
+import { postgresTableSizes } from './table-sizes.js';
+import { POSTGRES_BUILD_COST } from './build-cost-defaults.js';
 import { quoteIdentifier, renderCreateIndex, renderDropIndex } from './render-sql.js';
 import { postgresConnectError, withDeadline } from './postgres-connect.js';
 import { readPostgresStatistics } from './postgres-statistics.js';
@@ -77,6 +80,7 @@ export class PostgresDialect implements Dialect {
     supportsBuildProgress: true,
     supportsIndexStatistics: true,
     maxConcurrentBuilds: 16,
+    buildCost: POSTGRES_BUILD_COST,
   };
   readonly target: string;
   private readonly config: pg.ClientConfig;
@@ -195,6 +199,10 @@ export class PostgresDialect implements Dialect {
 
   introspect(): Promise<SchemaSnapshot> {
     return introspectPostgres((sql, params) => this.query(sql, params));
+  }
+
+  tableSizes(tables: readonly string[]): Promise<ReadonlyMap<string, TableSize>> {
+    return postgresTableSizes((sql, params) => this.query(sql, params), tables);
   }
 
   quoteIdentifier(name: string): string {

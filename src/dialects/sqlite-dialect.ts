@@ -23,11 +23,14 @@ import type {
   HeldLock,
   SchemaSnapshot,
   UsageStatistics,
+  TableSize,
 } from './dialect.js';
 import { classifySqliteError, describeSqliteError } from './sqlite-errors.js';
 import { summarizeSqlitePlan, tableAliases } from './sqlite-explain.js';
 import { LOCK_TABLE_SQL, isStale, lockHeldMessage, type LockRow } from './sqlite-lock-row.js';
 import { introspectSqlite } from './sqlite-introspection.js';
+import { sqliteTableSizes } from './table-sizes.js';
+import { SQLITE_BUILD_COST } from './build-cost-defaults.js';
 import { quoteIdentifier, renderCreateIndex, renderDropIndex } from './render-sql.js';
 import { bindings, insertAll, insertSql, rowsPerInsert } from './sqlite-bulk.js';
 import { StatementCache } from './statement-cache.js';
@@ -64,6 +67,7 @@ export class SqliteDialect implements Dialect {
     supportsBuildProgress: false,
     supportsIndexStatistics: false,
     maxConcurrentBuilds: 1,
+    buildCost: SQLITE_BUILD_COST,
   };
   readonly target: string;
   private turn: Promise<void> = Promise.resolve();
@@ -143,6 +147,10 @@ export class SqliteDialect implements Dialect {
 
   introspect(): Promise<SchemaSnapshot> {
     return this.exclusive(() => introspectSqlite((sql, params) => this.sync.query(sql, params)));
+  }
+
+  tableSizes(tables: readonly string[]): Promise<ReadonlyMap<string, TableSize>> {
+    return this.exclusive(() => sqliteTableSizes((sql, params) => this.sync.query(sql, params), tables));
   }
 
   quoteIdentifier(name: string): string {

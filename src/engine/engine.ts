@@ -25,10 +25,14 @@ import type { StepHook } from './steps.js';
 import { planRunImpl } from './plan-run.js';
 import { applyPhasesImpl, rollbackPhasesImpl } from './runner.js';
 import { readStatusImpl } from './status.js';
+import type { Estimate } from './estimate.js';
+import type { RemainingEstimate } from './read-estimate.js';
 
 export type { Clock } from './clock.js';
 export type { BuildRow, MigrationRow, MigrationStatus, BuildStatus } from './bookkeeping-store.js';
 export type { PhaseState } from './phase-state.js';
+export type { BuildModel, Estimate, IndexEstimate, PhaseEstimate } from './estimate.js';
+export type { RemainingEstimate } from './read-estimate.js';
 export type { StepHook, StepPoint } from './steps.js';
 
 /** What the engine needs, built once by the caller (CLI entry or operator Job). */
@@ -116,6 +120,11 @@ export interface Plan {
   readonly target: string;
   readonly phases: readonly PlannedPhase[];
   readonly counts: ActionCounts;
+  /**
+   * Estimated build time per phase and in total (one build at a time), from the tables' sizes and the
+   * dialect's default build cost scaled by the speed this database showed in earlier builds (estimate.ts).
+   */
+  readonly estimate: Estimate;
 }
 
 /** Introspects the database and reads the bookkeeping; changes nothing. */
@@ -288,6 +297,8 @@ export interface PhaseStatusReport {
   readonly message?: string;
   /** Every build row of the phase, oldest first (all runs). */
   readonly builds: readonly BuildRow[];
+  /** With a catalogue: estimated seconds its builds still need (0 when nothing is left to build). */
+  readonly estimatedRemainingSeconds?: number;
 }
 
 export interface StatusReport {
@@ -298,6 +309,11 @@ export interface StatusReport {
   readonly phases: readonly PhaseStatusReport[];
   /** Index names the engine currently owns (would be dropped by `down` of their phase). */
   readonly ownedIndexes: readonly string[];
+  /**
+   * With a catalogue: the estimated time the builds not done yet need (all of the catalogue's phases),
+   * updated from the builds recorded so far and the elapsed time of the running one.
+   */
+  readonly estimate?: RemainingEstimate;
 }
 
 /** Reads the bookkeeping tables (creating nothing); with a catalogue, adds pending phases and drift. */

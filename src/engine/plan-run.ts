@@ -2,6 +2,7 @@ import type { Catalogue } from '../catalogue/catalogue.js';
 import { validateCatalogue } from '../catalogue/validate-catalogue.js';
 import type { EngineDeps, Plan, PlanOptions } from './engine.js';
 import { countActions, planPhases } from './planner.js';
+import { readEstimate } from './read-estimate.js';
 import { selectPhases } from './select-phases.js';
 import { SqlBookkeepingStore } from './sql-bookkeeping-store.js';
 
@@ -15,10 +16,11 @@ export async function planRunImpl(
   const phases = selectPhases(catalogue, options.phases);
   const store = new SqlBookkeepingStore(deps.dialect);
   const hasTables = await store.tablesExist();
-  const [snapshot, migrations, owned] = await Promise.all([
+  const [snapshot, migrations, owned, builds] = await Promise.all([
     deps.dialect.introspect(),
     hasTables ? store.listMigrations() : Promise.resolve([]),
     hasTables ? store.listOwned() : Promise.resolve([]),
+    hasTables ? store.listBuilds() : Promise.resolve([]),
   ]);
   const planned = planPhases({
     phases,
@@ -33,5 +35,6 @@ export async function planRunImpl(
     target: deps.dialect.target,
     phases: planned,
     counts: countActions(planned),
+    estimate: await readEstimate(deps.dialect, planned, builds),
   };
 }

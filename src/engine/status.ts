@@ -2,6 +2,8 @@ import type { Catalogue } from '../catalogue/catalogue.js';
 import type { BuildRow, MigrationRow } from './bookkeeping-store.js';
 import type { EngineDeps, PhaseStatusReport, PlannedPhase, StatusReport } from './engine.js';
 import { planPhases } from './planner.js';
+import { readRemaining, type RemainingEstimate } from './read-estimate.js';
+import { systemClock } from './clock.js';
 import { SqlBookkeepingStore } from './sql-bookkeeping-store.js';
 
 /**
@@ -24,6 +26,9 @@ export async function readStatusImpl(deps: EngineDeps, catalogue?: Catalogue): P
         owned: new Set(owned.map((o) => o.indexName)),
       })
     : [];
+  const estimate = catalogue
+    ? await readRemaining(deps.dialect, planned, builds, (deps.clock ?? systemClock).now())
+    : undefined;
   const byName = new Map(planned.map((p) => [p.name, p]));
   const names = catalogue
     ? [
@@ -35,9 +40,17 @@ export async function readStatusImpl(deps: EngineDeps, catalogue?: Catalogue): P
     dialect: deps.dialect.name,
     target: deps.dialect.target,
     ...(catalogue ? { catalogue: catalogue.name } : {}),
-    phases: names.map((name) => phaseStatus(name, rows.get(name), builds, byName.get(name))),
+    phases: names.map((name) =>
+      withRemaining(phaseStatus(name, rows.get(name), builds, byName.get(name)), estimate),
+    ),
     ownedIndexes: owned.map((o) => o.indexName),
+    ...(estimate ? { estimate } : {}),
   };
+}
+
+function withRemaining(p: PhaseStatusReport, estimate: RemainingEstimate | undefined): PhaseStatusReport {
+  const left = estimate?.phases.find((e) => e.name === p.name);
+  return left ? { ...p, estimatedRemainingSeconds: left.remainingSeconds } : p;
 }
 
 function phaseStatus(

@@ -20,6 +20,28 @@ void test('plan text: phase state and checksum, every action with its reason, a 
     dialect: 'postgresql',
     target: 'postgresql://app@db:5432/app',
     counts: { create: 1, exists: 1, rebuild: 1, conflict: 1, skip: 1 },
+    estimate: {
+      model: {
+        fixedSeconds: 0.1,
+        bytesPerSecond: 80e6,
+        rowsPerSecond: 200e3,
+        source: 'default',
+        speedFactor: 1,
+        samples: 0,
+      },
+      phases: [
+        {
+          name: 'core',
+          builds: 2,
+          seconds: 75.5,
+          indexes: [
+            { name: 'idx_a', table: 'tools', seconds: 70 },
+            { name: 'idx_c', table: 'tools', seconds: 5.5 },
+          ],
+        },
+      ],
+      totalSeconds: 75.5,
+    },
     phases: [
       {
         name: 'core',
@@ -60,7 +82,7 @@ void test('plan text: phase state and checksum, every action with its reason, a 
     text,
     /catalogue contextforge on postgresql:\/\/app@db:5432\/app \(postgresql\); nothing is changed/,
   );
-  assert.match(text, /phase core: drift \(checksum aaaaaaaaaaaa\)/);
+  assert.match(text, /phase core: drift \(checksum aaaaaaaaaaaa, estimated 1m 16s\)/);
   assert.match(text, /changed since it was applied \(was bbbbbbbbbbbb\)/);
   assert.match(text, /create\s+idx_a\s+tools\(team_id, created_at DESC\) INCLUDE \(name\)/);
   assert.match(text, /exists\s+idx_b\s+tools\(name\)\s+as tools_name_key; same shape/);
@@ -72,6 +94,10 @@ void test('plan text: phase state and checksum, every action with its reason, a 
   );
   assert.match(text, /Summary: 1 create, 1 exists, 1 rebuild, 1 conflict, 1 skip/);
   assert.match(text, /Conflicts must be resolved/);
+  assert.match(
+    text,
+    /Estimated build time: 1m 16s for 2 indexes \(one at a time; default rate of this dialect: 100ms per index \+ 80 MB\/s \+ 200k rows\/s\)/,
+  );
 });
 
 void test('run report text: a row per phase and the error with phase and index', () => {

@@ -1,0 +1,89 @@
+/**
+ * The estimate's I/O edge: reads the sizes of the tables a plan builds on and of the tables earlier
+ * builds ran on (dialect.tableSizes), then hands everything to the pure estimate.ts.
+ */
+import type { Dialect, TableSize } from '../dialects/dialect.js';
+import type { BuildRow } from './bookkeeping-store.js';
+import type { PlannedPhase } from './engine.js';
+import {
+  buildSamples,
+  estimatePhases,
+  fitModel,
+  remainingByPhase,
+  type Estimate,
+  type RunningBuild,
+} from './estimate.js';
+
+/** Estimated build time of the planned phases, with the speed shown by the recorded builds. */
+export async function readEstimate(
+  dialect: Pick<Dialect, 'tableSizes' | 'capabilities'>,
+  phases: readonly PlannedPhase[],
+  builds: readonly BuildRow[],
+): Promise<Estimate> {
+  const planned = phases.flatMap((p) =>
+    p.indexes.filter((i) => i.action === 'create' || i.action === 'rebuild').map((i) => i.index.table),
+  );
+  const measured = builds
+    .filter((b) => b.action === 'create' || b.action === 'rebuild')
+    .map((b) => b.tableName);
+  const sizes: ReadonlyMap<string, TableSize> = await dialect.tableSizes([
+    ...new Set([...planned, ...measured]),
+  ]);
+  const model = fitModel(dialect.capabilities.buildCost, buildSamples(builds, sizes));
+  return estimatePhases(phases, sizes, model);
+}
+
+/** What is left of a run now: the estimate of what is not built yet, less what running builds did. */
+export interface RemainingEstimate {
+  readonly model: Estimate['model'];
+  /** Seconds the builds still to do were estimated at, all phases (running ones in full). */
+  readonly totalSeconds: number;
+  /** Seconds left, all phases. */
+  readonly remainingSeconds: number;
+  readonly phases: readonly {
+    readonly name: string;
+    /** Indexes still to build (running ones included). */
+    readonly builds: number;
+    readonly remainingSeconds: number;
+  }[];
+}
+
+/**
+ * Builds recorded `running` in the newest run of a phase whose bookkeeping says it runs (a dead runner's
+ * rows are settled by the next run and do not count), with how long each has run at `nowMs`.
+ */
+export function runningBuilds(
+  phases: readonly Pick<PlannedPhase, 'name' | 'status'>[],
+  builds: readonly BuildRow[],
+  nowMs: number,
+): RunningBuild[] {
+  const runningPhases = new Set(phases.filter((p) => p.status === 'running').map((p) => p.name));
+  const lastRun = builds.at(-1)?.runId;
+  return builds
+    .filter((b) => b.status === 'running' && b.runId === lastRun && runningPhases.has(b.phase))
+    .map((b) => ({
+      indexName: b.indexName,
+      elapsedSeconds: Math.max(0, (nowMs - Date.parse(b.startedAt)) / 1000),
+    }));
+}
+
+export async function readRemaining(
+  dialect: Pick<Dialect, 'tableSizes' | 'capabilities'>,
+  phases: readonly PlannedPhase[],
+  builds: readonly BuildRow[],
+  nowMs: number,
+): Promise<RemainingEstimate> {
+  const estimate = await readEstimate(dialect, phases, builds);
+  const remaining = remainingByPhase(estimate, runningBuilds(phases, builds, nowMs));
+  const left = estimate.phases.map((p) => ({
+    name: p.name,
+    builds: p.builds,
+    remainingSeconds: remaining.get(p.name) ?? 0,
+  }));
+  return {
+    model: estimate.model,
+    totalSeconds: estimate.totalSeconds,
+    remainingSeconds: left.reduce((total, p) => total + p.remainingSeconds, 0),
+    phases: left,
+  };
+}
