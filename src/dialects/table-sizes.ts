@@ -1,8 +1,9 @@
 /**
  * Table sizes for the build-time estimate (src/engine/estimate.ts), one reader per dialect over its
- * query function: what the database already keeps, never a full count.
+ * query function: what the database already keeps (SQLite keeps nothing: its pages are walked).
  * - PostgreSQL: pg_relation_size (the heap's main fork) and pg_class.reltuples;
- * - SQLite: the table's b-tree pages from the dbstat virtual table, rows from sqlite_stat1 when ANALYZE ran;
+ * - SQLite: the table's b-tree pages from the dbstat virtual table, rows from sqlite_stat1 when ANALYZE ran
+ *   (else a count: the pages are walked anyway);
  * - MariaDB: information_schema.TABLES data_length and table_rows (InnoDB's own estimates).
  * Tables that do not exist are left out of the result.
  */
@@ -39,15 +40,22 @@ export async function sqliteTableSizes(
     );
     const bytes = pages[0]?.bytes;
     if (bytes === null || bytes === undefined) continue;
-    out.set(name, size(bytes, hasStat ? await statRows(query, name) : -1));
+    out.set(name, size(bytes, await sqliteRows(query, name, hasStat)));
   }
   return out;
 }
 
-async function statRows(query: Query, table: string): Promise<number> {
-  const stat = await query<{ stat: string }>('SELECT stat FROM sqlite_stat1 WHERE tbl = $1 LIMIT 1', [table]);
-  const n = Number(stat[0]?.stat.split(' ')[0]);
-  return stat.length > 0 && Number.isFinite(n) ? n : -1;
+/** sqlite_stat1's row count when ANALYZE ran, else a count (SQLite keeps no estimate of its own). */
+async function sqliteRows(query: Query, table: string, hasStat: boolean): Promise<number> {
+  if (hasStat) {
+    const stat = await query<{ stat: string }>('SELECT stat FROM sqlite_stat1 WHERE tbl = $1 LIMIT 1', [
+      table,
+    ]);
+    const n = Number(stat[0]?.stat.split(' ')[0]);
+    if (stat.length > 0 && Number.isFinite(n)) return n;
+  }
+  const rows = await query<{ n: number }>(`SELECT count(*) AS n FROM "${table.replaceAll('"', '""')}"`);
+  return rows[0]?.n ?? -1;
 }
 
 export async function mariadbTableSizes(

@@ -1,0 +1,144 @@
+/**
+ * The build-time estimate against the real databases: table sizes, `plan`'s estimate (also as the CLI
+ * prints it), earlier builds changing the rate, and `status` counting down during a run.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { exampleCatalogue } from '../../src/catalogue/example/example-catalogue.js';
+import { openDialect } from '../../src/dialects/open-dialect.js';
+import { applyPhases, planRun, readStatus, type StatusReport } from '../../src/engine/engine.js';
+import { SqlBookkeepingStore } from '../../src/engine/sql-bookkeeping-store.js';
+import { ALL_DIALECTS } from '../helpers/databases.js';
+import { describeResult, runCliProcess } from '../cli/cli-process.js';
+import { engineFixture } from './engine-fixture.js';
+
+const TABLES = ['authors', 'posts', 'comments'];
+const builds = (s: StatusReport) => s.estimate?.phases.reduce((n, p) => n + p.builds, 0) ?? -1;
+
+for (const kind of ALL_DIALECTS) {
+  void describe(`estimate on ${kind}`, { concurrency: false }, () => {
+    void test('tableSizes: bytes and rows of existing tables; a missing table is left out', async () => {
+      const f = await engineFixture(kind, 2000);
+      await f.dialect.analyze(TABLES);
+      const sizes = await f.dialect.tableSizes([...TABLES, 'no_such_table']);
+      assert.deepEqual([...sizes.keys()].sort(), [...TABLES].sort());
+      for (const [name, size] of sizes) {
+        assert.ok(size.bytes > 0, `${name} has bytes (${size.bytes})`);
+        assert.ok(size.rows > 0, `${name} has rows (${size.rows})`);
+      }
+      const posts = sizes.get('posts');
+      const authors = sizes.get('authors');
+      assert.ok(posts && authors && posts.bytes > authors.bytes, 'posts (2000 rows) is larger than authors');
+    });
+
+    void test('plan: per phase and in total from the sizes and the default rate; the CLI prints it', async () => {
+      const f = await engineFixture(kind, 2000);
+      const plan = await planRun(f.deps(), exampleCatalogue);
+      const { model, phases, totalSeconds } = plan.estimate;
+      assert.equal(model.source, 'default');
+      assert.deepEqual(
+        { fixed: model.fixedSeconds, bytes: model.bytesPerSecond, rows: model.rowsPerSecond },
+        {
+          fixed: f.dialect.capabilities.buildCost.fixedSeconds,
+          bytes: f.dialect.capabilities.buildCost.bytesPerSecond,
+          rows: f.dialect.capabilities.buildCost.rowsPerSecond,
+        },
+      );
+      assert.deepEqual(
+        phases.map((p) => [p.name, p.builds]),
+        plan.phases.map((p) => [p.name, p.indexes.filter((i) => i.action === 'create').length]),
+      );
+      for (const p of phases) {
+        // Every table has data: each build is estimated above the fixed cost alone.
+        assert.ok(p.seconds > p.builds * model.fixedSeconds, `${p.name}: ${p.seconds}s`);
+      }
+      const sum = phases.reduce((s, p) => s + p.seconds, 0);
+      assert.ok(Math.abs(totalSeconds - sum) < 1e-9);
+
+      const cli = await runCliProcess(['plan', '--database', f.db.url, '--catalogue', 'example']);
+      assert.equal(cli.code, 0, describeResult(cli));
+      assert.match(cli.stdout, /phase core: pending \(checksum [0-9a-f]{12}, estimated [0-9.]+m?s\)/);
+      assert.match(
+        cli.stdout,
+        /Estimated build time: [0-9.]+m?s for 8 indexes \(one at a time; default rate of this dialect: /,
+      );
+    });
+
+    void test('earlier builds recorded in the bookkeeping change the rate used', async () => {
+      const f = await engineFixture(kind, 2000);
+      const run = await applyPhases(f.deps(), exampleCatalogue, { phases: ['core'] });
+      assert.equal(run.ok, true, run.error?.message);
+      const measured = await planRun(f.deps(), exampleCatalogue);
+      assert.equal(measured.estimate.model.source, 'measured');
+      assert.equal(measured.estimate.model.samples, 3, 'the three builds of core');
+      assert.notEqual(measured.estimate.model.speedFactor, 1);
+
+      // An earlier build of posts that took 10 minutes: this database is slow, the estimate follows.
+      const store = new SqlBookkeepingStore(f.dialect);
+      await store.insertBuild({
+        id: 'earlier-slow-build',
+        runId: 'earlier-run',
+        phase: 'old',
+        indexName: 'idx_old_posts',
+        tableName: 'posts',
+        action: 'create',
+        status: 'succeeded',
+        attempt: 1,
+        startedAt: '2020-01-01T00:00:00.000Z',
+        finishedAt: '2020-01-01T00:10:00.000Z',
+        durationMs: 600_000,
+        errorCode: null,
+        errorMessage: null,
+        owned: false,
+      });
+      const slow = await planRun(f.deps(), exampleCatalogue);
+      assert.equal(slow.estimate.model.samples, 4);
+      assert.ok(
+        slow.estimate.model.speedFactor > 10 * measured.estimate.model.speedFactor,
+        `speed ${slow.estimate.model.speedFactor} vs ${measured.estimate.model.speedFactor}`,
+      );
+      assert.ok(slow.estimate.totalSeconds > 10 * measured.estimate.totalSeconds);
+    });
+
+    void test('status during a run: the time left goes down with each finished build, to 0', async () => {
+      const f = await engineFixture(kind, 2000);
+      // Row counts as the run's own ANALYZE after each phase will leave them (sizes stay put meanwhile).
+      await f.dialect.analyze(TABLES);
+      const reader = await openDialect(f.db.url);
+      try {
+        const readings: StatusReport[] = [];
+        const run = await applyPhases(
+          f.deps({
+            steps: async (point) => {
+              if (point === 'after:finishBuild')
+                readings.push(await readStatus({ dialect: reader, log: f.deps().log }, exampleCatalogue));
+            },
+          }),
+          exampleCatalogue,
+        );
+        assert.equal(run.ok, true, run.error?.message);
+        assert.equal(readings.length, 8, 'one reading after each of the 8 builds');
+        assert.deepEqual(readings.map(builds), [7, 6, 5, 4, 3, 2, 1, 0]);
+        const left = readings.map((s) => s.estimate?.remainingSeconds ?? NaN);
+        const speed = readings.map((s) => s.estimate?.model.speedFactor ?? NaN);
+        assert.ok((left[0] ?? 0) > 0);
+        assert.equal(left.at(-1), 0);
+        // Measured in the default rate's units (each reading's speed factor taken out), the time left
+        // falls with every build; in seconds it also follows the speed the run shows.
+        for (let i = 1; i < left.length; i += 1) {
+          const before = (left[i - 1] ?? NaN) / (speed[i - 1] ?? NaN);
+          const now = (left[i] ?? NaN) / (speed[i] ?? NaN);
+          assert.ok(now < before, `reading ${i}: ${now} < ${before} (${left.join(', ')})`);
+        }
+        const phases = readings[3]?.phases.map((p) => [p.name, (p.estimatedRemainingSeconds ?? -1) > 0]);
+        assert.deepEqual(phases, [
+          ['core', false],
+          ['lookups', true],
+          ['reporting', true],
+        ]);
+      } finally {
+        await reader.close();
+      }
+    });
+  });
+}
