@@ -64,6 +64,7 @@ export interface Metrics {
   readonly indexBuildDuration: H<'migration' | 'phase' | 'action'>;
   readonly indexesDone: G<'migration'>;
   readonly indexesPlanned: G<'migration'>;
+  readonly estimatedRemainingSeconds: G<'migration'>;
   readonly currentPhase: G<'migration' | 'phase'>;
   readonly migrationState: G<'migration' | 'state'>;
   readonly retries: C<'migration' | 'phase'>;
@@ -140,6 +141,11 @@ export function createMetrics(registry: Registry, options: MetricsOptions = {}):
     ),
     indexesDone: gauge('indexes_done', 'Catalogue indexes finished in the current run.', ['migration']),
     indexesPlanned: gauge('indexes_planned', 'Catalogue indexes the current run covers.', ['migration']),
+    estimatedRemainingSeconds: gauge(
+      'estimated_remaining_seconds',
+      "Estimated seconds the migration's builds not done yet still need (status.progress.estimatedRemainingSeconds).",
+      ['migration'],
+    ),
     currentPhase: gauge(
       'current_phase',
       '1 for the phase that is running now, 0 for the other phases the run has touched.',

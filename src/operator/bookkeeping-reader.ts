@@ -62,5 +62,8 @@ export function appliedPhase(p: PhaseStatusReport, reasonOf: ReasonOf): AppliedP
     ...(current === undefined ? {} : { current }),
     ...(failure === undefined ? {} : { failure }),
     builds: tallyBuilds(p, reasonOf),
+    ...(p.estimatedRemainingSeconds === undefined
+      ? {}
+      : { estimatedRemainingSeconds: p.estimatedRemainingSeconds }),
   };
 }

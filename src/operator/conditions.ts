@@ -56,6 +56,7 @@ export interface StatusInput {
     readonly indexesDone: number;
     readonly indexesTotal: number;
     readonly current: string;
+    readonly estimatedRemainingSeconds?: number;
   };
 }
 

@@ -31,6 +31,8 @@ export interface AppliedPhase {
   readonly failure?: PhaseFailure;
   /** Counts over the phase's build rows, for /metrics. */
   readonly builds?: PhaseBuildTally;
+  /** Estimated seconds its builds not done yet still need (0: nothing left to build). */
+  readonly estimatedRemainingSeconds?: number;
 }
 
 export interface RunObservation {
@@ -74,6 +76,7 @@ export interface StatusSummary {
     readonly indexesDone: number;
     readonly indexesTotal: number;
     readonly current: string;
+    readonly estimatedRemainingSeconds?: number;
   };
 }
 

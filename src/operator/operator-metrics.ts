@@ -48,6 +48,9 @@ function observeStatus(metrics: Metrics, migration: string, status: IndexMigrati
   if (status.progress) {
     metrics.indexesDone.set({ migration }, status.progress.indexesDone);
     metrics.indexesPlanned.set({ migration }, status.progress.indexesTotal);
+    const left = status.progress.estimatedRemainingSeconds;
+    if (left === undefined) metrics.estimatedRemainingSeconds.remove({ migration });
+    else metrics.estimatedRemainingSeconds.set({ migration }, left);
   }
   for (const p of status.phases ?? []) {
     const labels = { migration, phase: p.name };

@@ -237,7 +237,29 @@ export function progressOf(o: RunObservation, phases: readonly PhaseStatus[]): S
       current = db?.current ?? current;
     }
   }
-  return { indexesDone: done, indexesTotal: total, current };
+  const remaining = remainingSeconds(o, phases);
+  return {
+    indexesDone: done,
+    indexesTotal: total,
+    current,
+    ...(remaining === undefined ? {} : { estimatedRemainingSeconds: remaining }),
+  };
+}
+
+/**
+ * Whole seconds the phases not applied yet still need, by the bookkeeping's estimate; undefined when
+ * the database was not read or a phase has no estimate.
+ */
+function remainingSeconds(o: RunObservation, phases: readonly PhaseStatus[]): number | undefined {
+  if (o.applied === undefined) return undefined;
+  let seconds = 0;
+  for (const p of phases) {
+    if (p.state === 'Succeeded') continue;
+    const left = o.applied.get(p.name)?.estimatedRemainingSeconds;
+    if (left === undefined) return undefined;
+    seconds += left;
+  }
+  return Math.round(seconds);
 }
 
 function compact<T extends object>(obj: T): T {

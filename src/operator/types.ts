@@ -238,6 +238,12 @@ export interface ProgressStatus {
   readonly current?: string;
   /** `indexesDone/indexesTotal`, e.g. `40/152` (the Progress printer column). */
   readonly summary?: string;
+  /**
+   * Estimated seconds the builds not done yet still need (the spec's phases, one at a time): table sizes
+   * and the build rate this database showed (engine estimate.ts), updated as builds finish. Absent when
+   * the operator cannot read the database.
+   */
+  readonly estimatedRemainingSeconds?: number;
 }
 
 export interface IndexMigrationStatus {
@@ -445,6 +451,7 @@ export const STATUS_FIELDS = {
   'progress.indexesTotal': REQUIRED_INTEGER,
   'progress.current': OPTIONAL_STRING,
   'progress.summary': OPTIONAL_STRING,
+  'progress.estimatedRemainingSeconds': OPTIONAL_INTEGER,
 } as const satisfies FieldTable<IndexMigrationStatus>;
 
 /** The closed sets, by field path, checked against the schema's `enum`s by a test. */

@@ -305,6 +305,52 @@ void describe('decideRun', () => {
     assert.equal(d.poll, true);
   });
 
+  void describe('progress.estimatedRemainingSeconds: the phases not applied yet, by the bookkeeping', () => {
+    const withLeft = (left: Record<string, number | undefined>): Map<string, AppliedPhase> =>
+      new Map(
+        Object.entries(left).map(([name, seconds]) => [
+          name,
+          {
+            applied: name === 'core',
+            status: name === 'core' ? 'succeeded' : 'running',
+            indexesCreated: 0,
+            indexesSkipped: 0,
+            indexesDone: 0,
+            ...(seconds === undefined ? {} : { estimatedRemainingSeconds: seconds }),
+          },
+        ]),
+      );
+    const running = [job({ kind: 'apply', state: 'active', phase: 'teams', phases: ['teams'] })];
+    const cases: {
+      name: string;
+      applied: Map<string, AppliedPhase> | undefined;
+      left: number | undefined;
+    }[] = [
+      {
+        name: 'the running and pending phases add up, rounded',
+        applied: withLeft({ core: 0, teams: 12.4, rbac: 3.3 }),
+        left: 16,
+      },
+      {
+        name: 'a succeeded phase counts 0 whatever its row says',
+        applied: withLeft({ core: 99, rbac: 1, teams: 5 }),
+        left: 6,
+      },
+      {
+        name: 'a phase without an estimate: none at all',
+        applied: withLeft({ core: 0, rbac: 1, teams: undefined }),
+        left: undefined,
+      },
+      { name: 'the database not read (SQLite not mounted): none', applied: undefined, left: undefined },
+    ];
+    for (const c of cases) {
+      void it(c.name, () => {
+        const d = decideRun(obs({ phases: ['core', 'rbac', 'teams'], applied: c.applied, jobs: running }));
+        assert.equal(d.status.progress.estimatedRemainingSeconds, c.left);
+      });
+    }
+  });
+
   void it('a phase rolled back outside the operator after its Job succeeded is applied again under a new name', () => {
     const first = decideRun(
       obs({

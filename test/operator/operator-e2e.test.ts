@@ -179,6 +179,13 @@ void describe('operator end to end', () => {
         runner = new JobRunner(server);
         const t = await target(dialect);
         if (dialect === 'postgresql') runner.start();
+        const remaining: number[] = [];
+        cleanups.push(
+          server.onChange('indexmigrations', (c) => {
+            const left = (c.object as unknown as IndexMigration).status?.progress?.estimatedRemainingSeconds;
+            if (left !== undefined && remaining.at(-1) !== left) remaining.push(left);
+          }),
+        );
         start();
         server.create('indexmigrations', migration('mcp', spec(t)));
         const m = await finalStatus('mcp', 'Succeeded');
@@ -220,7 +227,11 @@ void describe('operator end to end', () => {
           indexesTotal: total,
           current: '',
           summary: `${total}/${total}`,
+          estimatedRemainingSeconds: 0,
         });
+        // The estimate was written before the builds (the phases' build time) and counted down to 0.
+        assert.ok((remaining[0] ?? 0) > 0, `estimates written: ${remaining.join(', ')}`);
+        assert.equal(remaining.at(-1), 0);
         assert.equal(condition(m, 'Ready')?.status, 'True');
         assert.equal(condition(m, 'Degraded')?.status, 'False');
         assert.equal(m.status?.observedGeneration, m.metadata.generation);

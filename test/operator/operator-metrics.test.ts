@@ -55,6 +55,19 @@ void describe('operator metrics', () => {
     assert.doesNotMatch(text, /current_phase\{[^}]*phase="teams"/, 'a phase not touched has no series');
   });
 
+  void it('estimated_remaining_seconds follows status.progress, and goes when the status has none', async () => {
+    const metrics = fresh();
+    const hooks = operatorMetrics(metrics);
+    const progress = { indexesDone: 3, indexesTotal: 9, summary: '3/9', estimatedRemainingSeconds: 125 };
+    hooks.statusObserved?.({ ...at, status: { ...failed, progress } });
+    assert.match(
+      await metrics.registry.metrics(),
+      /^index_operator_estimated_remaining_seconds\{migration="apps\/mcp"\} 125$/m,
+    );
+    hooks.statusObserved?.({ ...at, status: failed });
+    assert.doesNotMatch(await metrics.registry.metrics(), /estimated_remaining_seconds\{/);
+  });
+
   void it('a standby exports the state from its watch; a replica that stops leading keeps only that', async () => {
     const metrics = fresh();
     const hooks = operatorMetrics(metrics);
