@@ -227,11 +227,14 @@ void describe('operator end to end', () => {
           indexesTotal: total,
           current: '',
           summary: `${total}/${total}`,
-          estimatedRemainingSeconds: 0,
+          // The operator reads PostgreSQL; the SQLite file is only mounted in the Jobs' pods.
+          ...(dialect === 'postgresql' ? { estimatedRemainingSeconds: 0 } : {}),
         });
-        // The estimate was written before the builds (the phases' build time) and counted down to 0.
-        assert.ok((remaining[0] ?? 0) > 0, `estimates written: ${remaining.join(', ')}`);
-        assert.equal(remaining.at(-1), 0);
+        if (dialect === 'postgresql') {
+          // The estimate was written before the builds (the phases' build time) and counted down to 0.
+          assert.ok((remaining[0] ?? 0) > 0, `estimates written: ${remaining.join(', ')}`);
+          assert.equal(remaining.at(-1), 0);
+        } else assert.deepEqual(remaining, [], 'no estimate without the database');
         assert.equal(condition(m, 'Ready')?.status, 'True');
         assert.equal(condition(m, 'Degraded')?.status, 'False');
         assert.equal(m.status?.observedGeneration, m.metadata.generation);
