@@ -12,7 +12,7 @@ import type { Dialect } from '../../src/dialects/dialect.js';
 import { applyPhases, rollbackPhases } from '../../src/engine/engine.js';
 import { createLogger } from '../../src/log.js';
 import { runVerify } from '../../src/verify/verify.js';
-import { DIALECTS_WITHOUT_MARIADB as ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
+import { ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
 import { schemaShape, seededDatabase } from '../seed/seeded.js';
 
 const log = createLogger({ level: 'silent' });
@@ -65,8 +65,11 @@ for (const dialect of ALL_DIALECTS) {
       // InnoDB indexes every foreign key on its own (MariaDB): a query the plan fixes may already use
       // such an implicit index before the phases; the plan's index replaces it.
       const implicit = new Set((await db.introspect()).indexes.filter((i) => i.implicit).map((i) => i.name));
+      const primary = new Set((await db.introspect()).indexes.filter((i) => i.primary).map((i) => i.name));
       const byImplicit = (q: (typeof report.queries)[number]): boolean =>
-        q.outcome === 'index' && q.indexesUsed.length > 0 && q.indexesUsed.every((n) => implicit.has(n));
+        q.outcome === 'index' &&
+        q.indexesUsed.some((n) => implicit.has(n)) &&
+        q.indexesUsed.every((n) => implicit.has(n) || primary.has(n));
       const scanned = report.queries.filter((q) => q.outcome === 'seq_scan' || byImplicit(q)).length;
       assert.ok(scanned >= FIXED_BY_PLAN.size - 2, `${scanned} hot queries scan a large table`);
       for (const q of report.queries) {
@@ -103,7 +106,19 @@ for (const dialect of ALL_DIALECTS) {
       );
       await db.analyze([...(await db.introspect()).tables.keys()]);
       const report = await runVerify(db, catalogue.hotQueries);
+      // Tables whose catalogue indexes the database could not take (MariaDB: resources): their queries
+      // still scan, and only those. None on PostgreSQL and SQLite.
+      const skippedTables = new Set(
+        catalogue.phases
+          .flatMap((p) => p.indexes)
+          .filter((i) => limitSkips(up).has(i.name))
+          .map((i) => i.table),
+      );
+      const unserved = report.queries.filter(
+        (q) => q.largeSeqScans.length > 0 && q.largeSeqScans.every((t) => skippedTables.has(t)),
+      );
       for (const q of report.queries) {
+        if (unserved.includes(q)) continue;
         // A query whose own shape defeats any index is reported with its rewrite, not as served.
         // A small table (a few hundred teams at this scale) may be scanned; a large one never.
         const shaped = catalogue.hotQueries.find((h) => h.name === q.name)?.shapeLimit !== undefined;
@@ -115,7 +130,12 @@ for (const dialect of ALL_DIALECTS) {
           );
         assert.deepEqual(q.largeSeqScans, [], q.name);
       }
-      assert.equal(report.ok, true);
+      assert.equal(report.ok, unserved.length === 0);
+      if (unserved.length > 0) {
+        console.log(
+          `${dialect}: scans on tables whose indexes were skipped: ${unserved.map((q) => q.name).join(', ')}`,
+        );
+      }
       const down = await rollbackPhases(deps(), catalogue);
       assert.equal(down.ok, true, down.error?.message);
       assert.deepEqual(await schemaShape(db), seeded);
