@@ -2,6 +2,7 @@
  * Configuration parsing: flags + environment → typed options. Pure (no I/O); every problem is reported
  * together in one UsageError, so the user fixes them all in one go.
  */
+import { MARIADB_SSL_PARAM } from './dialects/mariadb-tls.js';
 import { UsageError } from './errors.js';
 
 export const OUTPUT_FORMATS = ['text', 'json'] as const;
@@ -53,7 +54,9 @@ export function parseGlobalConfig(values: RawValues, env: Env): GlobalConfig {
 
 /** Like parseGlobalConfig, but adds problems to the caller's list (defaults stand in for bad values). */
 export function readGlobalConfig(values: RawValues, env: Env, problems: Problems): GlobalConfig {
-  const databaseUrl = str(values['database']) ?? nonEmpty(env['DATABASE_URL']) ?? urlFromLibpqEnv(env);
+  const envUrl = nonEmpty(env['DATABASE_URL']);
+  const databaseUrl =
+    str(values['database']) ?? (envUrl === undefined ? urlFromLibpqEnv(env) : withTlsFromEnv(envUrl, env));
   const output = oneOf('--output', str(values['output']) ?? 'text', OUTPUT_FORMATS, problems);
   const logLevel = oneOf(
     '--log-level',
@@ -99,8 +102,20 @@ export const MARIADB_ENV = {
 
 /** How a URL is composed from each server's variables. */
 const SERVER_ENVS = [
-  { names: LIBPQ_ENV, scheme: 'postgres', port: '5432', tlsParam: 'sslmode' },
-  { names: MARIADB_ENV, scheme: 'mariadb', port: '3306', tlsParam: 'sslMode' },
+  {
+    names: LIBPQ_ENV,
+    scheme: 'postgres',
+    schemes: ['postgres', 'postgresql'],
+    port: '5432',
+    tlsParam: 'sslmode',
+  },
+  {
+    names: MARIADB_ENV,
+    scheme: 'mariadb',
+    schemes: ['mariadb', 'mysql'],
+    port: '3306',
+    tlsParam: MARIADB_SSL_PARAM,
+  },
 ] as const;
 
 /**
@@ -114,6 +129,19 @@ export function urlFromLibpqEnv(env: Env): string | undefined {
     if (host !== undefined) return composeServerUrl(env, host, server);
   }
   return undefined;
+}
+
+/**
+ * DATABASE_URL with the TLS mode of its server's variable (PGSSLMODE, MARIADB_SSL_MODE) added when the
+ * URL does not set one itself (the URL wins): a Secret's URL key and the resource's sslMode together.
+ */
+function withTlsFromEnv(url: string, env: Env): string {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url.trim())?.[1]?.toLowerCase() ?? '';
+  const server = SERVER_ENVS.find((s) => (s.schemes as readonly string[]).includes(scheme));
+  const tls = server === undefined ? undefined : nonEmpty(env[server.names.tls]);
+  if (server === undefined || tls === undefined) return url;
+  if (new RegExp(`[?&]${server.tlsParam}=`).test(url)) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}${server.tlsParam}=${encodeURIComponent(tls)}`;
 }
 
 function composeServerUrl(env: Env, host: string, server: (typeof SERVER_ENVS)[number]): string {

@@ -1,4 +1,10 @@
 import { UsageError } from '../errors.js';
+import {
+  isMariadbSslMode,
+  MARIADB_SSL_MODES,
+  MARIADB_SSL_PARAM,
+  type MariadbSslMode,
+} from './mariadb-tls.js';
 
 /** Host, port, database and credentials of a server URL. */
 interface ServerUrl {
@@ -14,7 +20,7 @@ interface ServerUrl {
 /** A parsed `--database` URL. `password` is kept only to connect; never print this object. */
 export type DatabaseUrl =
   | ({ readonly dialect: 'postgresql' } & ServerUrl)
-  | ({ readonly dialect: 'mariadb' } & ServerUrl)
+  | ({ readonly dialect: 'mariadb'; readonly sslMode?: MariadbSslMode } & ServerUrl)
   | { readonly dialect: 'sqlite'; readonly path: string };
 
 export const VALID_URL_HINT =
@@ -95,8 +101,10 @@ function parseServer(
   if (database === '' || database.includes('/')) {
     throw badUrl(url, 'the database name is missing or contains a slash');
   }
+  const sslMode = dialect === 'mariadb' ? mariadbSslMode(url, parsed) : undefined;
   return {
     dialect,
+    ...(sslMode === undefined ? {} : { sslMode }),
     host,
     port,
     database,
@@ -104,6 +112,14 @@ function parseServer(
     password: parsed.password === '' ? undefined : decode(url, parsed.password),
     connectionString: text,
   };
+}
+
+/** MariaDB's `?sslMode=`: one of MARIADB_SSL_MODES, or a UsageError listing them. */
+function mariadbSslMode(url: string, parsed: URL): MariadbSslMode | undefined {
+  const value = parsed.searchParams.get(MARIADB_SSL_PARAM);
+  if (value === null) return undefined;
+  if (isMariadbSslMode(value)) return value;
+  throw badUrl(url, `${MARIADB_SSL_PARAM} must be one of ${MARIADB_SSL_MODES.join(', ')}`);
 }
 
 function decode(url: string, part: string): string {

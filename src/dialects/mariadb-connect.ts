@@ -18,6 +18,8 @@ const WHY_BY_CODE: Readonly<Record<string, string>> = {
   EHOSTUNREACH: 'host unreachable; check the host and the network',
   ETIMEDOUT: 'connection timed out; check the host, port and firewall',
   ER_CONNECTION_TIMEOUT: 'connection timed out; check the host, port and firewall',
+  ER_SERVER_SSL_DISABLED:
+    'sslMode asks for TLS but the server has TLS switched off; enable TLS on the server or use sslMode=disable',
 };
 
 const WHY_BY_ERRNO: Readonly<Record<number, string>> = {

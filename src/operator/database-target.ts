@@ -5,6 +5,7 @@
  */
 import { posix } from 'node:path';
 import { LIBPQ_ENV, MARIADB_ENV, type ServerEnvNames } from '../config.js';
+import { MARIADB_SSL_PARAM } from '../dialects/mariadb-tls.js';
 import type { EnvVar, KubeSecret } from '../kube/kube-client.js';
 import type { DatabaseSpec, SecretRef } from './types.js';
 
@@ -40,7 +41,10 @@ export function serverTarget(db: DatabaseSpec): ServerTarget | undefined {
     return { ...pg, field: 'postgresql', scheme: 'postgres', env: LIBPQ_ENV, ...tls };
   }
   if (db.dialect === 'mariadb' && db.mariadb) {
-    return { ...db.mariadb, field: 'mariadb', scheme: 'mariadb', env: MARIADB_ENV };
+    const maria = db.mariadb;
+    const tls =
+      maria.sslMode === undefined ? {} : { tls: { value: maria.sslMode, param: MARIADB_SSL_PARAM } };
+    return { ...maria, field: 'mariadb', scheme: 'mariadb', env: MARIADB_ENV, ...tls };
   }
   return undefined;
 }
@@ -63,7 +67,8 @@ export function databaseEnv(db: DatabaseSpec): EnvVar[] {
     name,
     valueFrom: { secretKeyRef: { name: ref.name, key } },
   });
-  if (ref.urlKey !== undefined) return [fromSecret('DATABASE_URL', ref.urlKey)];
+  const tls: EnvVar[] = server.tls === undefined ? [] : [{ name: names.tls, value: server.tls.value }];
+  if (ref.urlKey !== undefined) return [fromSecret('DATABASE_URL', ref.urlKey), ...tls];
   const env: EnvVar[] = [];
   if (server.host !== undefined) env.push({ name: names.host, value: server.host });
   else if (server.hostKey !== undefined) env.push(fromSecret(names.host, server.hostKey));
@@ -71,8 +76,7 @@ export function databaseEnv(db: DatabaseSpec): EnvVar[] {
   if (ref.userKey !== undefined) env.push(fromSecret(names.user, ref.userKey));
   if (ref.passwordKey !== undefined) env.push(fromSecret(names.password, ref.passwordKey));
   if (ref.databaseKey !== undefined) env.push(fromSecret(names.database, ref.databaseKey));
-  if (server.tls !== undefined) env.push({ name: names.tls, value: server.tls.value });
-  return env;
+  return [...env, ...tls];
 }
 
 /** The Secret keys the spec needs (for messages and checks). */

@@ -11,6 +11,8 @@
  * anyone reads the object. Optional fields are the ones without a default.
  */
 
+import { MARIADB_SSL_MODES, type MariadbSslMode } from '../dialects/mariadb-tls.js';
+
 export const GROUP = 'index-operator.io';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
@@ -114,6 +116,8 @@ export interface MariadbDatabase {
   readonly hostKey?: string;
   readonly port: number;
   readonly secretRef: SecretRef;
+  /** TLS, in MariaDB Connector/J's words: disable (the default), trust, verify-ca, verify-full. */
+  readonly sslMode?: MariadbSslMode;
 }
 
 export interface SqliteDatabase {
@@ -395,6 +399,7 @@ export const SPEC_FIELDS = {
   'database.mariadb.secretRef.userKey': OPTIONAL_STRING,
   'database.mariadb.secretRef.passwordKey': OPTIONAL_STRING,
   'database.mariadb.secretRef.databaseKey': OPTIONAL_STRING,
+  'database.mariadb.sslMode': OPTIONAL_STRING,
   catalogue: REQUIRED_STRING,
   phases: { type: 'array', optional: false },
   concurrency: REQUIRED_INTEGER,
@@ -459,6 +464,7 @@ export const FIELD_ENUMS = {
   spec: {
     'database.dialect': DIALECTS,
     'database.postgresql.sslMode': SSL_MODES,
+    'database.mariadb.sslMode': MARIADB_SSL_MODES,
     'phases[]': PHASE_NAMES,
     onFailure: ON_FAILURE_POLICIES,
     deletionPolicy: DELETION_POLICIES,

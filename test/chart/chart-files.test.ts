@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { MARIADB_SSL_MODES } from '../../src/dialects/mariadb-tls.js';
 import {
   DELETION_POLICIES,
   DIALECTS,
@@ -96,6 +97,7 @@ void test('values.schema.json follows the resource contract (phases, enums, rang
   assert.deepEqual(schemaAt('migration.onFailure').enum, [...ON_FAILURE_POLICIES]);
   assert.deepEqual(schemaAt('migration.deletionPolicy').enum, [...DELETION_POLICIES]);
   assert.deepEqual(schemaAt('migration.database.postgresql.sslMode').enum, ['', ...SSL_MODES]);
+  assert.deepEqual(schemaAt('migration.database.mariadb.sslMode').enum, ['', ...MARIADB_SSL_MODES]);
   assert.deepEqual([...(schemaAt('migration.database.dialect').enum ?? [])].sort(), [...DIALECTS].sort());
   assert.equal(schemaAt('migration.lockTimeout').pattern, DURATION_PATTERN);
   assert.equal(schemaAt('migration.retries.backoff').pattern, DURATION_PATTERN);
@@ -144,6 +146,7 @@ void test('values.yaml defaults equal the resource defaults and point at a Conte
     host: '',
     hostKey: '',
     port: SPEC_DEFAULTS['database.mariadb.port'],
+    sslMode: '',
     secretName: '',
     urlKey: '',
     userKey: 'MARIADB_USER',

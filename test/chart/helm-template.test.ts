@@ -157,12 +157,20 @@ void test('dialect mariadb renders the mariadb block with port 3306 and the MARI
   });
   const url = render({
     migration: {
-      database: { dialect: 'mariadb', mariadb: { hostKey: 'HOST', urlKey: 'URL', secretName: 'db' } },
+      database: {
+        dialect: 'mariadb',
+        mariadb: { hostKey: 'HOST', urlKey: 'URL', secretName: 'db', sslMode: 'verify-full' },
+      },
     },
   });
   assert.deepEqual(specOf(only(url, 'IndexMigration'))['database'], {
     dialect: 'mariadb',
-    mariadb: { hostKey: 'HOST', port: 3306, secretRef: { name: 'db', urlKey: 'URL' } },
+    mariadb: {
+      hostKey: 'HOST',
+      port: 3306,
+      sslMode: 'verify-full',
+      secretRef: { name: 'db', urlKey: 'URL' },
+    },
   });
   const lint = helmLint(MARIADB_VALUES);
   assert.equal(lint.status, 0, lint.stdout + lint.stderr);
@@ -190,6 +198,8 @@ void test('dialect mariadb without a Secret or host fails the render saying what
   assert.match(noKeys.stderr, /mariadb: set urlKey, or all of userKey, passwordKey and databaseKey/);
   const badPort = helmTemplate({ migration: { database: { mariadb: { port: 0 } } } });
   assert.match(badPort.stderr, /\/migration\/database\/mariadb\/port.*minimum/);
+  const badTls = helmTemplate({ migration: { database: { mariadb: { sslMode: 'require' } } } });
+  assert.match(badTls.stderr, /\/migration\/database\/mariadb\/sslMode/);
 });
 
 void test('rendered IndexMigrations are admitted by the CRD schema and its CEL rules (chart copy)', () => {

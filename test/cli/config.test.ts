@@ -176,6 +176,15 @@ void test('MariaDB environment (MARIADB_HOST, MARIADB_USER, MARIADB_PASSWORD, â€
   assert.equal(parseGlobalConfig({}, noPort).databaseUrl, 'mariadb://app:p%40ss%3Aw%2Frd@mariadb:3306/mcp');
   assert.equal(parseGlobalConfig({}, { ...env, DATABASE_URL: 'sqlite:x.db' }).databaseUrl, 'sqlite:x.db');
   assert.equal(parseGlobalConfig({}, { MARIADB_USER: 'app' }).databaseUrl, undefined, 'no host, no URL');
+  assert.equal(
+    parseGlobalConfig({}, { ...env, MARIADB_SSL_MODE: 'verify-full' }).databaseUrl,
+    'mariadb://app:p%40ss%3Aw%2Frd@mariadb:3307/mcp?sslMode=verify-full',
+  );
+  const withUrl = (url: string): string | undefined =>
+    parseGlobalConfig({}, { DATABASE_URL: url, MARIADB_SSL_MODE: 'trust' }).databaseUrl;
+  assert.equal(withUrl('mysql://app@db/mcp'), 'mysql://app@db/mcp?sslMode=trust', 'the mode joins the URL');
+  assert.equal(withUrl('mariadb://app@db/mcp?sslMode=disable'), 'mariadb://app@db/mcp?sslMode=disable');
+  assert.equal(withUrl('postgres://app@db/mcp'), 'postgres://app@db/mcp', "not another server's URL");
 });
 
 void test('issue 11: timeouts above what the database accepts and repeated phases are usage errors', () => {

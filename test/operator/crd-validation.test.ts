@@ -322,6 +322,14 @@ void describe('CRD admission: the CEL rules reject', () => {
     );
   });
 
+  void it("a MariaDB sslMode outside MariaDB's names", () => {
+    const secretRef = { name: 'db', urlKey: 'URL' };
+    assert.match(
+      rejection(resource({ database: { dialect: 'mariadb', mariadb: { secretRef, sslMode: 'require' } } })),
+      /spec\.database\.mariadb\.sslMode: Unsupported value: "require": supported values: "disable", "trust", "verify-ca", "verify-full"/,
+    );
+  });
+
   void it('fills port 3306 into a MariaDB block, and keeps hostKey and the keys given', () => {
     const secretRef = {
       name: 'mariadb',

@@ -72,6 +72,14 @@ void describe('a MariaDB database from its Secret', () => {
         mariadb: { hostKey: 'MARIADB_HOST', port: 3307, secretRef: { name: 'mariadb', ...KEYS } },
       },
       { dialect: 'mariadb', mariadb: { port: 3306, secretRef: { name: 'mariadb', urlKey: 'URL' } } },
+      {
+        dialect: 'mariadb',
+        mariadb: { host: 'db', port: 3306, sslMode: 'verify-full', secretRef: { name: 'mariadb', ...KEYS } },
+      },
+      {
+        dialect: 'mariadb',
+        mariadb: { port: 3306, sslMode: 'trust', secretRef: { name: 'mariadb', urlKey: 'URL' } },
+      },
     ];
     for (const db of specs) {
       const own = databaseUrlFromSecret(db, 'apps', SECRET);
@@ -95,6 +103,27 @@ void describe('a MariaDB database from its Secret', () => {
       [parsed.host, parsed.port, parsed.user, parsed.password, parsed.database],
       ['mariadb', 3306, 'app', PASSWORD, 'mcp'],
     );
+  });
+
+  void it('sslMode goes to the Job as MARIADB_SSL_MODE and into both URLs; a URL that sets it wins', () => {
+    const db: DatabaseSpec = {
+      dialect: 'mariadb',
+      mariadb: { port: 3306, sslMode: 'verify-ca', secretRef: { name: 'mariadb', urlKey: 'URL' } },
+    };
+    assert.deepEqual(databaseEnv(db), [
+      { name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'mariadb', key: 'URL' } } },
+      { name: 'MARIADB_SSL_MODE', value: 'verify-ca' },
+    ]);
+    const own = databaseUrlFromSecret(db, 'apps', SECRET);
+    assert.ok(own.ok);
+    const parsed = parseDatabaseUrl(own.url);
+    assert.ok(parsed.dialect === 'mariadb');
+    assert.equal(parsed.sslMode, 'verify-ca');
+    const pinned = { ...SECRET, data: { ...SECRET.data, URL: b64('mariadb://app@db/mcp?sslMode=trust') } };
+    const kept = databaseUrlFromSecret(db, 'apps', pinned);
+    assert.ok(kept.ok);
+    assert.equal(kept.url, 'mariadb://app@db/mcp?sslMode=trust');
+    assert.equal(parseGlobalConfig({}, resolve(databaseEnv(db), pinned)).databaseUrl, kept.url);
   });
 
   void it('a missing Secret or key is a problem naming the Secret and the keys, never a value', () => {

@@ -224,4 +224,30 @@ void describe('an IndexMigration with dialect mariadb', () => {
     }
     assert.ok(seen.logs.length > 0 && seen.events.includes('Succeeded'), 'logs and events were read');
   });
+
+  void it('sslMode reaches the connection: TLS asked of a server with TLS off is Degraded saying so, no Job', async () => {
+    server = await FakeApiServer.start();
+    runner = new JobRunner(server).start();
+    const dbName = await database();
+    server.create(
+      'secrets',
+      secret({ URL: `mariadb://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:3306/${dbName}` }),
+    );
+    operator = startOperator(server, 'op-1', [NS]);
+    const base = spec();
+    const mariadb = {
+      port: 3306,
+      sslMode: 'verify-full' as const,
+      secretRef: { name: 'mariadb', urlKey: 'URL' },
+    };
+    server.create(
+      'indexmigrations',
+      migration('mcp', { ...base, database: { dialect: 'mariadb', mariadb } }),
+    );
+    await eventually(() => assert.equal(degradedReason(), 'DatabaseUnreachable'), 60_000, 50);
+    const message = condition(getMigration(server, 'mcp'), 'Degraded')?.message ?? '';
+    assert.match(message, /sslMode asks for TLS but the server has TLS switched off/);
+    assert.ok(!message.includes(PASSWORD) && !message.includes(encodeURIComponent(PASSWORD)), message);
+    assert.equal(server.list('jobs', NS).length, 0, 'no Job while the database cannot be reached');
+  });
 });
