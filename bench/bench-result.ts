@@ -72,8 +72,56 @@ export interface BuildCost {
   readonly ratioToDirect: number;
 }
 
+/** Latency of one query or class in a load run. */
+export interface LoadLatency {
+  readonly requests: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Share of the run's summed request time spent in this query or class, percent. */
+  readonly timeSharePct: number;
+}
+
+export interface LoadRun {
+  readonly when: 'before' | 'after';
+  /** What sent the requests (pgbench and its options, or the worker threads). */
+  readonly tool: string;
+  readonly clients: number;
+  /** The measured window: requests completed in it, and the database's CPU time in it. */
+  readonly windowSeconds: number;
+  readonly requests: number;
+  readonly failedRequests: number;
+  readonly requestsPerSecond: number;
+  readonly cpuSeconds: number;
+  readonly cpuMsPer1000Requests: number;
+  /** Where the CPU time comes from, in words. */
+  readonly cpuSource: string;
+  /** Requests with their latency (the whole run) per class and per query. */
+  readonly classes: readonly (LoadLatency & { readonly queryClass: string })[];
+  readonly queries: readonly (LoadLatency & { readonly query: string; readonly queryClass: string })[];
+  /** Extra per-request work of the load tool that the figures include (e.g. pgbench's parameter lookup). */
+  readonly overhead?: {
+    readonly what: string;
+    readonly avgMs: number;
+    /** The database CPU of that extra work alone, per 1,000 requests. */
+    readonly cpuMsPer1000Requests: number;
+  };
+}
+
+export interface RequestMixResult {
+  readonly mix: readonly { readonly query: string; readonly queryClass: string; readonly weight: number }[];
+  readonly leftOut: readonly { readonly query: string; readonly why: string }[];
+  readonly poolSize: number;
+  readonly seconds: number;
+  readonly before: LoadRun;
+  readonly after: LoadRun;
+  /** after requests/s / before requests/s */
+  readonly throughputRatio: number;
+  /** 100 × (1 − after CPU per request / before CPU per request) */
+  readonly cpuReductionPct: number;
+}
+
 export interface BenchResult {
-  readonly version: 1;
+  readonly version: 2;
   readonly dialect: DialectName;
   readonly scale: string;
   readonly tools: number;
@@ -81,11 +129,15 @@ export interface BenchResult {
   readonly seed: number;
   readonly startedAt: string;
   readonly finishedAt: string;
+  /** os.loadavg() (1, 5, 15 minutes) when the run started and when it ended: other load on the machine. */
+  readonly loadAverage: { readonly start: readonly number[]; readonly end: readonly number[] };
   readonly machine: MachineInfo;
   readonly load: { readonly rows: number; readonly seconds: number; readonly rowsPerSecond: number };
   /** Row counts of every table before the first and after the last query measurement: same data. */
   readonly dataCheck: { readonly before: number; readonly after: number; readonly tables: number };
   readonly queries: readonly QueryComparison[];
+  /** The request mix from concurrent clients, before and after `up`, on the same data. */
+  readonly requestMix: RequestMixResult;
   readonly build: {
     readonly totalSeconds: number;
     readonly indexesCreated: number;

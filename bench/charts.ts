@@ -86,3 +86,29 @@ export function phaseChart(rows: readonly PhaseTiming[], title: string): TopLeve
     },
   };
 }
+
+export interface MixBar {
+  readonly when: string;
+  readonly requestsPerSecond: number;
+  readonly cpuMsPerRequest: number;
+}
+
+/** Requests/s and database CPU per request of the request mix, before and after, side by side. */
+export function mixChart(rows: readonly MixBar[], title: string): TopLevelSpec {
+  const bar = (field: keyof MixBar, axis: string) => ({
+    width: 260,
+    height: 240,
+    mark: 'bar' as const,
+    encoding: {
+      x: { field: 'when', type: 'nominal' as const, sort: ['before', 'after'], title: null },
+      y: { field, type: 'quantitative' as const, title: axis },
+      color: { field: 'when', type: 'nominal' as const, sort: ['before', 'after'], legend: null },
+    },
+  });
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    data: { values: [...rows] },
+    hconcat: [bar('requestsPerSecond', 'requests/s'), bar('cpuMsPerRequest', 'database CPU ms per request')],
+  };
+}

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --dialect postgresql|sqlite --scale 10k|100k|1m --runs N`
+ * `npm run bench -- --dialect postgresql|sqlite|mariadb --scale 10k|100k|1m --runs N`
  * Writes bench/results/<dialect>-<scale>-<date>.json, a Markdown report beside it, and its SVG charts.
  */
 import { mkdirSync } from 'node:fs';
@@ -12,8 +12,9 @@ import { SCALES, parseScale } from '../src/seed/scale.js';
 import { writeReport } from './report.js';
 import { runBench } from './run-bench.js';
 
-const USAGE = `usage: npm run bench -- [--dialect postgresql|sqlite] [--scale ${Object.keys(SCALES).join('|')}] [--runs N]
-  [--database URL] [--out DIR] [--concurrency N] [--seed N] [--writer-interval MS]`;
+const USAGE = `usage: npm run bench -- [--dialect postgresql|sqlite|mariadb] [--scale ${Object.keys(SCALES).join('|')}] [--runs N]
+  [--database URL] [--out DIR] [--concurrency N] [--seed N] [--writer-interval MS]
+  [--load-clients N] [--load-seconds N]`;
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +26,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '2' },
     seed: { type: 'string', default: '42' },
     'writer-interval': { type: 'string', default: '5' },
+    'load-clients': { type: 'string', default: '8' },
+    'load-seconds': { type: 'string', default: '30' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -36,20 +39,37 @@ function positive(name: string, text: string | undefined): number {
   return n;
 }
 
+/** The bench's own database when --database names none: a file, or a database on the local server. */
+const DEFAULT_DATABASE: Readonly<
+  Record<'postgresql' | 'sqlite' | 'mariadb', (file: string) => Promise<string>>
+> = {
+  sqlite: (file) => Promise.resolve(`sqlite:${file}`),
+  postgresql: () =>
+    benchDatabase(
+      'postgres://postgres@127.0.0.1:5432',
+      'postgres',
+      'SELECT 1 AS x FROM pg_database WHERE datname = $1',
+    ),
+  mariadb: () =>
+    benchDatabase(
+      'mariadb://root@127.0.0.1:3306',
+      '',
+      'SELECT 1 AS x FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = $1',
+    ),
+};
+
 if (values.help) {
   console.log(USAGE);
 } else {
   const dialect = values.dialect;
-  if (dialect !== 'postgresql' && dialect !== 'sqlite')
-    throw new Error(`--dialect must be postgresql or sqlite\n${USAGE}`);
+  if (dialect !== 'postgresql' && dialect !== 'sqlite' && dialect !== 'mariadb')
+    throw new Error(`--dialect must be postgresql, sqlite or mariadb\n${USAGE}`);
   const scale = parseScale(values.scale ?? '10k');
   const date = new Date().toISOString().slice(0, 10);
   const stem = `${dialect}-${scale}-${date}`;
   const out = values.out ?? 'bench/results';
   mkdirSync(join(out, 'tmp'), { recursive: true });
-  const databaseUrl =
-    values.database ??
-    (dialect === 'postgresql' ? await benchPostgres() : `sqlite:${join(out, 'tmp', `${stem}.db`)}`);
+  const databaseUrl = values.database ?? (await DEFAULT_DATABASE[dialect](join(out, 'tmp', `${stem}.db`)));
   const log = createLogger({ level: process.env['LOG_LEVEL'] ?? 'info' });
   const result = await runBench({
     databaseUrl,
@@ -60,6 +80,8 @@ if (values.help) {
     catalogue: loadBuiltInCatalogue('contextforge'),
     concurrency: positive('concurrency', values.concurrency),
     writerIntervalMs: positive('writer-interval', values['writer-interval']),
+    loadClients: positive('load-clients', values['load-clients']),
+    loadSeconds: positive('load-seconds', values['load-seconds']),
     log,
     openDatabase: (url) => openDialect(url),
   });
@@ -68,14 +90,14 @@ if (values.help) {
 }
 
 /** A database of its own on the local server, created when missing. */
-async function benchPostgres(): Promise<string> {
+async function benchDatabase(server: string, adminDb: string, exists: string): Promise<string> {
   const name = 'index_operator_bench';
-  const admin = await openDialect('postgres://postgres@127.0.0.1:5432/postgres');
+  const admin = await openDialect(`${server}/${adminDb}`);
   try {
-    const rows = await admin.query('SELECT 1 AS x FROM pg_database WHERE datname = $1', [name]);
+    const rows = await admin.query(exists, [name]);
     if (rows.length === 0) await admin.execute(`CREATE DATABASE ${admin.quoteIdentifier(name)}`);
   } finally {
     await admin.close();
   }
-  return `postgres://postgres@127.0.0.1:5432/${name}`;
+  return `${server}/${name}`;
 }

@@ -2,8 +2,9 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BenchResult, QueryComparison } from './bench-result.js';
-import { phaseChart, queryChart, renderSvg, writerChart, type LatencyPoint } from './charts.js';
-import { round } from './stats.js';
+import { mixChart, phaseChart, queryChart, renderSvg, writerChart, type LatencyPoint } from './charts.js';
+import { mixAims, renderRequestMix } from './report-mix.js';
+import { fmt, header, row } from './markdown.js';
 
 export interface WrittenReport {
   readonly json: string;
@@ -47,6 +48,17 @@ async function writeCharts(r: BenchResult, dir: string, stem: string): Promise<s
     ],
     ['writer', writerChart(points, `Writer latency during index builds (${title})`)],
     [
+      'mix',
+      mixChart(
+        [r.requestMix.before, r.requestMix.after].map((l) => ({
+          when: l.when,
+          requestsPerSecond: l.requestsPerSecond,
+          cpuMsPerRequest: l.cpuMsPer1000Requests / 1000,
+        })),
+        `Request mix, ${r.requestMix.before.clients} clients (${title})`,
+      ),
+    ],
+    [
       'phases',
       phaseChart(
         r.build.phases.map((p) => ({ phase: p.phase, seconds: p.seconds })),
@@ -62,11 +74,6 @@ async function writeCharts(r: BenchResult, dir: string, stem: string): Promise<s
   }
   return files;
 }
-
-const fmt = (n: number): string => (Number.isFinite(n) ? String(round(n)) : 'n/a');
-const row = (cells: readonly (string | number)[]): string =>
-  `| ${cells.map((c) => (typeof c === 'number' ? fmt(c) : c)).join(' | ')} |`;
-const header = (cells: readonly string[]): string => `${row(cells)}\n${row(cells.map(() => '---'))}`;
 
 function usedIndex(q: QueryComparison): string {
   const after = q.after.indexesUsed.length ? q.after.indexesUsed.join(', ') : '(none)';
@@ -85,6 +92,12 @@ export function renderMarkdown(r: BenchResult, chartFiles: readonly string[]): s
   out.push('## Machine', '', header(['cpu', 'cores', 'memory GiB', 'os', 'node', 'database']));
   const m = r.machine;
   out.push(row([m.cpuModel, m.cpus, m.memoryGiB, m.os, m.node, m.database]), '');
+  const la = (v: readonly number[]): string => v.map((x) => x.toFixed(2)).join(' / ');
+  out.push(
+    `Load average (1 / 5 / 15 min) of the machine: ${la(r.loadAverage.start)} at the start, ` +
+      `${la(r.loadAverage.end)} at the end (${m.cpus} cores; above ${m.cpus}, other work was waiting for CPU).`,
+    '',
+  );
 
   out.push('## Load', '', header(['rows', 'seconds', 'rows/s']));
   out.push(row([r.load.rows, r.load.seconds, r.load.rowsPerSecond]), '');
@@ -126,6 +139,8 @@ export function renderMarkdown(r: BenchResult, chartFiles: readonly string[]): s
   for (const q of r.queries)
     out.push(row([q.name, q.before.plan.replaceAll('|', '/'), q.after.plan.replaceAll('|', '/')]));
   out.push('', '</details>', '');
+
+  out.push(...renderRequestMix(r.requestMix));
 
   out.push(
     '## Build',
@@ -200,6 +215,7 @@ function aims(r: BenchResult): string[] {
   lines.push(
     `- Every hot query under 1 ms at p50 after: ${over.length === 0 ? 'met' : `not met for ${over.map((q) => `${q.name} (${fmt(q.after.p50Ms)} ms)`).join(', ')}`}.`,
   );
+  lines.push(...mixAims(r));
   const by = (s: string) => r.writeImpact.scenarios.find((x) => x.scenario === s);
   const engine = by('engine');
   const direct = by('direct concurrent');

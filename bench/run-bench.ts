@@ -4,11 +4,11 @@
  * the engine's own cost against the same statements run directly. Every compared figure is measured in
  * this run, on this data.
  */
-import { cpus, totalmem, type as osType, release } from 'node:os';
+import { cpus, loadavg, totalmem, type as osType, release } from 'node:os';
 import type { Logger } from 'pino';
 import type { Catalogue } from '../src/catalogue/catalogue.js';
 import type { IndexDefinition } from '../src/catalogue/index-definition.js';
-import type { Dialect } from '../src/dialects/dialect.js';
+import type { Dialect, DialectName } from '../src/dialects/dialect.js';
 import {
   applyPhases,
   planRun,
@@ -18,8 +18,19 @@ import {
   type UpOptions,
 } from '../src/engine/engine.js';
 import { seedDatabase } from '../src/seed/seed.js';
-import type { BenchResult, BuildCost, QueryComparison, WriteImpact, WriteScenario } from './bench-result.js';
+import type {
+  BenchResult,
+  BuildCost,
+  LoadRun,
+  QueryComparison,
+  RequestMixResult,
+  WriteImpact,
+  WriteScenario,
+} from './bench-result.js';
+import { beforeWrites, POOL_SIZE, resolveMix, undoWrites, type ResolvedMix } from './load-statements.js';
 import { measureQueries, resolveQueries } from './measure-queries.js';
+import { pgbenchLoad, type LoadOptions } from './pgbench-load.js';
+import { clientProcessCpu, serverProcessCpu, workerLoad } from './worker-load.js';
 import { nowMs } from './timer.js';
 import { startWriter, type WriterResult } from './writer-load.js';
 
@@ -33,6 +44,9 @@ export interface BenchOptions {
   /** Builds at once for the main apply (step 3); step 6 measures 1 and 2. */
   readonly concurrency: number;
   readonly writerIntervalMs: number;
+  /** The request mix: concurrent clients, and seconds per load (before and after). */
+  readonly loadClients: number;
+  readonly loadSeconds: number;
   /** Phases to apply (default all): the test runs a subset to stay quick. */
   readonly phases?: readonly string[];
   readonly log: Logger;
@@ -41,6 +55,7 @@ export interface BenchOptions {
 
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg();
   const db = await o.openDatabase(o.databaseUrl);
   try {
     const deps: EngineDeps = { dialect: db, log: o.log };
@@ -56,6 +71,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const queries = await resolveQueries(db, o.catalogue.hotQueries);
     o.log.info('measuring hot queries before');
     const before = await measureQueries(db, queries, o.runs);
+    const mix = await resolveMix(db, o.catalogue, o.seed);
+    const loadBefore = await requestLoad(o, db, mix, 'before');
 
     o.log.info('applying the catalogue');
     const applied = await mustSucceed(
@@ -63,6 +80,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     );
     o.log.info('measuring hot queries after');
     const after = await measureQueries(db, queries, o.runs);
+    const loadAfter = await requestLoad(o, db, mix, 'after');
     const countAfter = await countRows(db);
 
     const comparisons: QueryComparison[] = queries.map(({ query }) => {
@@ -81,7 +99,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const writeImpact = await measureWriteImpact(o, deps, applied.durationMs);
     const buildCost = await measureBuildCost(o, deps);
     return {
-      version: 1,
+      version: 2,
       dialect: db.name,
       scale: o.scale,
       tools: o.tools,
@@ -89,10 +107,12 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       seed: o.seed,
       startedAt,
       finishedAt: new Date().toISOString(),
+      loadAverage: { start: loadAtStart, end: loadavg() },
       machine: await machineInfo(db),
       load,
       dataCheck: { before: countBefore.total, after: countAfter.total, tables: countBefore.tables },
       queries: comparisons,
+      requestMix: mixResult(o, mix, loadBefore, loadAfter),
       build: buildSummary(applied),
       writeImpact: { intervalMs: o.writerIntervalMs, scenarios: writeImpact },
       buildCost,
@@ -100,6 +120,50 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   } finally {
     await db.close();
   }
+}
+
+/** How the request mix is sent, per database (pgbench where it applies). */
+const LOAD_RUNNERS: Readonly<Record<DialectName, (o: LoadOptions) => Promise<LoadRun>>> = {
+  postgresql: pgbenchLoad,
+  sqlite: (o) => workerLoad(o, clientProcessCpu()),
+  mariadb: (o) => workerLoad(o, serverProcessCpu(['mariadbd', 'mysqld'])),
+};
+
+/** One load of the request mix; what its writes changed is undone after, so the data stays the same. */
+async function requestLoad(
+  o: BenchOptions,
+  db: Dialect,
+  mix: ResolvedMix,
+  when: LoadRun['when'],
+): Promise<LoadRun> {
+  o.log.info({ when, clients: o.loadClients, seconds: o.loadSeconds }, 'request mix');
+  const undo = await beforeWrites(db, mix);
+  try {
+    return await LOAD_RUNNERS[db.name]({
+      db,
+      databaseUrl: o.databaseUrl,
+      statements: mix.statements,
+      clients: o.loadClients,
+      seconds: o.loadSeconds,
+      when,
+      undo,
+    });
+  } finally {
+    await undoWrites(db, undo);
+  }
+}
+
+function mixResult(o: BenchOptions, mix: ResolvedMix, before: LoadRun, after: LoadRun): RequestMixResult {
+  return {
+    mix: mix.statements.map((s) => ({ query: s.name, queryClass: s.queryClass, weight: s.weight })),
+    leftOut: mix.leftOut,
+    poolSize: POOL_SIZE,
+    seconds: o.loadSeconds,
+    before,
+    after,
+    throughputRatio: after.requestsPerSecond / before.requestsPerSecond,
+    cpuReductionPct: 100 * (1 - after.cpuMsPer1000Requests / before.cpuMsPer1000Requests),
+  };
 }
 
 function phases(o: BenchOptions): { phases?: readonly string[] } {
@@ -334,10 +398,14 @@ async function measureBuildCost(o: BenchOptions, deps: EngineDeps): Promise<Benc
   };
 }
 
+const VERSION_SQL: Readonly<Record<DialectName, string>> = {
+  postgresql: 'SELECT version() AS v',
+  sqlite: 'SELECT sqlite_version() AS v',
+  mariadb: 'SELECT version() AS v',
+};
+
 async function machineInfo(db: Dialect): Promise<BenchResult['machine']> {
-  const version = await db.query<{ v: string }>(
-    db.name === 'postgresql' ? 'SELECT version() AS v' : 'SELECT sqlite_version() AS v',
-  );
+  const version = await db.query<{ v: string }>(VERSION_SQL[db.name]);
   const cpu = cpus();
   return {
     cpuModel: cpu[0]?.model.trim() ?? 'unknown',

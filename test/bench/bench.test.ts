@@ -16,12 +16,14 @@ import { runBench } from '../../bench/run-bench.js';
 import { writeReport } from '../../bench/report.js';
 import { summarizeWriter } from '../../bench/writer-load.js';
 import type { BenchResult } from '../../bench/bench-result.js';
-import { DIALECTS_WITHOUT_MARIADB as ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
+import { ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
+import { REQUEST_MIX } from '../../bench/request-mix.js';
 
 const SECTIONS = [
   '## Machine',
   '## Load',
   '## Hot queries',
+  '## Request mix',
   '## Build',
   '## Write impact',
   '## Engine cost',
@@ -73,7 +75,40 @@ function assertHonest(r: BenchResult): void {
     [1, 2],
   );
   for (const e of r.buildCost.engine) assert.equal(e.ratioToDirect, e.seconds / r.buildCost.directSeconds);
+  assertLoadAverage(r);
+  assertRequestMix(r);
   assertFiniteNumbers(r, 'result');
+}
+
+function assertLoadAverage(r: BenchResult): void {
+  for (const at of [r.loadAverage.start, r.loadAverage.end])
+    assert.equal(at.length, 3, 'loadavg: 1, 5, 15 min');
+}
+
+/** The request mix ran before and after, every query of the mix answered, figures computed from each other. */
+function assertRequestMix(r: BenchResult): void {
+  const m = r.requestMix;
+  assert.deepEqual(m.leftOut, [], 'every query of the mix runs on the pre-epic schema');
+  assert.deepEqual(
+    m.mix.map((x) => x.query),
+    REQUEST_MIX.map((x) => x.query),
+  );
+  for (const l of [m.before, m.after]) {
+    assert.equal(l.failedRequests, 0, `${l.when}: no request failed`);
+    assert.ok(l.requests > 0 && l.windowSeconds > 0, `${l.when}: requests in a measured window`);
+    assert.equal(l.requestsPerSecond, l.requests / l.windowSeconds);
+    assert.ok(l.cpuSeconds > 0, `${l.when}: the database used CPU (${l.cpuSource})`);
+    assert.equal(l.cpuMsPer1000Requests, (1_000_000 * l.cpuSeconds) / l.requests);
+    assert.deepEqual(
+      l.classes.map((c) => c.queryClass),
+      ['auth', 'rbac', 'listings', 'metrics', 'writes'],
+    );
+    for (const c of l.classes) assert.ok(c.requests > 0 && c.p99Ms >= c.p50Ms, `${l.when} ${c.queryClass}`);
+    const share = l.classes.reduce((n, c) => n + c.timeSharePct, 0);
+    assert.ok(Math.abs(share - 100) < 1e-6, `${l.when}: class time shares add up to 100 (${share})`);
+  }
+  assert.equal(m.throughputRatio, m.after.requestsPerSecond / m.before.requestsPerSecond);
+  assert.equal(m.cpuReductionPct, 100 * (1 - m.after.cpuMsPer1000Requests / m.before.cpuMsPer1000Requests));
 }
 
 for (const dialect of ALL_DIALECTS) {
@@ -90,6 +125,8 @@ for (const dialect of ALL_DIALECTS) {
         catalogue: loadBuiltInCatalogue('contextforge'),
         concurrency: 2,
         writerIntervalMs: 5,
+        loadClients: 2,
+        loadSeconds: 2,
         phases: ['core', 'teams'],
         log: createLogger({ level: 'warn' }),
         openDatabase: (url) => openDialect(url),
@@ -105,7 +142,7 @@ for (const dialect of ALL_DIALECTS) {
       assert.ok(!cells.includes(''), 'no empty table cell');
       assert.ok(!cells.includes('n/a'), 'no missing number');
       assert.ok(!cells.includes('NaN'), 'no NaN');
-      assert.equal(written.charts.length, 3);
+      assert.equal(written.charts.length, 4);
       for (const chart of written.charts) assert.match(readFileSync(chart, 'utf8'), /^<svg[\s\S]*<\/svg>$/);
       assert.equal((JSON.parse(readFileSync(written.json, 'utf8')) as BenchResult).dialect, dialect);
     } finally {
