@@ -15,7 +15,7 @@ export function renderRequestMix(m: RequestMixResult): string[] {
       `of up to ${m.poolSize} rows of the data per query. Sent by: ${b.tool}. CPU: ${b.cpuSource}.`,
     '',
   );
-  out.push(header(['', 'requests/s', 'requests', 'failed', 'DB CPU s', 'DB CPU ms per 1,000 requests']));
+  out.push(header(['load', 'requests/s', 'requests', 'failed', 'DB CPU s', 'DB CPU ms per 1,000 requests']));
   for (const l of [b, a])
     out.push(
       row([l.when, l.requestsPerSecond, l.requests, l.failedRequests, l.cpuSeconds, l.cpuMsPer1000Requests]),

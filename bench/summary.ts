@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import type { BenchResult, WriteScenario } from './bench-result.js';
 import { median } from '../src/verify/time-queries.js';
 import { round } from './stats.js';
+import { MIX_AIMS } from './report-mix.js';
 
 const results = process.argv
   .slice(2)
@@ -15,9 +16,17 @@ const results = process.argv
 const fmt = (n: number | undefined): string =>
   n === undefined || !Number.isFinite(n) ? 'n/a' : String(round(n));
 const row = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+const table = (head: readonly string[], rows: readonly (readonly string[])[]): void => {
+  console.log(row(head));
+  console.log(row(head.map(() => '---')));
+  for (const r of rows) console.log(row(r));
+  console.log('');
+};
+const name = (r: BenchResult): string => `${r.dialect} ${r.scale}`;
+const loadAvg = (v: readonly number[]): string => v.map((x) => x.toFixed(1)).join(' / ');
 
-console.log(
-  row([
+table(
+  [
     'run',
     'rows loaded',
     'rows/s',
@@ -25,24 +34,58 @@ console.log(
     'hot queries ≥10x',
     'median speedup',
     'engine / direct',
-  ]),
-);
-console.log(row(Array(7).fill('---')));
-for (const { file, r } of results) {
-  const tenX = r.queries.filter((q) => q.speedup >= 10).length;
-  const c1 = r.buildCost.engine.find((e) => e.concurrency === 1);
-  console.log(
-    row([
-      `[${r.dialect} ${r.scale}](bench/results/${file}.md)`,
+    'load avg start → end',
+  ],
+  results.map(({ file, r }) => {
+    const tenX = r.queries.filter((q) => q.speedup >= 10).length;
+    const c1 = r.buildCost.engine.find((e) => e.concurrency === 1);
+    return [
+      `[${name(r)}](bench/results/${file}.md)`,
       r.load.rows.toLocaleString('en-US'),
       fmt(r.load.rowsPerSecond),
       fmt(r.build.totalSeconds),
       `${tenX} of ${r.queries.length}`,
       `${fmt(median(r.queries.map((q) => q.speedup)))}x`,
       `${fmt(c1?.ratioToDirect)}x`,
-    ]),
-  );
-}
+      `${loadAvg(r.loadAverage.start)} → ${loadAvg(r.loadAverage.end)}`,
+    ];
+  }),
+);
+
+table(
+  [
+    'request mix',
+    'clients',
+    'requests/s before → after',
+    'gain',
+    'DB CPU ms per 1,000 requests before → after',
+    'CPU per request',
+  ],
+  results.map(({ r }) => {
+    const m = r.requestMix;
+    return [
+      name(r),
+      String(m.before.clients),
+      `${fmt(m.before.requestsPerSecond)} → ${fmt(m.after.requestsPerSecond)}`,
+      `${fmt(m.throughputRatio)}x`,
+      `${fmt(m.before.cpuMsPer1000Requests)} → ${fmt(m.after.cpuMsPer1000Requests)}`,
+      `${fmt(m.cpuReductionPct)}% less`,
+    ];
+  }),
+);
+
+const classes = ['auth', 'rbac', 'listings', 'metrics', 'writes'];
+table(
+  ['p50 / p99 ms before → after', ...classes],
+  results.map(({ r }) => [
+    name(r),
+    ...classes.map((c) => {
+      const b = r.requestMix.before.classes.find((x) => x.queryClass === c);
+      const a = r.requestMix.after.classes.find((x) => x.queryClass === c);
+      return `${fmt(b?.p50Ms)} / ${fmt(b?.p99Ms)} → ${fmt(a?.p50Ms)} / ${fmt(a?.p99Ms)}`;
+    }),
+  ]),
+);
 
 const scenarios: readonly WriteScenario[] = [
   'no build',
@@ -52,13 +95,36 @@ const scenarios: readonly WriteScenario[] = [
   'direct concurrent',
   'blocking transaction',
 ];
-console.log('');
-console.log(row(['writer p99 / max ms', ...scenarios]));
-console.log(row(Array(scenarios.length + 1).fill('---')));
-for (const { r } of results) {
-  const cells = scenarios.map((s) => {
-    const w = r.writeImpact.scenarios.find((x) => x.scenario === s);
-    return w ? `${fmt(w.latency.p99)} / ${fmt(w.latency.max)}` : 'not run';
-  });
-  console.log(row([`${r.dialect} ${r.scale}`, ...cells]));
-}
+table(
+  ['writer p99 / max ms', ...scenarios],
+  results.map(({ r }) => [
+    name(r),
+    ...scenarios.map((s) => {
+      const w = r.writeImpact.scenarios.find((x) => x.scenario === s);
+      return w ? `${fmt(w.latency.p99)} / ${fmt(w.latency.max)}` : 'not run';
+    }),
+  ]),
+);
+
+const met = (ok: boolean, figure: string): string => `${ok ? 'met' : 'not met'} (${figure})`;
+table(
+  [
+    'aims',
+    `mix: DB CPU per request −${MIX_AIMS.cpuReductionPct}%`,
+    `mix: requests/s ${MIX_AIMS.throughputRatio}x`,
+    'every hot query ≥10x',
+    'every hot query p50 < 1 ms after',
+  ],
+  results.map(({ r }) => {
+    const m = r.requestMix;
+    const slow = r.queries.filter((q) => q.speedup < 10).length;
+    const over = r.queries.filter((q) => q.after.p50Ms >= 1).length;
+    return [
+      name(r),
+      met(m.cpuReductionPct >= MIX_AIMS.cpuReductionPct, `−${fmt(m.cpuReductionPct)}%`),
+      met(m.throughputRatio >= MIX_AIMS.throughputRatio, `${fmt(m.throughputRatio)}x`),
+      met(slow === 0, `${slow} of ${r.queries.length} below`),
+      met(over === 0, `${over} of ${r.queries.length} at or above`),
+    ];
+  }),
+);
