@@ -12,7 +12,9 @@
  *
  * The database's CPU time: the server processes serving pgbench's connections (found by their
  * application_name in pg_stat_activity), read from /proc/<pid>/stat at the start of the window, once all
- * clients are connected, and as late as every one of them is still there.
+ * clients are connected, and as late as every one of them is still there. Those sessions run without
+ * parallel query workers (max_parallel_workers_per_gather=0), whose CPU would be in other, short-lived
+ * processes.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -208,7 +210,11 @@ async function runPgbench(
       ...scripts.flatMap((s) => ['-f', s]),
       ...args,
     ],
-    { env: { ...env, PGAPPNAME: app }, stdio: ['ignore', 'pipe', 'pipe'] },
+    // No parallel workers: a request's CPU stays in its connection's own server process, where it is read.
+    {
+      env: { ...env, PGAPPNAME: app, PGOPTIONS: '-c max_parallel_workers_per_gather=0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let stdout = '';
   let stderr = '';
