@@ -31,7 +31,8 @@ import type { RemainingEstimate } from './read-estimate.js';
 export type { Clock } from './clock.js';
 export type { BuildRow, MigrationRow, MigrationStatus, BuildStatus } from './bookkeeping-store.js';
 export type { PhaseState } from './phase-state.js';
-export type { BuildModel, Estimate, IndexEstimate, PhaseEstimate } from './estimate.js';
+export type { BuildModel, Estimate, IndexEstimate, PhaseComparison, PhaseEstimate } from './estimate.js';
+export { compareEstimate } from './estimate.js';
 export type { RemainingEstimate } from './read-estimate.js';
 export type { StepHook, StepPoint } from './steps.js';
 

@@ -3,6 +3,7 @@ import { validateCatalogue } from '../catalogue/validate-catalogue.js';
 import type { EngineDeps, Plan, PlanOptions } from './engine.js';
 import { countActions, planPhases } from './planner.js';
 import { readEstimate } from './read-estimate.js';
+import { systemClock } from './clock.js';
 import { selectPhases } from './select-phases.js';
 import { SqlBookkeepingStore } from './sql-bookkeeping-store.js';
 
@@ -35,6 +36,10 @@ export async function planRunImpl(
     target: deps.dialect.target,
     phases: planned,
     counts: countActions(planned),
-    estimate: await readEstimate(deps.dialect, planned, builds),
+    estimate: await readEstimate(deps.dialect, planned, {
+      migrations,
+      builds,
+      nowMs: (deps.clock ?? systemClock).now(),
+    }),
   };
 }

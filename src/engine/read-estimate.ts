@@ -3,23 +3,32 @@
  * builds ran on (dialect.tableSizes), then hands everything to the pure estimate.ts.
  */
 import type { Dialect, TableSize } from '../dialects/dialect.js';
-import type { BuildRow } from './bookkeeping-store.js';
+import type { BuildRow, MigrationRow } from './bookkeeping-store.js';
 import type { PlannedPhase } from './engine.js';
 import {
-  buildSamples,
   estimatePhases,
   fitModel,
+  phaseSamples,
   remainingByPhase,
   type Estimate,
   type RunningBuild,
 } from './estimate.js';
 
-/** Estimated build time of the planned phases, with the speed shown by the recorded builds. */
+/** The bookkeeping the estimate reads: phase runs and build rows (all of them, oldest first). */
+export interface RecordedRuns {
+  readonly migrations: readonly MigrationRow[];
+  readonly builds: readonly BuildRow[];
+  /** Now, ms since the epoch (the running phase's time so far). */
+  readonly nowMs: number;
+}
+
+/** Estimated build time of the planned phases, with the speed shown by the recorded phase runs. */
 export async function readEstimate(
   dialect: Pick<Dialect, 'tableSizes' | 'capabilities'>,
   phases: readonly PlannedPhase[],
-  builds: readonly BuildRow[],
+  recorded: RecordedRuns,
 ): Promise<Estimate> {
+  const { builds, migrations, nowMs } = recorded;
   const planned = phases.flatMap((p) =>
     p.indexes.filter((i) => i.action === 'create' || i.action === 'rebuild').map((i) => i.index.table),
   );
@@ -29,7 +38,7 @@ export async function readEstimate(
   const sizes: ReadonlyMap<string, TableSize> = await dialect.tableSizes([
     ...new Set([...planned, ...measured]),
   ]);
-  const model = fitModel(dialect.capabilities.buildCost, buildSamples(builds, sizes));
+  const model = fitModel(dialect.capabilities.buildCost, phaseSamples(migrations, builds, sizes, nowMs));
   return estimatePhases(phases, sizes, model);
 }
 
@@ -70,11 +79,10 @@ export function runningBuilds(
 export async function readRemaining(
   dialect: Pick<Dialect, 'tableSizes' | 'capabilities'>,
   phases: readonly PlannedPhase[],
-  builds: readonly BuildRow[],
-  nowMs: number,
+  recorded: RecordedRuns,
 ): Promise<RemainingEstimate> {
-  const estimate = await readEstimate(dialect, phases, builds);
-  const remaining = remainingByPhase(estimate, runningBuilds(phases, builds, nowMs));
+  const estimate = await readEstimate(dialect, phases, recorded);
+  const remaining = remainingByPhase(estimate, runningBuilds(phases, recorded.builds, recorded.nowMs));
   const left = estimate.phases.map((p) => ({
     name: p.name,
     builds: p.builds,

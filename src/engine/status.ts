@@ -27,7 +27,11 @@ export async function readStatusImpl(deps: EngineDeps, catalogue?: Catalogue): P
       })
     : [];
   const estimate = catalogue
-    ? await readRemaining(deps.dialect, planned, builds, (deps.clock ?? systemClock).now())
+    ? await readRemaining(deps.dialect, planned, {
+        migrations,
+        builds,
+        nowMs: (deps.clock ?? systemClock).now(),
+      })
     : undefined;
   const byName = new Map(planned.map((p) => [p.name, p]));
   const names = catalogue

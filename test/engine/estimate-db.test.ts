@@ -64,7 +64,7 @@ for (const kind of ALL_DIALECTS) {
       );
     });
 
-    void test('earlier builds recorded in the bookkeeping change the rate used', async () => {
+    void test('earlier phase runs recorded in the bookkeeping change the rate used', async () => {
       const f = await engineFixture(kind, 2000);
       const run = await applyPhases(f.deps(), exampleCatalogue, { phases: ['core'] });
       assert.equal(run.ok, true, run.error?.message);
@@ -73,8 +73,21 @@ for (const kind of ALL_DIALECTS) {
       assert.equal(measured.estimate.model.samples, 3, 'the three builds of core');
       assert.notEqual(measured.estimate.model.speedFactor, 1);
 
-      // An earlier build of posts that took 10 minutes: this database is slow, the estimate follows.
+      // An earlier phase that built one index on posts in 10 minutes: this database is slow, the
+      // estimate follows.
       const store = new SqlBookkeepingStore(f.dialect);
+      await store.upsertMigration({
+        phase: 'old',
+        catalogue: exampleCatalogue.name,
+        checksum: 'x',
+        status: 'succeeded',
+        startedAt: '2020-01-01T00:00:00.000Z',
+        finishedAt: '2020-01-01T00:10:00.000Z',
+        durationMs: 600_000,
+        indexesCreated: 1,
+        indexesSkipped: 0,
+        message: null,
+      });
       await store.insertBuild({
         id: 'earlier-slow-build',
         runId: 'earlier-run',
@@ -84,9 +97,9 @@ for (const kind of ALL_DIALECTS) {
         action: 'create',
         status: 'succeeded',
         attempt: 1,
-        startedAt: '2020-01-01T00:00:00.000Z',
-        finishedAt: '2020-01-01T00:10:00.000Z',
-        durationMs: 600_000,
+        startedAt: '2020-01-01T00:00:01.000Z',
+        finishedAt: '2020-01-01T00:09:59.000Z',
+        durationMs: 598_000,
         errorCode: null,
         errorMessage: null,
         owned: false,

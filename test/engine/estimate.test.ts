@@ -3,14 +3,15 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineIndex } from '../../src/catalogue/define-phase.js';
 import type { BuildCost, TableSize } from '../../src/dialects/dialect.js';
-import type { BuildRow } from '../../src/engine/bookkeeping-store.js';
+import type { BuildRow, MigrationRow } from '../../src/engine/bookkeeping-store.js';
 import type { PlannedAction, PlannedIndex } from '../../src/engine/engine.js';
 import {
   PRIOR_SECONDS,
-  buildSamples,
   buildSeconds,
+  compareEstimate,
   estimatePhases,
   fitModel,
+  phaseSamples,
   remainingByPhase,
 } from '../../src/engine/estimate.js';
 import { runningBuilds } from '../../src/engine/read-estimate.js';
@@ -47,7 +48,7 @@ void describe('fitModel', () => {
     void test(c.name, () => {
       const model = fitModel(
         COST,
-        c.actual.map((seconds) => ({ seconds, size })),
+        c.actual.map((seconds) => ({ seconds, sizes: [size] })),
       );
       close(model.speedFactor, c.speed, 'speed factor');
       assert.equal(model.samples, c.actual.length);
@@ -75,23 +76,83 @@ const row = (over: Partial<BuildRow>): BuildRow => ({
   ...over,
 });
 
-void describe('buildSamples: only finished builds of tables that exist', () => {
+void describe('phaseSamples: phase runs with the builds they did', () => {
   const sizes = new Map([['tools', { bytes: 10, rows: 1 }]]);
-  const cases: { name: string; row: BuildRow; kept: boolean }[] = [
-    { name: 'a succeeded create', row: row({}), kept: true },
-    { name: 'a rebuild', row: row({ action: 'rebuild' }), kept: true },
-    { name: 'built, then rolled back', row: row({ status: 'rolled_back' }), kept: true },
-    { name: 'an exists row (no build)', row: row({ action: 'exists', durationMs: 0 }), kept: false },
-    { name: 'a drop', row: row({ action: 'drop' }), kept: false },
-    { name: 'a failed attempt', row: row({ status: 'failed' }), kept: false },
-    { name: 'still running', row: row({ status: 'running', durationMs: null }), kept: false },
-    { name: 'a table dropped since', row: row({ tableName: 'gone' }), kept: false },
+  const tools = sizes.get('tools');
+  const now = Date.parse('2026-01-01T00:01:00.000Z');
+  const migration = (over: Partial<MigrationRow>): MigrationRow => ({
+    phase: 'core',
+    catalogue: 'c',
+    checksum: 'x',
+    status: 'succeeded',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:00:30.000Z',
+    durationMs: 30_000,
+    indexesCreated: 1,
+    indexesSkipped: 0,
+    message: null,
+    ...over,
+  });
+  const at = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, '0')}.000Z`;
+  const cases: {
+    name: string;
+    m: MigrationRow;
+    rows: BuildRow[];
+    samples: { seconds: number; n: number }[];
+  }[] = [
+    {
+      name: 'a succeeded run: its duration, its builds',
+      m: migration({}),
+      rows: [row({ startedAt: at(1) }), row({ startedAt: at(5), action: 'rebuild' })],
+      samples: [{ seconds: 30, n: 2 }],
+    },
+    {
+      name: 'built, then rolled back: still a build',
+      m: migration({}),
+      rows: [row({ startedAt: at(1), status: 'rolled_back' })],
+      samples: [{ seconds: 30, n: 1 }],
+    },
+    {
+      name: 'exists, skip, drop and failed rows are no builds: no sample',
+      m: migration({}),
+      rows: [
+        row({ startedAt: at(1), action: 'exists' }),
+        row({ startedAt: at(2), action: 'drop' }),
+        row({ startedAt: at(3), status: 'failed' }),
+        row({ startedAt: at(4), action: 'skip' }),
+      ],
+      samples: [],
+    },
+    {
+      name: 'builds of another phase or before the run do not count',
+      m: migration({}),
+      rows: [row({ startedAt: at(1), phase: 'rbac' }), row({ startedAt: '2025-12-31T00:00:00.000Z' })],
+      samples: [],
+    },
+    {
+      name: 'a table dropped since',
+      m: migration({}),
+      rows: [row({ startedAt: at(1), tableName: 'gone' })],
+      samples: [],
+    },
+    {
+      name: 'a failed run: no sample',
+      m: migration({ status: 'failed' }),
+      rows: [row({ startedAt: at(1) })],
+      samples: [],
+    },
+    {
+      name: 'the running phase: time so far less its running build, against the builds it finished',
+      m: migration({ status: 'running', finishedAt: null, durationMs: null }),
+      rows: [row({ startedAt: at(1) }), row({ startedAt: at(40), status: 'running', durationMs: null })],
+      samples: [{ seconds: 60 - 20, n: 1 }],
+    },
   ];
   for (const c of cases) {
     void test(c.name, () => {
       assert.deepEqual(
-        buildSamples([c.row], sizes),
-        c.kept ? [{ seconds: 2, size: sizes.get('tools') }] : [],
+        phaseSamples([c.m], c.rows, sizes, now),
+        c.samples.map((s) => ({ seconds: s.seconds, sizes: Array<typeof tools>(s.n).fill(tools) })),
       );
     });
   }
@@ -184,4 +245,33 @@ void describe('remainingByPhase and runningBuilds', () => {
     ];
     assert.deepEqual(runningBuilds(phases, builds, now), [{ indexName: 'a', elapsedSeconds: 3 }]);
   });
+});
+
+void test('compareEstimate: per phase the estimate, the successful builds and the phase wall time', () => {
+  const estimate = {
+    phases: [
+      { name: 'core', builds: 2, seconds: 10, indexes: [] },
+      { name: 'rbac', builds: 1, seconds: 4, indexes: [] },
+    ],
+  };
+  const index = (action: string, status: string, durationMs: number) => ({ action, status, durationMs });
+  const run = {
+    phases: [
+      {
+        name: 'core',
+        durationMs: 14_000,
+        indexes: [
+          index('create', 'succeeded', 5_000),
+          index('rebuild', 'succeeded', 4_000),
+          index('exists', 'succeeded', 0),
+          index('create', 'failed', 900),
+          index('drop', 'succeeded', 300),
+        ],
+      },
+    ],
+  };
+  assert.deepEqual(compareEstimate(estimate, run), [
+    { name: 'core', estimatedSeconds: 10, buildSeconds: 9, phaseSeconds: 14 },
+    { name: 'rbac', estimatedSeconds: 4, buildSeconds: 0, phaseSeconds: 0 },
+  ]);
 });
