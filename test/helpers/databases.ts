@@ -139,8 +139,9 @@ export const ALL_DIALECTS: readonly DialectUnderTest[] = ['postgresql', 'sqlite'
 
 /**
  * The dialects a suite runs on before its MariaDB expectations are written (issue 15, open: the
- * contextforge apply/serves claims and the bench on MariaDB). Not a skip: those suites never claim
- * MariaDB; README Limits says what is not yet checked there.
+ * contextforge index-claim probe, whose EXPLAIN reader knows PostgreSQL and SQLite plans only; the current
+ * schema's seed with data; the bench). Not a skip: those suites never claim MariaDB; README Limits says
+ * what is not yet checked there.
  */
 export const DIALECTS_WITHOUT_MARIADB: readonly DialectUnderTest[] = ALL_DIALECTS.filter(
   (d) => d !== 'mariadb',
