@@ -65,12 +65,21 @@ export function errnoOf(e: unknown): number | undefined {
   return typeof errno === 'number' && errno > 0 ? errno : undefined;
 }
 
+/**
+ * The code this dialect records for a server error is its number as text ('1205'); read back from the
+ * bookkeeping (the operator's status and metrics) it classifies as the error did. Driver codes are names
+ * (`ER_…`, `ECONNREFUSED`), never digits.
+ */
+function recordedErrno(code: string | undefined): number | undefined {
+  return code !== undefined && /^[1-9][0-9]{0,5}$/.test(code) ? Number(code) : undefined;
+}
+
 /** Classifies a `mariadb` driver error (or an AppError the dialect already wrapped). */
 export function classifyMariadbError(e: unknown): ClassifiedDbError {
   const app = classifyAppError(e);
   if (app) return app;
   const code = errorCode(e);
-  const errno = errnoOf(e);
+  const errno = errnoOf(e) ?? recordedErrno(code);
   const known = errno === undefined ? undefined : BY_ERRNO[errno];
   // The server's error number is the code (short, as SQLSTATEs are: it fits the bookkeeping's column).
   if (known) return { ...known, code: String(errno) };

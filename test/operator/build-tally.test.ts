@@ -4,6 +4,7 @@ import type { BuildRow } from '../../src/engine/bookkeeping-store.js';
 import { lastRunFailure, tallyBuilds } from '../../src/operator/build-tally.js';
 import { reasonClassifier } from '../../src/operator/bookkeeping-reader.js';
 import { classifyPostgresError } from '../../src/dialects/postgres-errors.js';
+import { classifyMariadbError } from '../../src/dialects/mariadb-errors.js';
 
 const reasonOf = reasonClassifier({ classifyError: classifyPostgresError });
 
@@ -123,4 +124,22 @@ void describe('build tally', () => {
     assert.equal(reasonOf('XX000'), 'other');
     assert.equal(reasonOf(null), 'other');
   });
+});
+
+void describe('reasonClassifier on the codes each dialect records', () => {
+  // The engine records a MariaDB failure's server error number as its code ('1205'); read back, it must
+  // be the same bounded reason the engine saw, or MariaDB failures show as `other` in status and metrics.
+  const mariadb = reasonClassifier({ classifyError: classifyMariadbError });
+  for (const [code, reason] of [
+    ['1205', 'lock_timeout'],
+    ['1213', 'deadlock'],
+    ['1534', 'online_log_overflow'],
+    ['1846', 'online_impossible'],
+    ['1062', 'unique_violation'],
+    ['lock_timeout', 'lock_timeout'],
+  ] as const) {
+    void it(`mariadb ${code} -> ${reason}`, () => assert.equal(mariadb(code), reason));
+  }
+
+  void it('postgresql 55P03 -> lock_timeout', () => assert.equal(reasonOf('55P03'), 'lock_timeout'));
 });
