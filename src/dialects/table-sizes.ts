@@ -31,11 +31,15 @@ export async function sqliteTableSizes(
 ): Promise<Map<string, TableSize>> {
   const out = new Map<string, TableSize>();
   const hasStat = (await query(`SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1'`)).length > 0;
+  const existing = new Set(
+    (await query<{ name: string }>(`SELECT name FROM sqlite_schema WHERE type = 'table'`)).map((r) => r.name),
+  );
   for (const name of new Set(tables)) {
-    // dbstat walks only the b-tree named by the equality constraint.
+    if (!existing.has(name)) continue;
+    // dbstat walks only the b-tree named by a plain equality on name (any other condition on name
+    // makes it walk the whole file: 5x slower at 100k).
     const pages = await query<{ bytes: number | null }>(
-      `SELECT sum(pgsize) AS bytes FROM dbstat WHERE aggregate = TRUE AND name = $1
-         AND name IN (SELECT name FROM sqlite_schema WHERE type = 'table')`,
+      `SELECT sum(pgsize) AS bytes FROM dbstat WHERE aggregate = TRUE AND name = $1`,
       [name],
     );
     const bytes = pages[0]?.bytes;
