@@ -15,6 +15,7 @@ export const associations = definePhase(
       ['tool_id', 'server_id'],
       'servers of a tool, index-only, and tool delete; FK tool_id (the PK serves server_id first)',
       {
+        serves: ['servers_of_tool', 'fk:server_tool_association.tool_id'],
         overlaps: {
           with: ['idx_server_tool_association_tool_id'],
           why: 'adds server_id, so the reverse lookup is index-only',
@@ -26,6 +27,7 @@ export const associations = definePhase(
       ['resource_id', 'server_id'],
       'servers of a resource, index-only, and resource delete; FK resource_id (the PK serves server_id first)',
       {
+        serves: ['fk:server_resource_association.resource_id'],
         overlaps: {
           with: ['idx_server_resource_association_resource_id'],
           why: 'adds server_id, so the reverse lookup is index-only',
@@ -37,6 +39,7 @@ export const associations = definePhase(
       ['prompt_id', 'server_id'],
       'servers of a prompt, index-only, and prompt delete; FK prompt_id (the PK serves server_id first)',
       {
+        serves: ['fk:server_prompt_association.prompt_id'],
         overlaps: {
           with: ['idx_server_prompt_association_prompt_id'],
           why: 'adds server_id, so the reverse lookup is index-only',
@@ -48,6 +51,7 @@ export const associations = definePhase(
       ['a2a_agent_id', 'server_id'],
       'servers of an A2A agent, index-only, and agent delete; FK a2a_agent_id (the PK serves server_id first)',
       {
+        serves: ['fk:server_a2a_association.a2a_agent_id'],
         overlaps: {
           with: ['idx_server_a2a_association_a2a_agent_id'],
           why: 'adds server_id, so the reverse lookup is index-only',

@@ -21,6 +21,8 @@ export interface IndexExtras {
   readonly where?: readonly Condition[];
   readonly include?: readonly string[];
   readonly overlaps?: Overlap;
+  /** Hot query names and `fk:<table>.<column>` (see src/catalogue/serves.ts). */
+  readonly serves?: readonly string[];
 }
 
 /** Why an index is kept next to another one it overlaps (see above). */
@@ -73,7 +75,16 @@ export function ix(
   const plain = where.length === 0 && (extras.include ?? []).length === 0;
   const name = extras.name ?? (plain ? upstreamName(table, columns, unique) : undefined) ?? fallback;
   const note = extras.overlaps ? ` ${overlapNote(extras.overlaps)}` : '';
-  return { name, table, columns, unique, where, include: extras.include ?? [], reason: `${reason}${note}` };
+  return {
+    name,
+    table,
+    columns,
+    unique,
+    where,
+    include: extras.include ?? [],
+    reason: `${reason}${note}`,
+    ...(extras.serves === undefined ? {} : { serves: extras.serves }),
+  };
 }
 
 export function eq(column: string, value: PredicateLiteral): Condition {

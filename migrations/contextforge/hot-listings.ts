@@ -26,8 +26,10 @@ interface Listed {
   readonly table: string;
   readonly noun: string;
   readonly source: string;
-  /** The many-to-one relations the listing eager-loads: [alias, table, column of ours]. */
+  /** The many-to-one relations the listing eager-loads (joinedload): [alias, table, column of ours]. */
   readonly joins: readonly (readonly [string, string, string])[];
+  /** A filter the listing always applies before the enabled one, ending in `AND `. */
+  readonly where?: string;
 }
 
 const LISTED: readonly Listed[] = [
@@ -43,32 +45,35 @@ const LISTED: readonly Listed[] = [
   {
     table: 'resources',
     noun: 'resources',
-    source: 'mcpgateway/services/resource_service.py:ResourceService.list_resources (list_tools shape)',
-    joins: [['email_teams_1', 'email_teams', 'team_id']],
+    source: 'mcpgateway/services/resource_service.py:ResourceService.list_resources',
+    joins: [],
+    // Templates are listed apart: select(DbResource).where(DbResource.uri_template.is_(None)).
+    where: 'resources.uri_template IS NULL AND ',
   },
   {
     table: 'prompts',
     noun: 'prompts',
-    source: 'mcpgateway/services/prompt_service.py:PromptService.list_prompts (list_tools shape)',
-    joins: [['email_teams_1', 'email_teams', 'team_id']],
+    source: 'mcpgateway/services/prompt_service.py:PromptService.list_prompts',
+    joins: [['gateways_1', 'gateways', 'gateway_id']],
   },
   {
     table: 'servers',
     noun: 'virtual servers',
-    source: 'mcpgateway/services/server_service.py:ServerService.list_servers (list_tools shape)',
+    source: 'mcpgateway/services/server_service.py:ServerService.list_servers',
+    // tools, resources, prompts and agents come by selectinload, one query each after the page.
     joins: [['email_teams_1', 'email_teams', 'team_id']],
   },
   {
     table: 'gateways',
     noun: 'gateways',
-    source: 'mcpgateway/services/gateway_service.py:GatewayService.list_gateways (list_tools shape)',
+    source: 'mcpgateway/services/gateway_service.py:GatewayService.list_gateways',
     joins: [['email_teams_1', 'email_teams', 'team_id']],
   },
   {
     table: 'a2a_agents',
     noun: 'A2A agents',
-    source: 'mcpgateway/services/a2a_service.py:A2AAgentService.list_agents (list_tools shape)',
-    joins: [['email_teams_1', 'email_teams', 'team_id']],
+    source: 'mcpgateway/services/a2a_service.py:A2AAgentService.list_agents',
+    joins: [],
   },
 ];
 
@@ -87,12 +92,44 @@ function firstPage(l: Listed): HotQuery {
     description: `${l.noun}, enabled, newest first (first page)`,
     source: l.source,
     sql:
-      `SELECT ${t}.id, ${t}.created_at, ${t}.visibility ${fromClause(l)} WHERE ${t}.enabled{=true} ` +
+      `SELECT ${t}.id, ${t}.created_at, ${t}.visibility ${fromClause(l)} WHERE ${l.where ?? ''}${t}.enabled{=true} ` +
       `ORDER BY ${t}.created_at DESC, ${t}.id DESC LIMIT $1`,
     params: [PAGE],
     tables: [t],
     phases: ['core'],
-    expectIndexes: [`idx_${t}_enabled_created_at_id`],
+  };
+}
+
+/** A public-only token (token_teams = []): the access control narrows to visibility = 'public'. */
+function publicPage(l: Listed): HotQuery {
+  const t = l.table;
+  return {
+    name: `${t}_listing_public`,
+    description: `${l.noun} a public-only token sees, enabled, newest first (first page)`,
+    source: `${l.source} (token_teams = [], _apply_access_control: public only)`,
+    sql:
+      `SELECT ${t}.id, ${t}.created_at ${fromClause(l)} WHERE ${l.where ?? ''}${t}.enabled{=true} AND ` +
+      `${t}.visibility = $1 ORDER BY ${t}.created_at DESC, ${t}.id DESC LIMIT $2`,
+    params: ['public', PAGE],
+    tables: [t],
+    phases: ['core'],
+  };
+}
+
+/** One team's view (the team with the most rows: an org-wide team): team-visible or owned by the caller. */
+function teamPage(l: Listed): HotQuery {
+  const t = l.table;
+  return {
+    name: `${t}_listing_of_team`,
+    description: `one team's ${l.noun}: team-visible or owned by the caller (the largest team, first page)`,
+    source: `${l.source} (team_id)`,
+    sql:
+      `SELECT ${t}.id, ${t}.created_at ${fromClause(l)} WHERE ${l.where ?? ''}${t}.enabled{=true} AND ` +
+      `(${t}.team_id = $1 AND ${t}.visibility IN ($2, $3) OR ${t}.team_id = $4 AND ${t}.owner_email = $5) ` +
+      `ORDER BY ${t}.created_at DESC, ${t}.id DESC LIMIT $6`,
+    params: [teamWithMost(t), 'team', 'public', teamWithMost(t), ownerOf(t), PAGE],
+    tables: [t],
+    phases: ['core'],
   };
 }
 
@@ -118,32 +155,9 @@ const toolsOfUser: HotQuery = {
   ],
   tables: ['tools'],
   phases: ['core'],
-  expectIndexes: ['idx_tools_enabled_created_at_id'],
 };
 
-/** One team's view (the team with the most tools: an org-wide team). */
-const toolsOfTeam: HotQuery = {
-  name: 'tools_listing_of_team',
-  description: "one team's tools: team-visible or owned by the caller (the largest team, first page)",
-  source: 'mcpgateway/services/tool_service.py:ToolService.list_tools (team_id)',
-  sql:
-    `SELECT tools.id, tools.created_at ${fromClause(tools)} WHERE tools.enabled{=true} AND ` +
-    '(tools.team_id = $1 AND tools.visibility IN ($2, $3) OR tools.team_id = $4 AND tools.owner_email = $5) ' +
-    'ORDER BY tools.created_at DESC, tools.id DESC LIMIT $6',
-  params: [teamWithMost('tools'), 'team', 'public', teamWithMost('tools'), ownerOf('tools'), PAGE],
-  tables: ['tools'],
-  phases: ['core'],
-  expectIndexes: ['idx_tools_team_id_enabled_created_at'],
-};
-
-function lookup(
-  name: string,
-  description: string,
-  source: string,
-  table: string,
-  column: string,
-  index: string,
-): HotQuery {
+function lookup(name: string, description: string, source: string, table: string, column: string): HotQuery {
   return {
     name,
     description,
@@ -152,21 +166,20 @@ function lookup(
     params: [sample(`SELECT ${column} FROM ${table} ORDER BY id LIMIT 1`, NO_ID)],
     tables: [table],
     phases: ['core'],
-    expectIndexes: [index],
   };
 }
 
 export const listingQueries: readonly HotQuery[] = [
   ...LISTED.map(firstPage),
+  ...LISTED.map(publicPage),
+  ...LISTED.map(teamPage),
   toolsOfUser,
-  toolsOfTeam,
   lookup(
     'tool_by_name',
     'tools/call resolves the tool by its name',
     'mcpgateway/services/tool_service.py:ToolService.invoke_tool',
     'tools',
     'name',
-    'idx_tools_name',
   ),
   lookup(
     'resource_by_uri',
@@ -174,7 +187,6 @@ export const listingQueries: readonly HotQuery[] = [
     'mcpgateway/services/resource_service.py:ResourceService.read_resource',
     'resources',
     'uri',
-    'idx_resources_uri',
   ),
   lookup(
     'prompt_by_name',
@@ -182,7 +194,6 @@ export const listingQueries: readonly HotQuery[] = [
     'mcpgateway/services/prompt_service.py:PromptService.get_prompt',
     'prompts',
     'name',
-    'idx_prompts_name',
   ),
   lookup(
     'gateway_by_url',
@@ -190,6 +201,12 @@ export const listingQueries: readonly HotQuery[] = [
     'mcpgateway/services/gateway_service.py:GatewayService.register_gateway',
     'gateways',
     'url',
-    'idx_gateways_url',
+  ),
+  lookup(
+    'a2a_agent_by_name',
+    'A2A invocation and the agent page resolve the agent by its name',
+    'mcpgateway/services/a2a_service.py:A2AAgentService.get_agent_by_name',
+    'a2a_agents',
+    'name',
   ),
 ];

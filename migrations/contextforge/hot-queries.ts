@@ -5,8 +5,8 @@
  * src/verify/hot-query-sql.ts), NOT IN subqueries, eager-load joins, keyset cursors, LIMIT/OFFSET.
  * String literals are bound parameters, as SQLAlchemy binds them. Parameters are picked from the data
  * (sample-param.ts) so the suite runs on any deployment. Each query names the phases whose indexes it
- * needs (none: the application's own keys serve it) and the catalogue indexes that serve it
- * (`expectIndexes`; test/catalogue checks each claim with EXPLAIN).
+ * needs (none: the application's own keys serve it); the catalogue indexes that serve it say so in their
+ * `serves` (test/catalogue/contextforge-justified.test.ts checks each claim with EXPLAIN).
  */
 import type { HotQuery } from '../../src/catalogue/catalogue.js';
 import {
@@ -62,7 +62,6 @@ const auth: HotQuery[] = [
     params: [member],
     tables: ['email_teams', 'email_team_members'],
     phases: ['teams'],
-    expectIndexes: ['idx_email_team_members_user_email_is_active'],
   },
   {
     name: 'auth_team_ids',
@@ -75,7 +74,6 @@ const auth: HotQuery[] = [
     params: [member],
     tables: ['email_team_members', 'email_teams'],
     phases: ['teams'],
-    expectIndexes: ['idx_email_team_members_user_email_is_active'],
   },
   {
     name: 'auth_team_ids_sync',
@@ -87,7 +85,6 @@ const auth: HotQuery[] = [
     params: [member],
     tables: ['email_team_members'],
     phases: ['teams'],
-    expectIndexes: ['idx_email_team_members_user_email_is_active'],
   },
   {
     name: 'auth_team_roles',
@@ -99,7 +96,6 @@ const auth: HotQuery[] = [
     params: [member],
     tables: ['email_team_members'],
     phases: ['teams'],
-    expectIndexes: ['idx_email_team_members_user_email_is_active'],
   },
   {
     name: 'auth_token_revoked',
@@ -120,7 +116,6 @@ const auth: HotQuery[] = [
     params: [firstOf('email_api_tokens', 'token_hash')],
     tables: ['email_api_tokens'],
     phases: ['tokens'],
-    expectIndexes: ['idx_email_api_tokens_token_hash'],
   },
   {
     name: 'auth_api_token_by_jti',
@@ -149,7 +144,6 @@ const rbac: HotQuery[] = [
     params: [roleHolder, 'global', 'personal', 'team', formatTimestamp(new Date())],
     tables: ['user_roles', 'roles', 'email_teams'],
     phases: ['rbac', 'teams'],
-    expectIndexes: ['idx_user_roles_user_scope_active', 'idx_email_teams_personal_id'],
     shapeLimit: {
       why:
         'the uncorrelated NOT IN (SELECT id FROM email_teams WHERE is_personal IS true) is computed whole on ' +
@@ -173,7 +167,6 @@ const rbac: HotQuery[] = [
     params: [roleHolder, 'global', 'personal', 'team', bigTeam, formatTimestamp(new Date())],
     tables: ['user_roles', 'roles'],
     phases: ['rbac'],
-    expectIndexes: ['idx_user_roles_user_scope_active'],
   },
   {
     name: 'rbac_team_role_of_user',
@@ -196,11 +189,65 @@ const rbac: HotQuery[] = [
     params: [firstOf('roles', 'name'), 'team'],
     tables: ['roles'],
     phases: ['rbac'],
-    expectIndexes: ['idx_roles_name_scope'],
   },
 ];
 
+/** The owner of a team (a member with role 'owner'), for the owner checks. */
+const teamOwner = (column: 'team_id' | 'user_email'): ReturnType<typeof sample> =>
+  sample(
+    `SELECT ${column} FROM email_team_members WHERE role = 'owner' ORDER BY team_id, user_email LIMIT 1`,
+    column === 'team_id' ? NO_ID : NO_EMAIL,
+  );
+
 const teams: HotQuery[] = [
+  {
+    name: 'active_admin_count',
+    description: 'last-admin guard when a user is updated, demoted or deleted: active admins left',
+    source: 'mcpgateway/services/email_auth_service.py:EmailAuthService.count_active_admin_users',
+    sql:
+      'SELECT count(email_users.email) AS count_1 FROM email_users WHERE email_users.is_admin IS {true} AND ' +
+      'email_users.is_active IS {true}',
+    params: [],
+    tables: ['email_users'],
+    phases: ['rbac'],
+  },
+  {
+    name: 'public_teams_to_discover',
+    description: 'public teams a user may join (teams page): active, not personal, not already a member',
+    source: 'mcpgateway/services/team_management_service.py:TeamManagementService.discover_public_teams',
+    sql:
+      'SELECT email_teams.id, email_teams.name, email_teams.slug FROM email_teams WHERE email_teams.visibility = $1 ' +
+      'AND email_teams.is_active IS {true} AND email_teams.is_personal IS {false} AND (email_teams.id NOT IN ' +
+      '(SELECT email_team_members.team_id FROM email_team_members WHERE email_team_members.user_email = $2 AND ' +
+      'email_team_members.is_active IS {true})) LIMIT $3 OFFSET $4',
+    params: ['public', member, 100, 0],
+    tables: ['email_teams', 'email_team_members'],
+    phases: ['teams'],
+  },
+  {
+    name: 'team_owner_check',
+    description: "is the caller an owner of the team (team token list, a team item's visibility change)",
+    source: 'mcpgateway/services/token_catalog_service.py:TokenCatalogService.list_team_tokens (owner check)',
+    sql:
+      'SELECT email_team_members.id, email_team_members.role FROM email_team_members WHERE ' +
+      'email_team_members.team_id = $1 AND email_team_members.user_email = $2 AND email_team_members.role = $3 AND ' +
+      'email_team_members.is_active IS {true}',
+    params: [teamOwner('team_id'), teamOwner('user_email'), 'owner'],
+    tables: ['email_team_members'],
+    phases: [],
+  },
+  {
+    name: 'team_owner_count',
+    description: 'last-owner guard when a member leaves or is removed: active owners of the team',
+    source: 'mcpgateway/services/team_management_service.py:TeamManagementService.remove_member_from_team',
+    sql:
+      'SELECT count(*) AS count_1 FROM (SELECT email_team_members.id AS id FROM email_team_members WHERE ' +
+      'email_team_members.team_id = $1 AND email_team_members.role = $2 AND email_team_members.is_active IS {true}) ' +
+      'AS anon_1',
+    params: [bigTeam, 'owner'],
+    tables: ['email_team_members'],
+    phases: ['teams'],
+  },
   {
     name: 'team_directory',
     description: 'team listing without personal teams, active, by name (first page)',
@@ -211,7 +258,6 @@ const teams: HotQuery[] = [
     params: [50, 0],
     tables: ['email_teams'],
     phases: ['teams'],
-    expectIndexes: ['idx_email_teams_active_name'],
   },
   {
     name: 'team_members_of_team',
@@ -224,7 +270,6 @@ const teams: HotQuery[] = [
     params: [bigTeam, 100],
     tables: ['email_team_members'],
     phases: ['teams'],
-    expectIndexes: ['idx_email_team_members_active_team_joined'],
   },
   {
     name: 'team_invitations_of_team',
@@ -237,7 +282,6 @@ const teams: HotQuery[] = [
     params: [firstOf('email_team_invitations', 'team_id')],
     tables: ['email_team_invitations'],
     phases: ['teams'],
-    expectIndexes: ['idx_email_team_invitations_team_active_created'],
   },
   {
     name: 'team_invitations_for_email',
@@ -250,7 +294,6 @@ const teams: HotQuery[] = [
     params: [firstOf('email_team_invitations', 'email')],
     tables: ['email_team_invitations'],
     phases: ['teams'],
-    expectIndexes: ['idx_email_team_invitations_email_active_created'],
   },
   {
     name: 'team_join_requests_pending',
@@ -263,7 +306,6 @@ const teams: HotQuery[] = [
     params: [firstOf('email_team_join_requests', 'team_id'), 'pending'],
     tables: ['email_team_join_requests'],
     phases: ['teams'],
-    expectIndexes: ['idx_email_team_join_requests_team_status_time'],
   },
 ];
 
@@ -278,8 +320,7 @@ const tokens: HotQuery[] = [
       'email_api_tokens.created_at DESC LIMIT $2 OFFSET $3',
     params: [firstOf('email_api_tokens', 'user_email'), 50, 0],
     tables: ['email_api_tokens'],
-    phases: ['tokens'],
-    expectIndexes: ['idx_email_api_tokens_user_active_created'],
+    phases: [],
   },
   {
     name: 'api_tokens_of_team',
@@ -292,7 +333,6 @@ const tokens: HotQuery[] = [
     params: [firstOf('email_api_tokens', 'team_id'), 50, 0],
     tables: ['email_api_tokens'],
     phases: ['tokens'],
-    expectIndexes: ['idx_email_api_tokens_team_active_created'],
   },
 ];
 
@@ -307,11 +347,26 @@ function metricsWindow(table: string, column: string, entity: string, source: st
     params: [firstOf(table, column), hoursBeforeLatest(table, 'timestamp', 24)],
     tables: [table],
     phases: ['metrics'],
-    expectIndexes: [`idx_${table}_${column.replace('_id', '')}_timestamp`],
+  };
+}
+
+/** The rollup's backfill check: the earliest raw metric of one table. */
+function earliestMetric(table: string): HotQuery {
+  return {
+    name: `${table}_earliest`,
+    description: `hourly rollup start: the earliest raw row of ${table} (backfill detection)`,
+    source: 'mcpgateway/services/metrics_rollup_service.py:MetricsRollupService._detect_backfill_hours',
+    sql: `SELECT min(${table}.timestamp) AS min_1 FROM ${table}`,
+    params: [],
+    tables: [table],
+    phases: ['metrics'],
   };
 }
 
 const metrics: HotQuery[] = [
+  ...['tool_metrics', 'resource_metrics', 'prompt_metrics', 'server_metrics', 'a2a_agent_metrics'].map(
+    earliestMetric,
+  ),
   metricsWindow(
     'tool_metrics',
     'tool_id',
@@ -334,7 +389,6 @@ const metrics: HotQuery[] = [
     params: [firstOf('tool_metrics', 'tool_id'), 1],
     tables: ['tool_metrics'],
     phases: ['metrics'],
-    expectIndexes: ['idx_tool_metrics_tool_timestamp'],
   },
   {
     name: 'tool_metrics_rollup_hour',
@@ -349,7 +403,6 @@ const metrics: HotQuery[] = [
     ],
     tables: ['tool_metrics'],
     phases: ['metrics'],
-    expectIndexes: ['idx_tool_metrics_timestamp'],
   },
 ];
 
@@ -364,7 +417,6 @@ const sessions: HotQuery[] = [
     params: [firstOf('mcp_messages', 'session_id')],
     tables: ['mcp_messages'],
     phases: ['sessions'],
-    expectIndexes: ['idx_mcp_messages_session_id_created_at'],
   },
   {
     name: 'sessions_expired',
@@ -374,7 +426,6 @@ const sessions: HotQuery[] = [
     params: [hoursBeforeLatest('mcp_sessions', 'last_accessed', 24 * 29)],
     tables: ['mcp_sessions'],
     phases: ['sessions'],
-    expectIndexes: ['idx_mcp_sessions_last_accessed'],
   },
 ];
 
@@ -389,7 +440,6 @@ const associations: HotQuery[] = [
     params: [firstOf('server_tool_association', 'tool_id', 'tool_id')],
     tables: ['server_tool_association', 'servers'],
     phases: ['associations'],
-    expectIndexes: ['idx_server_tool_association_tool_id_server_id'],
   },
   {
     name: 'server_tools',
@@ -419,7 +469,6 @@ const associations: HotQuery[] = [
     params: [firstOf('resource_subscriptions', 'resource_id')],
     tables: ['resource_subscriptions'],
     phases: ['misc'],
-    expectIndexes: ['idx_resource_subscriptions_resource_id_subscriber_id'],
   },
 ];
 
@@ -441,7 +490,6 @@ const deepCursor: HotQuery = {
   ],
   tables: ['tools'],
   phases: ['core'],
-  expectIndexes: ['idx_tools_enabled_created_at_id'],
   shapeLimit: {
     why:
       'the OR-form cursor (created_at < :c OR created_at = :c AND id < :i) is no index bound: the scan starts ' +
@@ -453,7 +501,8 @@ const deepCursor: HotQuery = {
 /**
  * Hot paths of tables only the current schema has (a pre-epic database reports them as not in its
  * schema). Upstream's own keys serve them: the unique (entity, hour) of each hourly rollup, the unique
- * (agent, task) of A2A tasks, the unique token hash of password resets; so they need no phase.
+ * (agent, task) of A2A tasks, the unique token hash of password resets, the primary key and
+ * idx_mcp_app_sessions_expires_at of AppBridge sessions; so they need no phase.
  */
 const currentSchemaOnly: HotQuery[] = [
   {
@@ -481,6 +530,33 @@ const currentSchemaOnly: HotQuery[] = [
       'a2a_tasks.a2a_agent_id = $1 AND a2a_tasks.task_id = $2',
     params: [firstOf('a2a_tasks', 'a2a_agent_id'), firstOf('a2a_tasks', 'task_id')],
     tables: ['a2a_tasks'],
+    phases: [],
+  },
+  {
+    name: 'mcp_app_session_valid',
+    description: 'every AppBridge tools/call: the same-user, same-session app session, unexpired',
+    source: 'mcpgateway/services/mcp_apps.py:MCPAppSessionService.get_valid_session',
+    sql:
+      'SELECT mcp_app_sessions.id, mcp_app_sessions.resource_uri, mcp_app_sessions.token_teams FROM ' +
+      'mcp_app_sessions WHERE mcp_app_sessions.id = $1 AND mcp_app_sessions.mcp_session_id = $2 AND ' +
+      'mcp_app_sessions.expires_at > $3 AND mcp_app_sessions.server_id = $4 AND mcp_app_sessions.user_email = $5',
+    params: [
+      firstOf('mcp_app_sessions', 'id'),
+      firstOf('mcp_app_sessions', 'mcp_session_id', 'id'),
+      formatTimestamp(new Date()),
+      firstOf('mcp_app_sessions', 'server_id', 'id'),
+      firstOf('mcp_app_sessions', 'user_email', 'id'),
+    ],
+    tables: ['mcp_app_sessions'],
+    phases: [],
+  },
+  {
+    name: 'mcp_app_sessions_expired',
+    description: 'AppBridge session cleanup: a batch of expired sessions to delete',
+    source: 'mcpgateway/services/mcp_apps.py:MCPAppSessionService.cleanup_expired_sessions',
+    sql: 'SELECT mcp_app_sessions.id FROM mcp_app_sessions WHERE mcp_app_sessions.expires_at <= $1 LIMIT $2',
+    params: [formatTimestamp(new Date()), 1000],
+    tables: ['mcp_app_sessions'],
     phases: [],
   },
   {

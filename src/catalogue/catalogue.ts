@@ -13,6 +13,10 @@ export interface Phase {
  * `== True`) is written `{true}` / `{false}` and rendered the way the dialect's driver would
  * (PostgreSQL `true`, SQLite `1`); see src/verify/hot-query-sql.ts.
  */
+/**
+ * Which catalogue indexes serve a hot query is said on the index (`IndexDefinition.serves`), not here,
+ * so the claim lives in one place.
+ */
 export interface HotQuery {
   readonly name: string;
   readonly description: string;
@@ -34,8 +38,6 @@ export interface HotQuery {
   readonly params: readonly unknown[];
   /** Tables the query reads; a sequential scan of one of them fails `verify` when it is large. */
   readonly tables: readonly string[];
-  /** Index names expected to serve it after the catalogue is applied (informational). */
-  readonly expectIndexes?: readonly string[];
 }
 
 export interface ShapeLimit {

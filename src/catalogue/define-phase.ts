@@ -14,6 +14,7 @@ export interface IndexSpec {
   readonly where?: readonly Condition[];
   readonly include?: readonly string[];
   readonly reason: string;
+  readonly serves?: readonly string[];
 }
 
 export function definePhase(name: string, description: string, specs: readonly IndexSpec[]): Phase {
@@ -30,5 +31,6 @@ export function defineIndex(phase: string, spec: IndexSpec): IndexDefinition {
     include: spec.include ?? [],
     phase,
     reason: spec.reason,
+    ...(spec.serves === undefined ? {} : { serves: spec.serves }),
   };
 }

@@ -39,6 +39,12 @@ export interface IndexDefinition {
   readonly phase: string;
   /** One line: the query or foreign key the index serves. */
   readonly reason: string;
+  /**
+   * What the index serves, as data a test can check (see serves.ts): names of the catalogue's hot
+   * queries the index is used by, and `fk:<table>.<column>[,<column>]` for a foreign key of its table
+   * whose column(s) lead the key. Optional; the built-in catalogue gives every index one.
+   */
+  readonly serves?: readonly string[];
 }
 
 /** Strict identifier pattern for table, column, index and phase names. */

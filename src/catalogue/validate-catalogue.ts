@@ -2,7 +2,7 @@
  * Catalogue validation: every problem at once, as `{ path, message }`, then one UsageError listing
  * them all. Built-in catalogues pass through here too, so a bad edit fails `plan` before any SQL runs.
  */
-import type { Catalogue, Phase } from './catalogue.js';
+import type { Catalogue, HotQuery, Phase } from './catalogue.js';
 import {
   IDENTIFIER_PATTERN,
   indexShapeKey,
@@ -10,6 +10,7 @@ import {
   type IndexDefinition,
 } from './index-definition.js';
 import { UsageError } from '../errors.js';
+import { keyLeadsWith, parseServes } from './serves.js';
 
 export interface CatalogueProblem {
   /** Where, e.g. `phases[1].indexes[3].columns[0]` (index names are given in the message). */
@@ -45,7 +46,8 @@ export function findCatalogueProblems(catalogue: Catalogue): CatalogueProblem[] 
   }
   checkPhaseNames(report, catalogue.phases);
   const phaseNames = new Set(catalogue.phases.map((p) => p.name));
-  catalogue.phases.forEach((phase, i) => checkPhase(report, `phases[${i}]`, phase, phaseNames));
+  const queries = new Map((isList(catalogue.hotQueries) ? catalogue.hotQueries : []).map((q) => [q.name, q]));
+  catalogue.phases.forEach((phase, i) => checkPhase(report, `phases[${i}]`, phase, { phaseNames, queries }));
   checkUniqueness(report, catalogue.phases);
   return problems;
 }
@@ -65,7 +67,12 @@ function checkPhaseNames(report: Report, phases: readonly Phase[]): void {
   });
 }
 
-function checkPhase(report: Report, path: string, phase: Phase, phaseNames: ReadonlySet<string>): void {
+interface Known {
+  readonly phaseNames: ReadonlySet<string>;
+  readonly queries: ReadonlyMap<string, HotQuery>;
+}
+
+function checkPhase(report: Report, path: string, phase: Phase, known: Known): void {
   if (!isList(phase.indexes) || phase.indexes.length === 0) {
     report(`${path}.indexes`, `phase '${phase.name}' has no indexes`);
     return;
@@ -73,11 +80,12 @@ function checkPhase(report: Report, path: string, phase: Phase, phaseNames: Read
   phase.indexes.forEach((def, j) => {
     const at = `${path}.indexes[${j}]`;
     checkIndex(report, at, def);
+    checkServes(report, at, def, known.queries);
     if (def.phase !== phase.name) {
-      const known = phaseNames.has(def.phase) ? 'another phase' : 'an unknown phase';
+      const where = known.phaseNames.has(def.phase) ? 'another phase' : 'an unknown phase';
       report(
         `${at}.phase`,
-        `index '${def.name}' says phase '${def.phase}' (${known}) but is listed in '${phase.name}'`,
+        `index '${def.name}' says phase '${def.phase}' (${where}) but is listed in '${phase.name}'`,
       );
     }
   });
@@ -94,6 +102,54 @@ function checkIndex(report: Report, at: string, def: IndexDefinition): void {
   if (typeof def.reason !== 'string' || def.reason.trim() === '') {
     report(`${at}.reason`, `${label}: reason is empty (say which query or foreign key it serves)`);
   }
+}
+
+/**
+ * Each `serves` entry names a hot query of this catalogue that reads the index's table, or a foreign key
+ * of the index's table (`fk:<table>.<column>[,<column>]`) whose columns lead the index key.
+ */
+function checkServes(
+  report: Report,
+  at: string,
+  def: IndexDefinition,
+  queries: ReadonlyMap<string, HotQuery>,
+): void {
+  if (def.serves === undefined) return;
+  const label = `index '${String(def.name)}'`;
+  if (!isList(def.serves)) {
+    report(`${at}.serves`, `${label}: serves must be a list of hot query names and fk:<table>.<column>`);
+    return;
+  }
+  const seen = new Set<string>();
+  def.serves.forEach((entry, k) => {
+    const path = `${at}.serves[${k}]`;
+    if (seen.has(entry)) report(path, `${label}: serves '${entry}' twice`);
+    seen.add(entry);
+    const claim = typeof entry === 'string' ? parseServes(entry) : undefined;
+    if (claim === undefined) {
+      report(
+        path,
+        `${label}: serves ${JSON.stringify(entry)} is neither a hot query name nor fk:<table>.<column>[,<column>]`,
+      );
+    } else if (claim.kind === 'fk') {
+      if (claim.table !== def.table)
+        report(path, `${label}: serves ${entry}, a foreign key of another table than '${def.table}'`);
+      else if (!isList(def.columns) || !keyLeadsWith(def, claim.columns))
+        report(
+          path,
+          `${label}: serves ${entry}, but its key does not start with ${claim.columns.join(', ')}`,
+        );
+    } else {
+      const q = queries.get(claim.name);
+      if (q === undefined)
+        report(
+          path,
+          `${label}: serves '${entry}', which is no hot query of this catalogue (a foreign key is written fk:<table>.<column>)`,
+        );
+      else if (!q.tables.includes(def.table))
+        report(path, `${label}: serves '${entry}', which does not read table '${def.table}'`);
+    }
+  });
 }
 
 function checkColumns(report: Report, at: string, def: IndexDefinition, label: string): void {

@@ -7,8 +7,12 @@
  *     "indexes": [ { "name": "idx_orders_customer_created", "table": "orders",
  *                    "columns": ["customer_id", "created_at DESC"], "unique": false,
  *                    "where": [{ "column": "deleted_at", "op": "IS NULL" }], "include": ["total"],
- *                    "reason": "orders of a customer, newest first" } ] } ] }
+ *                    "reason": "orders of a customer, newest first",
+ *                    "serves": ["fk:orders.customer_id"] } ] } ] }
  * ```
+ *
+ * `serves` is optional: the foreign keys (`fk:<table>.<column>`) the index serves (a catalogue file has
+ * no hot queries yet, so it names no query).
  *
  * Shape problems (wrong types, unknown keys) and validateCatalogue's (identifiers, duplicates and the
  * rest) are reported together, in one UsageError: exit 2, nothing touched.
@@ -21,7 +25,7 @@ import { UsageError } from '../errors.js';
 
 const CATALOGUE_KEYS = ['name', 'description', 'phases', 'hotQueries'];
 const PHASE_KEYS = ['name', 'description', 'indexes'];
-const INDEX_KEYS = ['name', 'table', 'columns', 'unique', 'where', 'include', 'reason'];
+const INDEX_KEYS = ['name', 'table', 'columns', 'unique', 'where', 'include', 'reason', 'serves'];
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -117,7 +121,18 @@ function toIndex(doc: unknown, phase: string, at: string, problems: string[]): I
     where: conditions(doc, at, problems),
     include: stringList(doc, 'include', at, problems),
     reason: text(doc, 'reason', `${at}.reason`, problems),
+    ...servesOf(doc, at, problems),
   });
+}
+
+function servesOf(doc: Json, at: string, problems: string[]): { serves?: string[] } {
+  const v = doc['serves'];
+  if (v === undefined) return {};
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
+    problems.push(`${at}.serves: must be a list of strings such as "fk:orders.customer_id"`);
+    return {};
+  }
+  return { serves: v };
 }
 
 /** Conditions are checked in detail by validateCatalogue; here only that they are objects. */

@@ -61,6 +61,7 @@ function note(p: PlannedIndex): string {
     parts.push(`as ${p.existingName}`);
   }
   if (p.reason !== undefined) parts.push(p.reason);
+  if ((p.index.serves ?? []).length > 0) parts.push(`serves ${(p.index.serves ?? []).join(', ')}`);
   if (p.dropped.length > 0)
     parts.push(`adapted to this database: ${p.dropped.map((d) => ADAPTED[d]).join(', ')}`);
   return parts.join('; ');

@@ -56,11 +56,19 @@ function pgUses(node: PgPlanNode): IndexUse[] {
 
 const SQLITE_USE = /USING (?:COVERING )?INDEX (\S+)(?: \((.*)\))?/;
 
-/** The indexes the plan of `sql` reads, with their search conditions. */
-export async function planUses(db: Dialect, sql: string, params: readonly unknown[]): Promise<IndexUse[]> {
+/**
+ * The indexes the plan of `sql` reads, with their search conditions. PostgreSQL plans with sequential
+ * scans switched off unless `seqscan` is true (SQLite has no such setting).
+ */
+export async function planUses(
+  db: Dialect,
+  sql: string,
+  params: readonly unknown[],
+  seqscan = false,
+): Promise<IndexUse[]> {
   if (db.name === 'postgresql') {
     return db.transaction(async (tx) => {
-      await tx.execute('SET LOCAL enable_seqscan = off');
+      if (!seqscan) await tx.execute('SET LOCAL enable_seqscan = off');
       const rows = await tx.query<{ 'QUERY PLAN': readonly { Plan: PgPlanNode }[] }>(
         `EXPLAIN (FORMAT JSON) ${sql}`,
         params,

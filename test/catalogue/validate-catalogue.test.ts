@@ -93,3 +93,49 @@ void test('a catalogue without phases is reported', () => {
   const problems = findCatalogueProblems({ name: 'x', description: '', phases: [], hotQueries: [] });
   assert.deepEqual(problems, [{ path: 'phases', message: 'a catalogue needs at least one phase' }]);
 });
+
+void test('serves: each entry names a hot query that reads the table, or a foreign key leading the key', () => {
+  const catalogue: Catalogue = {
+    name: 'serving',
+    description: 'serves claims, good and bad',
+    hotQueries: [
+      {
+        name: 'by_a',
+        description: '',
+        sql: 'SELECT 1 FROM t WHERE a = $1',
+        params: [1],
+        tables: ['t'],
+        phases: [],
+      },
+      { name: 'other', description: '', sql: 'SELECT 1 FROM u', params: [], tables: ['u'], phases: [] },
+    ],
+    phases: [
+      definePhase('one', '', [
+        { name: 'idx_good', table: 't', columns: ['a', 'b'], reason: 'ok', serves: ['by_a', 'fk:t.a'] },
+        { name: 'idx_pair', table: 't', columns: ['c', 'd'], reason: 'ok', serves: ['fk:t.d,c'] },
+        { name: 'idx_unknown', table: 't', columns: ['e'], reason: 'r', serves: ['nope'] },
+        { name: 'idx_table', table: 't', columns: ['f'], reason: 'r', serves: ['other', 'fk:u.f'] },
+        { name: 'idx_lead', table: 't', columns: ['g', 'h'], reason: 'r', serves: ['fk:t.h'] },
+        {
+          name: 'idx_form',
+          table: 't',
+          columns: ['i'],
+          reason: 'r',
+          serves: ['fk:t', 'x y', 'by_a', 'by_a'],
+        },
+      ]),
+    ],
+  };
+  assert.deepEqual(
+    findCatalogueProblems(catalogue).map((p) => p.path),
+    [
+      'phases[0].indexes[2].serves[0]',
+      'phases[0].indexes[3].serves[0]',
+      'phases[0].indexes[3].serves[1]',
+      'phases[0].indexes[4].serves[0]',
+      'phases[0].indexes[5].serves[0]',
+      'phases[0].indexes[5].serves[1]',
+      'phases[0].indexes[5].serves[3]',
+    ],
+  );
+});

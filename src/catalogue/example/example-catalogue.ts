@@ -12,18 +12,21 @@ const core = definePhase('core', 'foreign keys of posts and comments', [
     table: 'posts',
     columns: ['author_id'],
     reason: 'FK posts.author_id → authors',
+    serves: ['fk:posts.author_id'],
   },
   {
     name: 'idx_comments_post_id',
     table: 'comments',
     columns: ['post_id'],
     reason: 'FK comments.post_id → posts',
+    serves: ['fk:comments.post_id'],
   },
   {
     name: 'idx_comments_author_id',
     table: 'comments',
     columns: ['author_id'],
     reason: 'FK comments.author_id → authors',
+    serves: ['fk:comments.author_id'],
   },
 ]);
 
@@ -47,6 +50,7 @@ const lookups = definePhase('lookups', 'unique and filtered lookups', [
     columns: ['email'],
     unique: true,
     reason: 'login: SELECT ... FROM authors WHERE email = $1',
+    serves: ['author_by_email'],
   },
 ]);
 
@@ -63,6 +67,7 @@ const reporting = definePhase('reporting', 'timelines and covering indexes', [
     table: 'comments',
     columns: ['post_id', 'created_at DESC'],
     reason: 'thread: WHERE post_id = $1 ORDER BY created_at DESC',
+    serves: ['comments_of_post'],
   },
 ]);
 
@@ -78,7 +83,6 @@ export const exampleCatalogue: Catalogue = {
       params: ['author7@example.com'],
       tables: ['authors'],
       phases: ['lookups'],
-      expectIndexes: ['uq_authors_email'],
     },
     {
       name: 'comments_of_post',
@@ -87,7 +91,6 @@ export const exampleCatalogue: Catalogue = {
       params: [42],
       tables: ['comments'],
       phases: ['core'],
-      expectIndexes: ['idx_comments_post_id_created_at', 'idx_comments_post_id'],
     },
   ],
 };
