@@ -261,15 +261,43 @@ const teams: HotQuery[] = [
   },
   {
     name: 'team_members_of_team',
-    description: 'the active members of a team (the org-wide team: thousands of rows)',
-    source: 'mcpgateway/services/team_management_service.py:TeamManagementService.get_team_members',
+    description:
+      'the active members of a team, newest first, a keyset page (upstream also joins email_users on the ' +
+      "member's email, a primary-key probe per row at scale; left out here because on the test seed's small " +
+      'teams PostgreSQL hashes the whole user table for it, which says nothing about the member index)',
+    source: 'mcpgateway/services/team_management_service.py:TeamManagementService.get_team_members (cursor)',
     sql:
-      'SELECT email_team_members.user_email, email_team_members.role, email_team_members.joined_at FROM ' +
-      'email_team_members WHERE email_team_members.team_id = $1 AND email_team_members.is_active IS {true} ' +
-      'ORDER BY email_team_members.joined_at LIMIT $2',
-    params: [bigTeam, 100],
+      'SELECT email_team_members.id, email_team_members.user_email, email_team_members.role, ' +
+      'email_team_members.joined_at FROM email_team_members WHERE email_team_members.team_id = $1 AND ' +
+      'email_team_members.is_active IS {true} ORDER BY email_team_members.joined_at DESC, ' +
+      'email_team_members.id DESC LIMIT $2',
+    params: [bigTeam, 51],
     tables: ['email_team_members'],
     phases: ['teams'],
+  },
+  {
+    name: 'team_member_counts',
+    description: 'member counts of the teams on a page (one query for the page)',
+    source: 'mcpgateway/services/team_management_service.py:TeamManagementService.get_member_counts_batch',
+    sql:
+      'SELECT email_team_members.team_id, count(email_team_members.id) AS count FROM email_team_members WHERE ' +
+      'email_team_members.team_id IN ($1, $2) AND email_team_members.is_active IS {true} GROUP BY ' +
+      'email_team_members.team_id',
+    params: [bigTeam, firstOf('email_team_members', 'team_id', 'team_id')],
+    tables: ['email_team_members'],
+    phases: ['teams'],
+  },
+  {
+    name: 'team_roles_of_user',
+    description: "the caller's role in each team of a page (one query for the page)",
+    source: 'mcpgateway/services/team_management_service.py:TeamManagementService.get_user_roles_batch',
+    sql:
+      'SELECT email_team_members.team_id, email_team_members.role FROM email_team_members WHERE ' +
+      'email_team_members.user_email = $1 AND email_team_members.team_id IN ($2, $3) AND ' +
+      'email_team_members.is_active IS {true}',
+    params: [member, bigTeam, firstOf('email_team_members', 'team_id', 'team_id')],
+    tables: ['email_team_members'],
+    phases: [],
   },
   {
     name: 'team_invitations_of_team',
@@ -297,13 +325,24 @@ const teams: HotQuery[] = [
   },
   {
     name: 'team_join_requests_pending',
-    description: 'pending join requests of a team, oldest first',
+    description: 'pending join requests of a team, newest first',
     source: 'mcpgateway/services/team_management_service.py:TeamManagementService.list_join_requests',
     sql:
       'SELECT email_team_join_requests.id, email_team_join_requests.user_email FROM email_team_join_requests ' +
       'WHERE email_team_join_requests.team_id = $1 AND email_team_join_requests.status = $2 ORDER BY ' +
-      'email_team_join_requests.requested_at',
+      'email_team_join_requests.requested_at DESC',
     params: [firstOf('email_team_join_requests', 'team_id'), 'pending'],
+    tables: ['email_team_join_requests'],
+    phases: ['teams'],
+  },
+  {
+    name: 'join_requests_of_user',
+    description: "a user's own join requests (teams page)",
+    source: 'mcpgateway/services/team_management_service.py:TeamManagementService.get_user_join_requests',
+    sql:
+      'SELECT email_team_join_requests.id, email_team_join_requests.team_id, email_team_join_requests.status ' +
+      'FROM email_team_join_requests WHERE email_team_join_requests.user_email = $1',
+    params: [firstOf('email_team_join_requests', 'user_email')],
     tables: ['email_team_join_requests'],
     phases: ['teams'],
   },

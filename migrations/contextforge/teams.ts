@@ -59,14 +59,15 @@ export const teams = definePhase('teams', 'teams, team members, invitations, joi
   }),
   ix(
     'email_team_members',
-    ['team_id', 'is_active', 'joined_at'],
-    'member list of a team by join date and active member count: team_id = :t AND is_active',
+    ['team_id', 'is_active', 'joined_at DESC', 'id DESC'],
+    'member list of a team, newest first in keyset pages: team_id = :t AND is_active IS true ORDER BY ' +
+      'joined_at DESC, id DESC LIMIT n (PostgreSQL reads it in order, no sort), and active member counts',
     {
       name: 'idx_email_team_members_active_team_joined',
-      serves: ['team_members_of_team'],
+      serves: ['team_members_of_team', 'team_member_counts'],
       overlaps: {
         with: ['idx_email_team_members_team_id'],
-        why: 'adds is_active and the join-date order of the member list',
+        why: 'adds is_active and the newest-first order of the member list',
       },
     },
   ),
@@ -95,7 +96,7 @@ export const teams = definePhase('teams', 'teams, team members, invitations, joi
     'email_team_join_requests',
     ['user_email', 'status', 'requested_at'],
     "a user's join requests by status; leads with FK email_team_join_requests.user_email",
-    { serves: ['fk:email_team_join_requests.user_email'] },
+    { serves: ['join_requests_of_user', 'fk:email_team_join_requests.user_email'] },
   ),
   ix('email_team_join_requests', ['reviewed_by'], 'FK email_team_join_requests.reviewed_by → email_users', {
     serves: ['fk:email_team_join_requests.reviewed_by'],

@@ -97,8 +97,9 @@ for (const dialect of ALL_DIALECTS) {
     });
 
     void test('every partial index serves each form of its predicate', async () => {
+      // The catalogue has no partial index today (the ones it had served no read path); any added later
+      // is held to every form of its predicate here.
       const partial = indexes.filter((i) => i.where.length > 0);
-      assert.ok(partial.length > 0);
       const misses: string[] = [];
       for (const def of partial) {
         await withIndex(db, def, async () => {
