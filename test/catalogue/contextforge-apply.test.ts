@@ -119,15 +119,19 @@ for (const dialect of ALL_DIALECTS) {
       );
       for (const q of report.queries) {
         if (unserved.includes(q)) continue;
-        // A query whose own shape defeats any index is reported with its rewrite, not as served.
-        // A small table (a few hundred teams at this scale) may be scanned; a large one never.
+        // A query whose own shape defeats any index is reported with its rewrite, not as served: its
+        // shape may read a large table whole (the RBAC lookup's NOT IN reads every personal team, one
+        // per user, 1,000 of email_teams' 1,100 rows here). Any other query may scan a small table (or
+        // a join input an index serves), a large one never.
         const shaped = catalogue.hotQueries.find((h) => h.name === q.name)?.shapeLimit !== undefined;
-        if (shaped) assert.equal(q.outcome, 'query_shape', q.name);
-        else
-          assert.ok(
-            ['index', 'small_scan', 'no_table'].includes(q.outcome),
-            `${q.name}: ${q.outcome} ${q.summary}`,
-          );
+        if (shaped) {
+          assert.equal(q.outcome, 'query_shape', q.name);
+          continue;
+        }
+        assert.ok(
+          ['index', 'small_scan', 'no_table'].includes(q.outcome),
+          `${q.name}: ${q.outcome} ${q.summary}`,
+        );
         assert.deepEqual(q.largeSeqScans, [], q.name);
       }
       assert.equal(report.ok, unserved.length === 0);
