@@ -114,8 +114,17 @@ for (const dialect of ALL_DIALECTS) {
           .filter((i) => limitSkips(up).has(i.name))
           .map((i) => i.table),
       );
+      // MariaDB cannot search an index with `b IS TRUE/FALSE` (the form SQLAlchemy's MySQL dialect sends
+      // for `.is_(True)`; not sargable there, FORCE INDEX cannot make it one): a query whose only
+      // conditions are such booleans scans. With a personal team per user, email_teams passes 1,000 rows
+      // at this scale and team_directory shows it (issue 15). It must still scan there, nothing else.
+      const isFormLimits = new Set(dialect === 'mariadb' ? ['team_directory'] : []);
+      for (const q of report.queries.filter((x) => isFormLimits.has(x.name)))
+        assert.equal(q.outcome, 'seq_scan', `${q.name}: ${q.summary}`);
       const unserved = report.queries.filter(
-        (q) => q.largeSeqScans.length > 0 && q.largeSeqScans.every((t) => skippedTables.has(t)),
+        (q) =>
+          isFormLimits.has(q.name) ||
+          (q.largeSeqScans.length > 0 && q.largeSeqScans.every((t) => skippedTables.has(t))),
       );
       for (const q of report.queries) {
         if (unserved.includes(q)) continue;
@@ -137,7 +146,7 @@ for (const dialect of ALL_DIALECTS) {
       assert.equal(report.ok, unserved.length === 0);
       if (unserved.length > 0) {
         console.log(
-          `${dialect}: scans on tables whose indexes were skipped: ${unserved.map((q) => q.name).join(', ')}`,
+          `${dialect}: scans on tables whose indexes were skipped, or IS-form limits: ${unserved.map((q) => q.name).join(', ')}`,
         );
       }
       const down = await rollbackPhases(deps(), catalogue);
