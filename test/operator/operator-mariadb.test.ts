@@ -13,6 +13,7 @@ import { FakeApiServer } from '../kube/fake-api-server.js';
 import { JobRunner } from '../kube/job-runner.js';
 import { eventually } from '../kube/eventually.js';
 import { freshMariadb, mariadbAdmin, mariadbUrl } from '../helpers/databases.js';
+import { holdTransactionOpen } from '../helpers/dialects.js';
 import { openDialect } from '../../src/dialects/open-dialect.js';
 import type { Dialect } from '../../src/dialects/dialect.js';
 import { schemaDdl } from '../../src/seed/schema-ddl.js';
@@ -249,5 +250,62 @@ void describe('an IndexMigration with dialect mariadb', () => {
     assert.match(message, /sslMode asks for TLS but the server has TLS switched off/);
     assert.ok(!message.includes(PASSWORD) && !message.includes(encodeURIComponent(PASSWORD)), message);
     assert.equal(server.list('jobs', NS).length, 0, 'no Job while the database cannot be reached');
+  });
+
+  void it('a phase that fails on MariaDB (metadata lock held) is rolled back; status names lock_timeout and 1205', async () => {
+    server = await FakeApiServer.start();
+    runner = new JobRunner(server).start();
+    const dbName = await database();
+    server.create(
+      'secrets',
+      secret({ MARIADB_USER: USER, MARIADB_PASSWORD: PASSWORD, MARIADB_DATABASE: dbName }),
+    );
+    // Another session's open transaction read the table: the online ALTER's metadata lock waits for it.
+    const other = await openDialect(mariadbUrl(dbName));
+    const held = await holdTransactionOpen(other, (tx) =>
+      tx.query('SELECT COUNT(*) AS n FROM server_a2a_association'),
+    );
+    try {
+      operator = startOperator(server, 'op-1', [NS], { metrics: true });
+      const failing = {
+        ...spec(),
+        phases: ['associations' as const],
+        lockTimeout: '1s',
+        retries: { limit: 0, backoff: '100ms' },
+      };
+      server.create('indexmigrations', migration('mcp', failing));
+      await eventually(
+        () => assert.equal(runner.runsOf('mcp-associations-g1')[0]?.exitCode, 1),
+        120_000,
+        100,
+      );
+    } finally {
+      await held.release();
+      await other.close();
+    }
+    const m = await eventually<IndexMigration>(
+      () => {
+        const got = getMigration(server, 'mcp');
+        assert.equal(got?.status?.phase, 'RolledBack', JSON.stringify(got?.status));
+        return got;
+      },
+      120_000,
+      100,
+    );
+    const entry = m.status?.phases?.find((p) => p.name === 'associations');
+    const why = JSON.stringify(m.status);
+    assert.equal(entry?.failure?.reason, 'lock_timeout', why);
+    assert.equal(entry?.failure?.code, '1205', why);
+    assert.ok(entry?.failure?.index?.startsWith('idx_server_a2a_association'), why);
+    assert.equal(entry?.rollback?.state, 'Succeeded', why);
+    const indexes = await withDb(mariadbUrl(dbName), async (db) => (await db.introspect()).indexes);
+    const left = indexes.filter((i) => names('associations').includes(i.name)).map((i) => i.name);
+    assert.deepEqual(left, [], 'the rollback dropped what the phase built');
+    const scrape = await operator.scrape();
+    assert.equal(
+      sample(scrape, 'failures_total', 'migration="apps/mcp",phase="associations",reason="lock_timeout"'),
+      1,
+      scrape,
+    );
   });
 });
