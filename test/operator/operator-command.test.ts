@@ -79,12 +79,21 @@ void it('operator command: probes, metrics, leadership, and a graceful SIGTERM',
   const stderr: string[] = [];
   child.stderr.on('data', (c: Buffer) => stderr.push(c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Starting means compiling the operator with tsx: on a loaded machine that alone can take tens of
+  // seconds, so the wait is long, and ends at once when the process exits instead.
+  const exitedEarly = exited.then((code) => {
+    throw new Error(`operator exited (${code}) before serving /healthz:\n${stderr.join('')}`);
+  });
+  exitedEarly.catch(() => undefined);
   try {
-    await eventually(
-      async () => assert.equal((await get(`http://127.0.0.1:${health}/healthz`)).status, 200),
-      30_000,
-      100,
-    );
+    await Promise.race([
+      eventually(
+        async () => assert.equal((await get(`http://127.0.0.1:${health}/healthz`)).status, 200),
+        180_000,
+        200,
+      ),
+      exitedEarly,
+    ]);
     await eventually(
       async () =>
         assert.deepEqual(await get(`http://127.0.0.1:${health}/readyz`), {
