@@ -176,17 +176,6 @@ export interface ExplainResult {
   readonly seqScans: readonly string[];
   /** One-line summary of the plan, for reports. */
   readonly summary: string;
-  /**
-   * Sequential scans that feed a hash or merge join directly: the table, its column in the join
-   * condition, and the rows the planner expects the scan to keep after its own filter (PostgreSQL).
-   */
-  readonly joinScans?: readonly JoinScan[];
-}
-
-export interface JoinScan {
-  readonly table: string;
-  readonly column: string;
-  readonly rows: number;
 }
 
 /** One index build running now, as the database reports it (see `Dialect.buildProgress`). */

@@ -9,22 +9,13 @@
  * index (HotQuery.shapeLimit) is reported with its rewrite instead of a verdict.
  */
 import type { HotQuery } from '../catalogue/catalogue.js';
-import type { Dialect, JoinScan, SchemaSnapshot } from '../dialects/dialect.js';
+import type { Dialect } from '../dialects/dialect.js';
 import { errorMessage } from '../errors.js';
 import { hotQuerySql } from './hot-query-sql.js';
 import { resolveParams } from './resolve-params.js';
 
 /** Tables with at least this many (estimated) rows are "large": scanning one fails verify. */
 export const DEFAULT_LARGE_TABLE_ROWS = 1_000;
-
-/**
- * A large table read whole to feed a join passes when an index leads with its join column and the
- * scan's own filter keeps at least this share of its rows (no index could narrow that read): the
- * planner then reads the table once instead of probing it per joined row only because, on data this
- * small, that is cheaper; the index serves the join as the table grows. A selective filter on the scan,
- * or a join column no index leads with, still fails.
- */
-export const JOIN_SCAN_MIN_KEPT_SHARE = 0.5;
 
 export type QueryOutcome =
   'index' | 'small_scan' | 'seq_scan' | 'error' | 'not_covered' | 'no_table' | 'query_shape';
@@ -35,13 +26,8 @@ export interface QueryVerdict {
   readonly outcome: QueryOutcome;
   readonly indexesUsed: readonly string[];
   readonly seqScans: readonly string[];
-  /**
-   * Sequentially scanned tables at or above the large-table threshold, but for a join's input that an
-   * index serves (JOIN_SCAN_MIN_KEPT_SHARE; those are in joinServed).
-   */
+  /** Sequentially scanned tables at or above the large-table threshold. */
   readonly largeSeqScans: readonly string[];
-  /** Large tables read whole for a join whose column an index leads with, "table (column)" each. */
-  readonly joinServed?: readonly string[];
   readonly summary: string;
   /** not_covered: the needed phases outside the selection; query_shape: the rewrite. */
   readonly note?: string;
@@ -75,17 +61,15 @@ export async function runVerify(
   options: VerifyOptions = {},
 ): Promise<VerifyReport> {
   const largeTableRows = options.largeTableRows ?? DEFAULT_LARGE_TABLE_ROWS;
-  const snapshot = await db.introspect();
-  const { tables } = snapshot;
+  const { tables } = await db.introspect();
   const isLarge = (t: string): boolean => (tables.get(t)?.estimatedRows ?? 0) >= largeTableRows;
-  const scans: ScanJudge = { isLarge, joinServed: joinServedBy(snapshot) };
   const verdicts: QueryVerdict[] = [];
   for (const q of queries) {
     const missing = missingPhases(q, options.phases);
     const absent = q.tables.filter((t) => !tables.has(t));
     if (missing.length > 0) verdicts.push(skipped(q, 'not_covered', `needs phase ${missing.join(', ')}`));
     else if (absent.length > 0) verdicts.push(skipped(q, 'no_table', `no table ${absent.join(', ')}`));
-    else verdicts.push(await verifyQuery(db, q, scans));
+    else verdicts.push(await verifyQuery(db, q, isLarge));
   }
   return {
     ok: verdicts.every((v) => PASSING.has(v.outcome)),
@@ -121,39 +105,11 @@ function skipped(q: HotQuery, outcome: 'not_covered' | 'no_table', note: string)
   };
 }
 
-interface ScanJudge {
-  readonly isLarge: (table: string) => boolean;
-  /** The join scans of a plan that an index serves, as "table (column)". */
-  readonly joinServed: (scans: readonly JoinScan[]) => Map<string, string>;
-}
-
-/**
- * Join inputs an index serves: the scanned table has a valid full index leading with the join column,
- * and the scan keeps at least JOIN_SCAN_MIN_KEPT_SHARE of the table's estimated rows.
- */
-function joinServedBy(snapshot: SchemaSnapshot): ScanJudge['joinServed'] {
-  const leads = (table: string, column: string): boolean =>
-    snapshot.indexes.some(
-      (i) => i.table === table && i.valid && i.predicate === '' && i.columns[0]?.name === column,
-    );
-  return (scans) => {
-    const out = new Map<string, string>();
-    for (const s of scans) {
-      const rows = snapshot.tables.get(s.table)?.estimatedRows ?? -1;
-      if (rows > 0 && s.rows >= rows * JOIN_SCAN_MIN_KEPT_SHARE && leads(s.table, s.column))
-        out.set(s.table, `${s.table} (${s.column})`);
-    }
-    return out;
-  };
-}
-
-async function verifyQuery(db: Dialect, q: HotQuery, scans: ScanJudge): Promise<QueryVerdict> {
+async function verifyQuery(db: Dialect, q: HotQuery, isLarge: (t: string) => boolean): Promise<QueryVerdict> {
   const base = { name: q.name, description: q.description };
   try {
     const plan = await db.explain(hotQuerySql(q, db.name), await resolveParams(db, q.params));
-    const served = scans.joinServed(plan.joinScans ?? []);
-    const largeSeqScans = plan.seqScans.filter((t) => scans.isLarge(t) && !served.has(t));
-    const joinServed = plan.seqScans.filter((t) => scans.isLarge(t) && served.has(t));
+    const largeSeqScans = plan.seqScans.filter(isLarge);
     const scanOutcome: QueryOutcome =
       largeSeqScans.length > 0 ? 'seq_scan' : plan.seqScans.length > 0 ? 'small_scan' : 'index';
     const outcome: QueryOutcome = q.shapeLimit ? 'query_shape' : scanOutcome;
@@ -163,7 +119,6 @@ async function verifyQuery(db: Dialect, q: HotQuery, scans: ScanJudge): Promise<
       indexesUsed: plan.indexesUsed,
       seqScans: plan.seqScans,
       largeSeqScans,
-      ...(joinServed.length > 0 ? { joinServed: joinServed.map((t) => served.get(t) ?? t) } : {}),
       summary: plan.summary,
       ...(q.shapeLimit ? { note: `${q.shapeLimit.why}; rewrite: ${q.shapeLimit.rewrite}` } : {}),
     };
@@ -184,10 +139,7 @@ function describe(q: QueryVerdict): string {
     case 'index':
       return `index ${q.indexesUsed.join(', ') || '(primary key)'}`;
     case 'small_scan':
-      return q.joinServed === undefined
-        ? `scan of small table ${q.seqScans.join(', ')}`
-        : `scan of ${q.seqScans.join(', ')} for a join an index serves (${q.joinServed.join(', ')}); ` +
-            'the planner reads it whole at this size';
+      return `scan of small table ${q.seqScans.join(', ')}`;
     case 'seq_scan':
       return `SEQUENTIAL SCAN of ${q.largeSeqScans.join(', ')}`;
     case 'error':
