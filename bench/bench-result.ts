@@ -120,6 +120,29 @@ export interface RequestMixResult {
   readonly cpuReductionPct: number;
 }
 
+/** One phase: what `plan` estimated and what the build took. */
+export interface PhaseEstimateVsActual {
+  readonly phase: string;
+  readonly builds: number;
+  /** `plan` on the freshly seeded database: the dialect's default build cost. */
+  readonly firstEstimateSeconds: number;
+  /** `plan` just before the measured run: refined by the builds this database recorded earlier in the run. */
+  readonly estimateSeconds: number;
+  readonly actualSeconds: number;
+}
+
+export interface EstimateVsActual {
+  /** The run the estimates are compared with, in words. */
+  readonly actualWhat: string;
+  /** The refined estimate's model: how many earlier builds it learned from, and the speed they showed. */
+  readonly refinedSamples: number;
+  readonly refinedSpeedFactor: number;
+  readonly phases: readonly PhaseEstimateVsActual[];
+  readonly firstEstimateSeconds: number;
+  readonly estimateSeconds: number;
+  readonly actualSeconds: number;
+}
+
 export interface BenchResult {
   readonly version: 2;
   readonly dialect: DialectName;
@@ -145,6 +168,8 @@ export interface BenchResult {
     readonly indexes: readonly IndexBuild[];
   };
   readonly writeImpact: { readonly intervalMs: number; readonly scenarios: readonly WriteImpact[] };
+  /** `plan`'s estimated build time per phase against the measured one (concurrency 1, no writer). */
+  readonly estimates: EstimateVsActual;
   readonly buildCost: {
     readonly directSeconds: number;
     readonly directWhat: string;

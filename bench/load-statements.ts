@@ -106,6 +106,17 @@ export interface WriteUndo {
   readonly sessions: readonly (readonly [unknown, unknown])[];
 }
 
+const CHUNK = 200;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+const placeholders = (n: number, from = 1): string =>
+  Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ');
+
 /** Records the state the mix's writes will change; the first free tool_metrics id is where new ids start. */
 export async function beforeWrites(db: Dialect, mix: ResolvedMix): Promise<WriteUndo> {
   const max = await db.query<{ m: unknown }>('SELECT max(id) AS m FROM tool_metrics');
@@ -113,12 +124,12 @@ export async function beforeWrites(db: Dialect, mix: ResolvedMix): Promise<Write
   const touched = mix.statements.find((s) => s.name === 'session_touch');
   const ids = [...new Set((touched?.pool ?? []).map((t) => t[1]))];
   const sessions: (readonly [unknown, unknown])[] = [];
-  for (const id of ids) {
-    const rows = await db.query<{ last_accessed: unknown }>(
-      'SELECT last_accessed FROM mcp_sessions WHERE session_id = $1',
-      [id],
+  for (const chunk of chunks(ids)) {
+    const rows = await db.query<{ session_id: unknown; last_accessed: unknown }>(
+      `SELECT session_id, last_accessed FROM mcp_sessions WHERE session_id IN (${placeholders(chunk.length)})`,
+      chunk,
     );
-    if (rows[0]) sessions.push([id, rows[0].last_accessed]);
+    for (const r of rows) sessions.push([r.session_id, r.last_accessed]);
   }
   return { firstId, sessions };
 }
@@ -127,7 +138,14 @@ export async function beforeWrites(db: Dialect, mix: ResolvedMix): Promise<Write
 export async function undoWrites(db: Dialect, undo: WriteUndo): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.execute('DELETE FROM tool_metrics WHERE id >= $1', [undo.firstId]);
-    for (const [id, at] of undo.sessions)
-      await tx.execute('UPDATE mcp_sessions SET last_accessed = $1 WHERE session_id = $2', [at, id]);
+    for (const chunk of chunks(undo.sessions)) {
+      const cases = chunk.map((_, i) => `WHEN $${2 * i + 1} THEN $${2 * i + 2}`).join(' ');
+      await tx.execute(
+        // ELSE gives the CASE the column's type (PostgreSQL would take untyped parameters as text).
+        `UPDATE mcp_sessions SET last_accessed = CASE session_id ${cases} ELSE last_accessed END ` +
+          `WHERE session_id IN (${placeholders(chunk.length, 2 * chunk.length + 1)})`,
+        [...chunk.flat(), ...chunk.map(([id]) => id)],
+      );
+    }
   });
 }

@@ -3,6 +3,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BenchResult, QueryComparison } from './bench-result.js';
 import { mixChart, phaseChart, queryChart, renderSvg, writerChart, type LatencyPoint } from './charts.js';
+import { estimateAims, renderEstimates } from './report-estimate.js';
 import { mixAims, renderRequestMix } from './report-mix.js';
 import { fmt, header, row } from './markdown.js';
 
@@ -156,6 +157,8 @@ export function renderMarkdown(r: BenchResult, chartFiles: readonly string[]): s
   }
   out.push('');
 
+  out.push(...renderEstimates(r.estimates));
+
   out.push('## Write impact', '');
   out.push(
     `A writer in its own process inserts a tool_metrics row and updates a tool, alternately, every ` +
@@ -216,6 +219,7 @@ function aims(r: BenchResult): string[] {
     `- Every hot query under 1 ms at p50 after: ${over.length === 0 ? 'met' : `not met for ${over.map((q) => `${q.name} (${fmt(q.after.p50Ms)} ms)`).join(', ')}`}.`,
   );
   lines.push(...mixAims(r));
+  lines.push(...estimateAims(r));
   const by = (s: string) => r.writeImpact.scenarios.find((x) => x.scenario === s);
   const engine = by('engine');
   const direct = by('direct concurrent');

@@ -14,6 +14,7 @@ import {
   planRun,
   rollbackPhases,
   type EngineDeps,
+  type Estimate,
   type RunReport,
   type UpOptions,
 } from '../src/engine/engine.js';
@@ -21,6 +22,7 @@ import { seedDatabase } from '../src/seed/seed.js';
 import type {
   BenchResult,
   BuildCost,
+  EstimateVsActual,
   LoadRun,
   QueryComparison,
   RequestMixResult,
@@ -74,6 +76,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const mix = await resolveMix(db, o.catalogue, o.seed);
     const loadBefore = await requestLoad(o, db, mix, 'before');
 
+    const firstEstimate = (await planRun(deps, o.catalogue, phases(o))).estimate;
     o.log.info('applying the catalogue');
     const applied = await mustSucceed(
       applyPhases(deps, o.catalogue, { concurrency: o.concurrency, ...phases(o) }),
@@ -97,7 +100,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     });
 
     const writeImpact = await measureWriteImpact(o, deps, applied.durationMs);
-    const buildCost = await measureBuildCost(o, deps);
+    const { buildCost, estimates } = await measureBuildCost(o, deps, firstEstimate);
     return {
       version: 2,
       dialect: db.name,
@@ -115,6 +118,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       requestMix: mixResult(o, mix, loadBefore, loadAfter),
       build: buildSummary(applied),
       writeImpact: { intervalMs: o.writerIntervalMs, scenarios: writeImpact },
+      estimates,
       buildCost,
     };
   } finally {
@@ -376,25 +380,59 @@ async function measureWriteImpact(
   return scenarios;
 }
 
-async function measureBuildCost(o: BenchOptions, deps: EngineDeps): Promise<BenchResult['buildCost']> {
+/**
+ * The engine against the same statements run directly, at concurrency 1 and 2. The concurrency-1 run is
+ * also what `plan`'s estimate (which assumes one build at a time) is compared with, phase by phase.
+ */
+async function measureBuildCost(
+  o: BenchOptions,
+  deps: EngineDeps,
+  firstEstimate: Estimate,
+): Promise<{ buildCost: BenchResult['buildCost']; estimates: EstimateVsActual }> {
   const db = deps.dialect;
   const defs = await pendingDefinitions(o, deps);
   o.log.info('build cost: direct');
   const directSeconds = await buildDirect(db, defs);
   await dropDirect(db, defs);
   const engine: BuildCost[] = [];
+  let estimates: EstimateVsActual | undefined;
   for (const concurrency of [1, 2]) {
     o.log.info({ concurrency }, 'build cost: engine');
+    const estimate = (await planRun(deps, o.catalogue, phases(o))).estimate;
     const r = await mustSucceed(applyPhases(deps, o.catalogue, { concurrency, ...phases(o) }));
+    if (concurrency === 1) estimates = estimateVsActual(firstEstimate, estimate, r);
     const seconds = r.durationMs / 1000;
     engine.push({ label: 'index-operator up', concurrency, seconds, ratioToDirect: seconds / directSeconds });
     if (concurrency !== 2) await resetCatalogue(o, deps);
   }
+  if (!estimates) throw new Error('bench: no concurrency-1 run to compare the estimate with');
   return {
-    directSeconds,
-    directWhat: `${defs.length} ${db.capabilities.supportsConcurrentBuild ? 'CREATE INDEX CONCURRENTLY' : 'CREATE INDEX'} statements one after another, with ANALYZE after each phase as the engine does`,
-    engine,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    buildCost: {
+      directSeconds,
+      directWhat: `${defs.length} ${db.capabilities.supportsConcurrentBuild ? 'CREATE INDEX CONCURRENTLY' : 'CREATE INDEX'} statements one after another, with ANALYZE after each phase as the engine does`,
+      engine,
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    },
+    estimates,
+  };
+}
+
+function estimateVsActual(first: Estimate, refined: Estimate, run: RunReport): EstimateVsActual {
+  const phases = run.phases.map((p) => ({
+    phase: p.name,
+    builds: refined.phases.find((e) => e.name === p.name)?.builds ?? 0,
+    firstEstimateSeconds: first.phases.find((e) => e.name === p.name)?.seconds ?? 0,
+    estimateSeconds: refined.phases.find((e) => e.name === p.name)?.seconds ?? 0,
+    actualSeconds: p.durationMs / 1000,
+  }));
+  return {
+    actualWhat: 'index-operator up, concurrency 1, no writer (the engine-cost run)',
+    refinedSamples: refined.model.samples,
+    refinedSpeedFactor: refined.model.speedFactor,
+    phases,
+    firstEstimateSeconds: first.totalSeconds,
+    estimateSeconds: refined.totalSeconds,
+    actualSeconds: run.durationMs / 1000,
   };
 }
 

@@ -8,6 +8,7 @@ import type { BenchResult, WriteScenario } from './bench-result.js';
 import { median } from '../src/verify/time-queries.js';
 import { round } from './stats.js';
 import { MIX_AIMS } from './report-mix.js';
+import { ESTIMATE_AIM_PCT, errorPct } from './report-estimate.js';
 
 const results = process.argv
   .slice(2)
@@ -114,6 +115,7 @@ table(
     `mix: requests/s ${MIX_AIMS.throughputRatio}x`,
     'every hot query ≥10x',
     'every hot query p50 < 1 ms after',
+    `estimate (first / refined) ±${ESTIMATE_AIM_PCT}%`,
   ],
   results.map(({ r }) => {
     const m = r.requestMix;
@@ -125,6 +127,17 @@ table(
       met(m.throughputRatio >= MIX_AIMS.throughputRatio, `${fmt(m.throughputRatio)}x`),
       met(slow === 0, `${slow} of ${r.queries.length} below`),
       met(over === 0, `${over} of ${r.queries.length} at or above`),
+      estimate(r),
     ];
   }),
 );
+
+function estimate(r: BenchResult): string {
+  const e = r.estimates;
+  const first = errorPct(e.firstEstimateSeconds, e.actualSeconds);
+  const refined = errorPct(e.estimateSeconds, e.actualSeconds);
+  const ok = (x: number): boolean => Math.abs(x) <= ESTIMATE_AIM_PCT;
+  const word =
+    ok(first) && ok(refined) ? 'met' : ok(refined) ? 'refined only' : ok(first) ? 'first only' : 'not met';
+  return `${word} (${fmt(first)}% / ${fmt(refined)}%)`;
+}

@@ -25,6 +25,7 @@ const SECTIONS = [
   '## Hot queries',
   '## Request mix',
   '## Build',
+  '## Estimated build time',
   '## Write impact',
   '## Engine cost',
   '## Aims',
@@ -80,7 +81,29 @@ function assertHonest(r: BenchResult): void {
   for (const e of r.buildCost.engine) assert.equal(e.ratioToDirect, e.seconds / r.buildCost.directSeconds);
   assertLoadAverage(r);
   assertRequestMix(r);
+  assertEstimates(r);
   assertFiniteNumbers(r, 'result');
+}
+
+/** plan's estimates per phase beside the concurrency-1 run's phases; the refined one learned from earlier builds. */
+function assertEstimates(r: BenchResult): void {
+  const e = r.estimates;
+  assert.deepEqual(
+    e.phases.map((p) => p.phase),
+    ['core', 'teams'],
+  );
+  for (const p of e.phases) {
+    assert.ok(p.builds > 0, `${p.phase}: indexes to build`);
+    assert.ok(p.firstEstimateSeconds > 0 && p.estimateSeconds > 0 && p.actualSeconds > 0, p.phase);
+  }
+  assert.equal(
+    e.phases.reduce((n, p) => n + p.builds, 0),
+    r.build.indexesCreated,
+    'the estimate counts the indexes the first apply built',
+  );
+  assert.ok(e.refinedSamples > 0, 'the refined estimate learned from the builds recorded earlier in the run');
+  const c1 = r.buildCost.engine.find((x) => x.concurrency === 1);
+  assert.equal(e.actualSeconds, c1?.seconds, 'compared with the concurrency-1 engine run');
 }
 
 function assertLoadAverage(r: BenchResult): void {
