@@ -351,27 +351,93 @@ const teams: HotQuery[] = [
 const tokens: HotQuery[] = [
   {
     name: 'api_tokens_of_user',
-    description: "a user's active API tokens, newest first (first page)",
+    description: "a user's active, unexpired API tokens, newest first (first page)",
     source: 'mcpgateway/services/token_catalog_service.py:TokenCatalogService.list_user_tokens',
     sql:
       'SELECT email_api_tokens.id, email_api_tokens.name, email_api_tokens.created_at FROM email_api_tokens ' +
-      'WHERE email_api_tokens.user_email = $1 AND email_api_tokens.is_active IS {true} ORDER BY ' +
-      'email_api_tokens.created_at DESC LIMIT $2 OFFSET $3',
-    params: [firstOf('email_api_tokens', 'user_email'), 50, 0],
+      'WHERE email_api_tokens.user_email = $1 AND email_api_tokens.is_active IS {true} AND ' +
+      '(email_api_tokens.expires_at IS NULL OR email_api_tokens.expires_at > $2) ORDER BY ' +
+      'email_api_tokens.created_at DESC LIMIT $3 OFFSET $4',
+    params: [firstOf('email_api_tokens', 'user_email'), formatTimestamp(new Date()), 50, 0],
     tables: ['email_api_tokens'],
     phases: [],
   },
   {
     name: 'api_tokens_of_team',
-    description: "a team's active API tokens, newest first (first page)",
+    description: "a team's active, unexpired API tokens, newest first (first page)",
     source: 'mcpgateway/services/token_catalog_service.py:TokenCatalogService.list_team_tokens',
     sql:
       'SELECT email_api_tokens.id, email_api_tokens.name, email_api_tokens.created_at FROM email_api_tokens ' +
-      'WHERE email_api_tokens.team_id = $1 AND email_api_tokens.is_active IS {true} ORDER BY ' +
-      'email_api_tokens.created_at DESC LIMIT $2 OFFSET $3',
-    params: [firstOf('email_api_tokens', 'team_id'), 50, 0],
+      'WHERE email_api_tokens.team_id = $1 AND email_api_tokens.is_active IS {true} AND ' +
+      '(email_api_tokens.expires_at IS NULL OR email_api_tokens.expires_at > $2) ORDER BY ' +
+      'email_api_tokens.created_at DESC LIMIT $3 OFFSET $4',
+    params: [firstOf('email_api_tokens', 'team_id'), formatTimestamp(new Date()), 50, 0],
     tables: ['email_api_tokens'],
     phases: ['tokens'],
+  },
+  {
+    name: 'token_usage_stats_of_user',
+    description:
+      "a user's token usage statistics over the last 30 days (served by the application's " +
+      'idx_token_usage_logs_user_email_timestamp)',
+    source:
+      'mcpgateway/services/token_catalog_service.py:TokenCatalogService._get_usage_stats_postgresql, ' +
+      '_get_usage_stats_python (get_token_usage_stats)',
+    sql:
+      'SELECT count(*) AS total, avg(token_usage_logs.response_time_ms) AS avg_response FROM token_usage_logs ' +
+      'WHERE token_usage_logs.user_email = $1 AND token_usage_logs.timestamp >= $2',
+    params: [
+      sample(
+        'SELECT user_email FROM token_usage_logs GROUP BY user_email ORDER BY count(*) DESC, user_email LIMIT 1',
+        NO_EMAIL,
+      ),
+      hoursBeforeLatest('token_usage_logs', 'timestamp', 30 * 24),
+    ],
+    tables: ['token_usage_logs'],
+    phases: [],
+  },
+];
+
+/**
+ * The admin observability trace list (ObservabilityService.query_traces: time range, then the optional
+ * status and user filters, ORDER BY start_time DESC, LIMIT/OFFSET). Unfiltered, the application's
+ * idx_observability_traces_start_time serves it; by user, its single-column user_email index leaves every
+ * trace of the user to sort, and a user's traces grow with each request, so the catalogue adds
+ * (user_email, start_time).
+ */
+const observability: HotQuery[] = [
+  {
+    name: 'traces_listing',
+    description: 'admin observability: the newest traces of the last day (first page)',
+    source: 'mcpgateway/services/observability_service.py:ObservabilityService.query_traces',
+    sql:
+      'SELECT observability_traces.trace_id, observability_traces.name, observability_traces.start_time, ' +
+      'observability_traces.status FROM observability_traces WHERE observability_traces.start_time >= $1 ' +
+      'ORDER BY observability_traces.start_time DESC LIMIT $2 OFFSET $3',
+    params: [hoursBeforeLatest('observability_traces', 'start_time', 24), 100, 0],
+    tables: ['observability_traces'],
+    phases: [],
+  },
+  {
+    name: 'traces_of_user',
+    description: "admin observability: one user's traces of the last day, newest first (first page)",
+    source: 'mcpgateway/services/observability_service.py:ObservabilityService.query_traces (user_email)',
+    sql:
+      'SELECT observability_traces.trace_id, observability_traces.name, observability_traces.start_time, ' +
+      'observability_traces.status FROM observability_traces WHERE observability_traces.start_time >= $1 ' +
+      'AND observability_traces.user_email = $2 ORDER BY observability_traces.start_time DESC LIMIT $3 OFFSET $4',
+    params: [
+      hoursBeforeLatest('observability_traces', 'start_time', 24),
+      sample(
+        'SELECT user_email FROM observability_traces WHERE user_email IS NOT NULL GROUP BY user_email ' +
+          'ORDER BY count(*) DESC, user_email LIMIT 1',
+        NO_EMAIL,
+      ),
+      100,
+      0,
+    ],
+    tables: ['observability_traces'],
+    phases: ['misc'],
   },
 ];
 
@@ -618,6 +684,7 @@ export const hotQueries: readonly HotQuery[] = [
   ...listingQueries,
   deepCursor,
   ...tokens,
+  ...observability,
   ...metrics,
   ...sessions,
   ...associations,
