@@ -358,7 +358,17 @@ const tokens: HotQuery[] = [
       'WHERE email_api_tokens.user_email = $1 AND email_api_tokens.is_active IS {true} AND ' +
       '(email_api_tokens.expires_at IS NULL OR email_api_tokens.expires_at > $2) ORDER BY ' +
       'email_api_tokens.created_at DESC LIMIT $3 OFFSET $4',
-    params: [firstOf('email_api_tokens', 'user_email'), formatTimestamp(new Date()), 50, 0],
+    params: [
+      sample(
+        'SELECT user_email FROM email_api_tokens WHERE is_active = true AND (expires_at IS NULL OR expires_at > $1) ' +
+          'GROUP BY user_email ORDER BY count(*) DESC, user_email LIMIT 1',
+        NO_EMAIL,
+        [formatTimestamp(new Date())],
+      ),
+      formatTimestamp(new Date()),
+      50,
+      0,
+    ],
     tables: ['email_api_tokens'],
     phases: [],
   },
@@ -378,8 +388,8 @@ const tokens: HotQuery[] = [
   {
     name: 'token_usage_stats_of_user',
     description:
-      "a user's token usage statistics over the last 30 days (served by the application's " +
-      'idx_token_usage_logs_user_email_timestamp)',
+      "a user's token usage statistics over the last 30 days (served by the application's user_email " +
+      'indexes: idx_token_usage_logs_user_email_timestamp, or ix_token_usage_logs_user_email)',
     source:
       'mcpgateway/services/token_catalog_service.py:TokenCatalogService._get_usage_stats_postgresql, ' +
       '_get_usage_stats_python (get_token_usage_stats)',
@@ -429,8 +439,7 @@ const observability: HotQuery[] = [
     params: [
       hoursBeforeLatest('observability_traces', 'start_time', 24),
       sample(
-        'SELECT user_email FROM observability_traces WHERE user_email IS NOT NULL GROUP BY user_email ' +
-          'ORDER BY count(*) DESC, user_email LIMIT 1',
+        'SELECT user_email FROM observability_traces WHERE user_email IS NOT NULL ORDER BY start_time DESC LIMIT 1',
         NO_EMAIL,
       ),
       100,
