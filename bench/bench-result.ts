@@ -155,7 +155,14 @@ export interface BenchResult {
   /** os.loadavg() (1, 5, 15 minutes) when the run started and when it ended: other load on the machine. */
   readonly loadAverage: { readonly start: readonly number[]; readonly end: readonly number[] };
   readonly machine: MachineInfo;
-  readonly load: { readonly rows: number; readonly seconds: number; readonly rowsPerSecond: number };
+  /** The seed's load; with --reuse-seed, the figures of the earlier seed this run reused. */
+  readonly load: {
+    readonly rows: number;
+    readonly seconds: number;
+    readonly rowsPerSecond: number;
+    /** Absent in results written before the marker existed. */
+    readonly seed?: { readonly generator: string; readonly seededAt: string; readonly reused: boolean };
+  };
   /** Row counts of every table before the first and after the last query measurement: same data. */
   readonly dataCheck: { readonly before: number; readonly after: number; readonly tables: number };
   readonly queries: readonly QueryComparison[];

@@ -8,13 +8,18 @@ import { parseArgs } from 'node:util';
 import { loadBuiltInCatalogue } from '../src/catalogue/registry.js';
 import { openDialect } from '../src/dialects/open-dialect.js';
 import { createLogger } from '../src/log.js';
-import { SCALES, parseScale } from '../src/seed/scale.js';
+import type { Logger } from 'pino';
+import { SCALES, parseScale, type ScaleName } from '../src/seed/scale.js';
+import { freshSeed } from './bench-seed.js';
 import { writeReport } from './report.js';
 import { runBench } from './run-bench.js';
 
 const USAGE = `usage: npm run bench -- [--dialect postgresql|sqlite|mariadb] [--scale ${Object.keys(SCALES).join('|')}] [--runs N]
   [--database URL] [--out DIR] [--concurrency N] [--seed N] [--writer-interval MS]
-  [--load-clients N] [--load-seconds N]`;
+  [--load-clients N] [--load-seconds N] [--reuse-seed] [--seed-only]
+  --seed-only   seed the database (leaving a marker of what was loaded) and stop
+  --reuse-seed  skip seeding when the database holds this scale's seed (same seed number, schema and data
+                generator version, per the marker); refuses a database whose seed differs`;
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +33,8 @@ const { values } = parseArgs({
     'writer-interval': { type: 'string', default: '5' },
     'load-clients': { type: 'string', default: '8' },
     'load-seconds': { type: 'string', default: '30' },
+    'reuse-seed': { type: 'boolean', default: false },
+    'seed-only': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -71,12 +78,30 @@ if (values.help) {
   mkdirSync(join(out, 'tmp'), { recursive: true });
   const databaseUrl = values.database ?? (await DEFAULT_DATABASE[dialect](join(out, 'tmp', `${stem}.db`)));
   const log = createLogger({ level: process.env['LOG_LEVEL'] ?? 'info' });
+  if (values['seed-only']) {
+    const db = await openDialect(databaseUrl);
+    try {
+      const m = await freshSeed(db, { scale, tools: SCALES[scale], seed: positive('seed', values.seed) });
+      console.log(
+        `seeded ${m.rows} rows in ${m.loadSeconds.toFixed(0)} s (${m.rowsPerSecond} rows/s), ` +
+          `scale ${m.scale}, seed ${m.seed}, schema ${m.schema}, generator ${m.generator}`,
+      );
+    } finally {
+      await db.close();
+    }
+  } else {
+    await bench(databaseUrl, scale, stem, out, log);
+  }
+}
+
+async function bench(databaseUrl: string, scale: ScaleName, stem: string, out: string, log: Logger): Promise<void> {
   const result = await runBench({
     databaseUrl,
     scale,
     tools: SCALES[scale],
     runs: positive('runs', values.runs),
     seed: positive('seed', values.seed),
+    reuseSeed: values['reuse-seed'] ?? false,
     catalogue: loadBuiltInCatalogue('contextforge'),
     concurrency: positive('concurrency', values.concurrency),
     writerIntervalMs: positive('writer-interval', values['writer-interval']),

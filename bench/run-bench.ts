@@ -18,7 +18,6 @@ import {
   type RunReport,
   type UpOptions,
 } from '../src/engine/engine.js';
-import { seedDatabase } from '../src/seed/seed.js';
 import type {
   BenchResult,
   BuildCost,
@@ -29,6 +28,7 @@ import type {
   WriteImpact,
   WriteScenario,
 } from './bench-result.js';
+import { benchData } from './bench-seed.js';
 import { beforeWrites, POOL_SIZE, resolveMix, undoWrites, type ResolvedMix } from './load-statements.js';
 import { measureQueries, resolveQueries } from './measure-queries.js';
 import { pgbenchLoad, type LoadOptions } from './pgbench-load.js';
@@ -42,6 +42,8 @@ export interface BenchOptions {
   readonly tools: number;
   readonly runs: number;
   readonly seed: number;
+  /** Reuse the seed an earlier run left when its marker matches (see bench-seed.ts). */
+  readonly reuseSeed: boolean;
   readonly catalogue: Catalogue;
   /** Builds at once for the main apply (step 3); step 6 measures 1 and 2. */
   readonly concurrency: number;
@@ -61,15 +63,14 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const db = await o.openDatabase(o.databaseUrl);
   try {
     const deps: EngineDeps = { dialect: db, log: o.log };
-    o.log.info({ tools: o.tools }, 'seeding');
-    const seeded = await seedDatabase(db, { tools: o.tools, seed: o.seed, reset: true, schema: 'pre-epic' });
-    const load = {
-      rows: seeded.rows,
-      seconds: seeded.loadMs / 1000,
-      rowsPerSecond: seeded.rowsPerSecond,
-    };
-
+    o.log.info({ tools: o.tools, reuseSeed: o.reuseSeed }, 'seeding');
+    const load = await benchData(db, o);
     const countBefore = await countRows(db);
+    if (countBefore.total !== load.rows)
+      throw new Error(
+        `bench: the database holds ${countBefore.total} rows, the seed loaded ${load.rows}; ` +
+          'run without --reuse-seed to seed it afresh',
+      );
     const queries = await resolveQueries(db, o.catalogue.hotQueries);
     o.log.info('measuring hot queries before');
     const before = await measureQueries(db, queries, o.runs);

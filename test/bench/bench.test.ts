@@ -148,6 +148,7 @@ for (const dialect of ALL_DIALECTS) {
         tools: 200,
         runs: 2,
         seed: 7,
+        reuseSeed: false,
         catalogue: loadBuiltInCatalogue('contextforge'),
         concurrency: 2,
         writerIntervalMs: 5,
