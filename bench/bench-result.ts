@@ -11,7 +11,22 @@ export interface MachineInfo {
   readonly database: string;
 }
 
+/** A section the run did not measure, and why (never left out silently). */
+export interface NotRun {
+  readonly notRun: string;
+}
+
+export function ran<T extends object>(section: T | NotRun): section is T {
+  return !('notRun' in section);
+}
+
+/** The bench's sections that a run may leave out (`--skip`, or `--deadline` when one would not fit). */
+export const OPTIONAL_SECTIONS = ['mix', 'engine-cost', 'write-impact'] as const;
+export type OptionalSection = (typeof OPTIONAL_SECTIONS)[number];
+
 export interface QueryMeasurement {
+  /** Timed runs made: fewer than the run's `runs` when --query-budget-seconds stopped the repeats. */
+  readonly runs?: number;
   readonly p50Ms: number;
   readonly p95Ms: number;
   readonly rows: number;
@@ -167,20 +182,29 @@ export interface BenchResult {
   readonly dataCheck: { readonly before: number; readonly after: number; readonly tables: number };
   readonly queries: readonly QueryComparison[];
   /** The request mix from concurrent clients, before and after `up`, on the same data. */
-  readonly requestMix: RequestMixResult;
+  readonly requestMix: RequestMixResult | NotRun;
   readonly build: {
     readonly totalSeconds: number;
     readonly indexesCreated: number;
     readonly phases: readonly PhaseBuild[];
     readonly indexes: readonly IndexBuild[];
   };
-  readonly writeImpact: { readonly intervalMs: number; readonly scenarios: readonly WriteImpact[] };
+  readonly writeImpact: WriteImpactResult | NotRun;
   /** `plan`'s estimated build time per phase against the measured one (concurrency 1, no writer). */
-  readonly estimates: EstimateVsActual;
-  readonly buildCost: {
-    readonly directSeconds: number;
-    readonly directWhat: string;
-    readonly engine: readonly BuildCost[];
-    readonly peakRssMiB: number;
-  };
+  readonly estimates: EstimateVsActual | NotRun;
+  readonly buildCost: BuildCostResult | NotRun;
+  /** The per-query repeat budget, when one was set (--query-budget-seconds). */
+  readonly queryBudgetSeconds?: number;
+}
+
+export interface WriteImpactResult {
+  readonly intervalMs: number;
+  readonly scenarios: readonly WriteImpact[];
+}
+
+export interface BuildCostResult {
+  readonly directSeconds: number;
+  readonly directWhat: string;
+  readonly engine: readonly BuildCost[];
+  readonly peakRssMiB: number;
 }

@@ -65,7 +65,13 @@ export async function benchData(
       );
     return loadFigures(await freshSeed(db, o), false);
   }
-  const wanted = { scale: o.scale, tools: o.tools, seed: o.seed, schema: SCHEMA, generator: generatorVersion(SCHEMA) };
+  const wanted = {
+    scale: o.scale,
+    tools: o.tools,
+    seed: o.seed,
+    schema: SCHEMA,
+    generator: generatorVersion(SCHEMA),
+  };
   const mismatches = markerMismatches(marker, wanted);
   if (mismatches.length > 0)
     throw new UsageError(
@@ -84,9 +90,12 @@ async function backToSeed(db: Dialect, marker: SeedMarker): Promise<void> {
       await db.execute(`DROP TABLE ${db.quoteIdentifier(name)}`);
   const seeded = new Set(marker.indexes);
   for (const i of (await db.introspect()).indexes)
-    if (!seeded.has(indexKey(i))) await db.execute(db.renderDropIndex(i.name, i.table));
+    if (!seeded.has(indexKey(i)) && !i.implicit) await db.dropIndex(i.name, DROP_OPTIONS);
   await db.analyze(['tool_metrics', 'tools']);
 }
+
+/** The dialect's own drop (on MariaDB it adds back a foreign key's index the catalogue index replaced). */
+const DROP_OPTIONS = { lockTimeoutMs: 60_000, statementTimeoutMs: 0, busyTimeoutMs: 5_000 } as const;
 
 function indexKey(i: { readonly table: string; readonly name: string }): string {
   return `${i.table}.${i.name}`;

@@ -10,16 +10,24 @@ import { openDialect } from '../src/dialects/open-dialect.js';
 import { createLogger } from '../src/log.js';
 import type { Logger } from 'pino';
 import { SCALES, parseScale, type ScaleName } from '../src/seed/scale.js';
+import { OPTIONAL_SECTIONS } from './bench-result.js';
 import { freshSeed } from './bench-seed.js';
+import { parseDeadline, parseSkip } from './sections.js';
 import { writeReport } from './report.js';
 import { runBench } from './run-bench.js';
 
 const USAGE = `usage: npm run bench -- [--dialect postgresql|sqlite|mariadb] [--scale ${Object.keys(SCALES).join('|')}] [--runs N]
   [--database URL] [--out DIR] [--concurrency N] [--seed N] [--writer-interval MS]
-  [--load-clients N] [--load-seconds N] [--reuse-seed] [--seed-only]
+  [--load-clients N] [--load-seconds N] [--reuse-seed] [--seed-only] [--query-budget-seconds N]
+  [--skip mix,engine-cost,write-impact] [--deadline HH:MM|ISO-time]
   --seed-only   seed the database (leaving a marker of what was loaded) and stop
   --reuse-seed  skip seeding when the database holds this scale's seed (same seed number, schema and data
-                generator version, per the marker); refuses a database whose seed differs`;
+                generator version, per the marker); refuses a database whose seed differs
+  --query-budget-seconds N  stop repeating a hot query once its timed runs add up to N s (at least 3
+                runs; the report gives the runs made)
+  --skip        leave these sections out (reported as not run)
+  --deadline    leave out engine-cost / write-impact when its predicted time (full builds as long as the
+                main apply) would end past this time (UTC); reported as not run, with the prediction`;
 
 const { values } = parseArgs({
   options: {
@@ -35,6 +43,9 @@ const { values } = parseArgs({
     'load-seconds': { type: 'string', default: '30' },
     'reuse-seed': { type: 'boolean', default: false },
     'seed-only': { type: 'boolean', default: false },
+    'query-budget-seconds': { type: 'string' },
+    skip: { type: 'string' },
+    deadline: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -94,7 +105,13 @@ if (values.help) {
   }
 }
 
-async function bench(databaseUrl: string, scale: ScaleName, stem: string, out: string, log: Logger): Promise<void> {
+async function bench(
+  databaseUrl: string,
+  scale: ScaleName,
+  stem: string,
+  out: string,
+  log: Logger,
+): Promise<void> {
   const result = await runBench({
     databaseUrl,
     scale,
@@ -102,6 +119,13 @@ async function bench(databaseUrl: string, scale: ScaleName, stem: string, out: s
     runs: positive('runs', values.runs),
     seed: positive('seed', values.seed),
     reuseSeed: values['reuse-seed'] ?? false,
+    ...(values['query-budget-seconds'] === undefined
+      ? {}
+      : { queryBudgetSeconds: positive('query-budget-seconds', values['query-budget-seconds']) }),
+    sections: {
+      skip: parseSkip(values.skip, OPTIONAL_SECTIONS),
+      ...(values.deadline === undefined ? {} : { deadlineMs: parseDeadline(values.deadline, new Date()) }),
+    },
     catalogue: loadBuiltInCatalogue('contextforge'),
     concurrency: positive('concurrency', values.concurrency),
     writerIntervalMs: positive('writer-interval', values['writer-interval']),

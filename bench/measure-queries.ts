@@ -24,21 +24,38 @@ export async function resolveQueries(db: Dialect, queries: readonly HotQuery[]):
   return out;
 }
 
+/** How often a query is repeated: `runs` times, or fewer once its timed runs add up to `budgetMs`. */
+export interface Repeats {
+  readonly runs: number;
+  /** Undefined: always `runs`. Never fewer than MIN_RUNS runs, so a median stays a median. */
+  readonly budgetMs?: number;
+}
+
+export const MIN_RUNS = 3;
+
 /**
- * One warm-up run, then `runs` timed runs, each in a transaction that is rolled back (as `demo` times
+ * One warm-up run, then the timed runs, each in a transaction that is rolled back (as `demo` times
  * them), so the data-changing hot queries (the cascade delete, the email update) change nothing.
  */
-export async function measureQuery(db: Dialect, q: ResolvedQuery, runs: number): Promise<QueryMeasurement> {
+export async function measureQuery(
+  db: Dialect,
+  q: ResolvedQuery,
+  repeats: Repeats,
+): Promise<QueryMeasurement> {
   let rows = (await timeRolledBack(db, q.sql, q.params)).rows;
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
+  let spent = 0;
+  for (let i = 0; i < repeats.runs; i++) {
+    if (repeats.budgetMs !== undefined && i >= MIN_RUNS && spent >= repeats.budgetMs) break;
     const run = await timeRolledBack(db, q.sql, q.params);
     rows = run.rows;
     times.push(run.ms);
+    spent += run.ms;
   }
   const plan = await db.explain(q.sql, q.params);
   const s = summarize(times);
   return {
+    runs: times.length,
     p50Ms: s.p50,
     p95Ms: s.p95,
     rows,
@@ -51,9 +68,9 @@ export async function measureQuery(db: Dialect, q: ResolvedQuery, runs: number):
 export async function measureQueries(
   db: Dialect,
   queries: readonly ResolvedQuery[],
-  runs: number,
+  repeats: Repeats,
 ): Promise<Map<string, QueryMeasurement>> {
   const out = new Map<string, QueryMeasurement>();
-  for (const q of queries) out.set(q.query.name, await measureQuery(db, q, runs));
+  for (const q of queries) out.set(q.query.name, await measureQuery(db, q, repeats));
   return out;
 }

@@ -1,5 +1,5 @@
 /** The estimate-vs-actual section of the bench report, and its aim. */
-import type { BenchResult, EstimateVsActual } from './bench-result.js';
+import { ran, type BenchResult, type EstimateVsActual, type NotRun } from './bench-result.js';
 import { fmt, header, row } from './markdown.js';
 
 /** Issue 16's aim: the total estimate within ±30% of the actual build (stated at 1m). */
@@ -8,8 +8,9 @@ export const ESTIMATE_AIM_PCT = 30;
 /** Signed error of an estimate against the actual time, percent of the actual. */
 export const errorPct = (estimate: number, actual: number): number => (100 * (estimate - actual)) / actual;
 
-export function renderEstimates(e: EstimateVsActual): string[] {
+export function renderEstimates(e: EstimateVsActual | NotRun): string[] {
   const out: string[] = ['## Estimated build time', ''];
+  if (!ran(e)) return [...out, `Not run: ${e.notRun}.`, ''];
   out.push(
     `What \`plan\` estimated, against ${e.actualWhat}. First: \`plan\` on the freshly seeded database ` +
       `(the dialect's default build cost). Refined: \`plan\` just before that run, scaled by the ` +
@@ -59,12 +60,13 @@ const signed = (n: number): string => `${n >= 0 ? '+' : ''}${fmt(n)}`;
 
 export function estimateAims(r: BenchResult): string[] {
   const e = r.estimates;
+  const aim = `- Estimated build time within ±${ESTIMATE_AIM_PCT}% in total (aim set at 1m; this run: ${r.scale})`;
+  if (!ran(e)) return [`${aim}: not run (${e.notRun}).`];
   const first = errorPct(e.firstEstimateSeconds, e.actualSeconds);
   const refined = errorPct(e.estimateSeconds, e.actualSeconds);
   const ok = (x: number): string => (Math.abs(x) <= ESTIMATE_AIM_PCT ? 'met' : 'not met');
   return [
-    `- Estimated build time within ±${ESTIMATE_AIM_PCT}% in total (aim set at 1m; this run: ${r.scale}): ` +
-      `first estimate ${ok(first)} (${fmt(e.firstEstimateSeconds)} s vs ${fmt(e.actualSeconds)} s, ` +
+    `${aim}: first estimate ${ok(first)} (${fmt(e.firstEstimateSeconds)} s vs ${fmt(e.actualSeconds)} s, ` +
       `${signed(first)}%), refined estimate ${ok(refined)} (${fmt(e.estimateSeconds)} s, ${signed(refined)}%).`,
   ];
 }

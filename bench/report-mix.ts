@@ -1,12 +1,13 @@
 /** The request-mix section of the bench report, and its aims. */
-import type { BenchResult, LoadRun, RequestMixResult } from './bench-result.js';
+import { ran, type BenchResult, type LoadRun, type NotRun, type RequestMixResult } from './bench-result.js';
 import { fmt, header, row } from './markdown.js';
 
 /** The aims of issue 16 for the request mix (stated for PostgreSQL at 1m; reported for every run). */
 export const MIX_AIMS = { cpuReductionPct: 90, throughputRatio: 10 } as const;
 
-export function renderRequestMix(m: RequestMixResult): string[] {
+export function renderRequestMix(m: RequestMixResult | NotRun): string[] {
   const out: string[] = ['## Request mix', ''];
+  if (!ran(m)) return [...out, `Not run: ${m.notRun}.`, ''];
   const { before: b, after: a } = m;
   out.push(
     `The database side of a gateway's traffic, replayed as a weighted mix (bench/request-mix.ts says why ` +
@@ -103,6 +104,7 @@ const slowest = (l: LoadRun): string => {
 export function mixAims(r: BenchResult): string[] {
   const m = r.requestMix;
   const scope = `(aim set for PostgreSQL at 1m; this run: ${r.dialect} ${r.scale})`;
+  if (!ran(m)) return [`- Request mix aims ${scope}: not run (${m.notRun}).`];
   return [
     `- Request mix: database CPU per request at least ${MIX_AIMS.cpuReductionPct}% less ${scope}: ` +
       `${m.cpuReductionPct >= MIX_AIMS.cpuReductionPct ? 'met' : 'not met'} (${fmt(m.cpuReductionPct)}% less: ` +

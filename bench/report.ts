@@ -1,11 +1,19 @@
 /** Renders a bench run as Markdown, with its charts as SVG files beside it. */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { BenchResult, QueryComparison } from './bench-result.js';
+import {
+  ran,
+  type BenchResult,
+  type BuildCostResult,
+  type NotRun,
+  type QueryComparison,
+  type WriteImpactResult,
+} from './bench-result.js';
 import { mixChart, phaseChart, queryChart, renderSvg, writerChart, type LatencyPoint } from './charts.js';
 import { estimateAims, renderEstimates } from './report-estimate.js';
 import { mixAims, renderRequestMix } from './report-mix.js';
 import { fmt, header, row } from './markdown.js';
+import type { TopLevelSpec } from 'vega-lite';
 
 export interface WrittenReport {
   readonly json: string;
@@ -32,14 +40,7 @@ export async function writeReport(result: BenchResult, dir: string, stem: string
 
 async function writeCharts(r: BenchResult, dir: string, stem: string): Promise<string[]> {
   const title = `${r.dialect}, scale ${r.scale}`;
-  const points: LatencyPoint[] = r.writeImpact.scenarios.flatMap((s) =>
-    s.series.map(([atSeconds, latencyMs]) => ({
-      series: s.scenario,
-      atSeconds,
-      latencyMs: Math.max(latencyMs, 0.01),
-    })),
-  );
-  const specs = [
+  const specs: [string, TopLevelSpec][] = [
     [
       'queries',
       queryChart(
@@ -47,26 +48,30 @@ async function writeCharts(r: BenchResult, dir: string, stem: string): Promise<s
         `Hot queries before and after the catalogue (${title})`,
       ),
     ],
-    ['writer', writerChart(points, `Writer latency during index builds (${title})`)],
-    [
+  ];
+  const w = r.writeImpact;
+  if (ran(w))
+    specs.push(['writer', writerChart(writerPoints(w), `Writer latency during index builds (${title})`)]);
+  const m = r.requestMix;
+  if (ran(m))
+    specs.push([
       'mix',
       mixChart(
-        [r.requestMix.before, r.requestMix.after].map((l) => ({
+        [m.before, m.after].map((l) => ({
           when: l.when,
           requestsPerSecond: l.requestsPerSecond,
           cpuMsPerRequest: l.cpuMsPer1000Requests / 1000,
         })),
-        `Request mix, ${r.requestMix.before.clients} clients (${title})`,
+        `Request mix, ${m.before.clients} clients (${title})`,
       ),
-    ],
-    [
-      'phases',
-      phaseChart(
-        r.build.phases.map((p) => ({ phase: p.phase, seconds: p.seconds })),
-        `Build time per phase (${title})`,
-      ),
-    ],
-  ] as const;
+    ]);
+  specs.push([
+    'phases',
+    phaseChart(
+      r.build.phases.map((p) => ({ phase: p.phase, seconds: p.seconds })),
+      `Build time per phase (${title})`,
+    ),
+  ]);
   const files: string[] = [];
   for (const [name, spec] of specs) {
     const file = join(dir, `${stem}-${name}.svg`);
@@ -74,6 +79,16 @@ async function writeCharts(r: BenchResult, dir: string, stem: string): Promise<s
     files.push(file);
   }
   return files;
+}
+
+function writerPoints(w: WriteImpactResult): LatencyPoint[] {
+  return w.scenarios.flatMap((s) =>
+    s.series.map(([atSeconds, latencyMs]) => ({
+      series: s.scenario,
+      atSeconds,
+      latencyMs: Math.max(latencyMs, 0.01),
+    })),
+  );
 }
 
 function usedIndex(q: QueryComparison): string {
@@ -102,6 +117,25 @@ export function renderMarkdown(r: BenchResult, chartFiles: readonly string[]): s
 
   out.push('## Load', '', header(['rows', 'seconds', 'rows/s']));
   out.push(row([r.load.rows, r.load.seconds, r.load.rowsPerSecond]), '');
+  const seed = r.load.seed;
+  if (seed?.reused)
+    out.push(
+      `This run reused the seed made at ${seed.seededAt} (--reuse-seed; same scale, seed number, schema and ` +
+        `data generator ${seed.generator}); the load figures above are that seed's. The earlier runs' ` +
+        'indexes, bookkeeping and writer rows were removed first.',
+      '',
+    );
+  if (r.queryBudgetSeconds !== undefined) {
+    const fewer = r.queries.filter(
+      (q) => (q.before.runs ?? r.runs) < r.runs || (q.after.runs ?? r.runs) < r.runs,
+    );
+    out.push(
+      `Repeat budget: a hot query stops being repeated once its timed runs add up to ${r.queryBudgetSeconds} s ` +
+        `(at least 3 runs); ${fewer.length} of ${r.queries.length} queries were timed fewer than ${r.runs} ` +
+        `times${fewer.length ? `: ${fewer.map((q) => `${q.name} ${q.before.runs ?? r.runs} before, ${q.after.runs ?? r.runs} after`).join('; ')}` : ''}.`,
+      '',
+    );
+  }
   out.push(
     `Data check: ${r.dataCheck.before} rows in ${r.dataCheck.tables} tables before the first query ` +
       `measurement, ${r.dataCheck.after} after the last (the writer scenarios run afterwards).`,
@@ -159,10 +193,20 @@ export function renderMarkdown(r: BenchResult, chartFiles: readonly string[]): s
 
   out.push(...renderEstimates(r.estimates));
 
-  out.push('## Write impact', '');
+  out.push(...renderWriteImpact(r.writeImpact));
+  out.push(...renderBuildCost(r.buildCost));
+  out.push('## Aims', '', ...aims(r), '');
+  out.push('## Charts', '');
+  for (const f of chartFiles) out.push(`![${f}](${f})`, '');
+  return `${out.join('\n')}\n`;
+}
+
+function renderWriteImpact(w: WriteImpactResult | NotRun): string[] {
+  const out = ['## Write impact', ''];
+  if (!ran(w)) return [...out, `Not run: ${w.notRun}.`, ''];
   out.push(
     `A writer in its own process inserts a tool_metrics row and updates a tool, alternately, every ` +
-      `${r.writeImpact.intervalMs} ms, while each scenario runs; latency is per statement.`,
+      `${w.intervalMs} ms, while each scenario runs; latency is per statement.`,
     '',
   );
   out.push(
@@ -178,7 +222,7 @@ export function renderMarkdown(r: BenchResult, chartFiles: readonly string[]): s
       'longest stall ms',
     ]),
   );
-  for (const s of r.writeImpact.scenarios) {
+  for (const s of w.scenarios) {
     out.push(
       row([
         s.scenario,
@@ -194,18 +238,17 @@ export function renderMarkdown(r: BenchResult, chartFiles: readonly string[]): s
     );
   }
   out.push('');
+  return out;
+}
 
-  out.push('## Engine cost', '');
-  out.push(`Direct: ${r.buildCost.directWhat}: ${fmt(r.buildCost.directSeconds)} s.`, '');
+function renderBuildCost(c: BuildCostResult | NotRun): string[] {
+  const out = ['## Engine cost', ''];
+  if (!ran(c)) return [...out, `Not run: ${c.notRun}.`, ''];
+  out.push(`Direct: ${c.directWhat}: ${fmt(c.directSeconds)} s.`, '');
   out.push(header(['run', 'concurrency', 'seconds', 'ratio to direct']));
-  for (const e of r.buildCost.engine)
-    out.push(row([e.label, e.concurrency, e.seconds, `${fmt(e.ratioToDirect)}x`]));
-  out.push('', `Peak resident memory of the bench process: ${fmt(r.buildCost.peakRssMiB)} MiB.`, '');
-
-  out.push('## Aims', '', ...aims(r), '');
-  out.push('## Charts', '');
-  for (const f of chartFiles) out.push(`![${f}](${f})`, '');
-  return `${out.join('\n')}\n`;
+  for (const e of c.engine) out.push(row([e.label, e.concurrency, e.seconds, `${fmt(e.ratioToDirect)}x`]));
+  out.push('', `Peak resident memory of the bench process: ${fmt(c.peakRssMiB)} MiB.`, '');
+  return out;
 }
 
 function aims(r: BenchResult): string[] {
@@ -220,7 +263,26 @@ function aims(r: BenchResult): string[] {
   );
   lines.push(...mixAims(r));
   lines.push(...estimateAims(r));
-  const by = (s: string) => r.writeImpact.scenarios.find((x) => x.scenario === s);
+  lines.push(...writeAims(r.writeImpact));
+  const cost = r.buildCost;
+  if (!ran(cost))
+    return [
+      ...lines,
+      `- Engine build time within 1.2x of the same statements run directly: not run (${cost.notRun}).`,
+    ];
+  const c1 = cost.engine.find((e) => e.concurrency === 1);
+  if (c1) {
+    lines.push(
+      `- Engine build time within 1.2x of the same statements run directly: ${c1.ratioToDirect <= 1.2 ? 'met' : 'not met'} (${fmt(c1.ratioToDirect)}x at concurrency 1).`,
+    );
+  }
+  return lines;
+}
+
+function writeAims(w: WriteImpactResult | NotRun): string[] {
+  if (!ran(w)) return [`- Writer latency aims: not run (${w.notRun}).`];
+  const lines: string[] = [];
+  const by = (s: string) => w.scenarios.find((x) => x.scenario === s);
   const engine = by('engine');
   const direct = by('direct concurrent');
   const blocking = by('blocking transaction');
@@ -250,12 +312,6 @@ function aims(r: BenchResult): string[] {
     lines.push(
       `- A blocking build (one transaction) stalls writers: longest stall ${fmt(blocking.longestStallMs)} ms over a ` +
         `${fmt(blocking.buildSeconds)} s build.`,
-    );
-  }
-  const c1 = r.buildCost.engine.find((e) => e.concurrency === 1);
-  if (c1) {
-    lines.push(
-      `- Engine build time within 1.2x of the same statements run directly: ${c1.ratioToDirect <= 1.2 ? 'met' : 'not met'} (${fmt(c1.ratioToDirect)}x at concurrency 1).`,
     );
   }
   return lines;

@@ -21,6 +21,8 @@ import {
 import type {
   BenchResult,
   BuildCost,
+  BuildCostResult,
+  NotRun,
   EstimateVsActual,
   LoadRun,
   QueryComparison,
@@ -30,7 +32,8 @@ import type {
 } from './bench-result.js';
 import { benchData } from './bench-seed.js';
 import { beforeWrites, POOL_SIZE, resolveMix, undoWrites, type ResolvedMix } from './load-statements.js';
-import { measureQueries, resolveQueries } from './measure-queries.js';
+import { measureQueries, resolveQueries, type Repeats } from './measure-queries.js';
+import { SECTION_BUILDS, notRunReason, type SectionPlan } from './sections.js';
 import { pgbenchLoad, type LoadOptions } from './pgbench-load.js';
 import { clientProcessCpu, serverProcessCpu, workerLoad } from './worker-load.js';
 import { nowMs } from './timer.js';
@@ -51,6 +54,10 @@ export interface BenchOptions {
   /** The request mix: concurrent clients, and seconds per load (before and after). */
   readonly loadClients: number;
   readonly loadSeconds: number;
+  /** Stop repeating a hot query once its timed runs add up to this (at least 3 runs); undefined: never. */
+  readonly queryBudgetSeconds?: number;
+  /** Sections to leave out, and the time by which the run should end. */
+  readonly sections: SectionPlan;
   /** Phases to apply (default all): the test runs a subset to stay quick. */
   readonly phases?: readonly string[];
   readonly log: Logger;
@@ -73,9 +80,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       );
     const queries = await resolveQueries(db, o.catalogue.hotQueries);
     o.log.info('measuring hot queries before');
-    const before = await measureQueries(db, queries, o.runs);
-    const mix = await resolveMix(db, o.catalogue, o.seed);
-    const loadBefore = await requestLoad(o, db, mix, 'before');
+    const before = await measureQueries(db, queries, repeats(o));
+    const mixSkipped = notRunReason(o.sections, 'mix', 0, Date.now());
+    const mix = mixSkipped ? undefined : await resolveMix(db, o.catalogue, o.seed);
+    const loadBefore = mix && (await requestLoad(o, db, mix, 'before'));
 
     const firstEstimate = (await planRun(deps, o.catalogue, phases(o))).estimate;
     o.log.info('applying the catalogue');
@@ -83,8 +91,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       applyPhases(deps, o.catalogue, { concurrency: o.concurrency, ...phases(o) }),
     );
     o.log.info('measuring hot queries after');
-    const after = await measureQueries(db, queries, o.runs);
-    const loadAfter = await requestLoad(o, db, mix, 'after');
+    const after = await measureQueries(db, queries, repeats(o));
+    const loadAfter = mix && (await requestLoad(o, db, mix, 'after'));
     const countAfter = await countRows(db);
 
     const comparisons: QueryComparison[] = queries.map(({ query }) => {
@@ -100,14 +108,21 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       };
     });
 
-    const writeImpact = await measureWriteImpact(o, deps, applied.durationMs);
-    const { buildCost, estimates } = await measureBuildCost(o, deps, firstEstimate);
+    const buildSeconds = applied.durationMs / 1000;
+    const costSkipped = sectionFits(o, 'engine-cost', buildSeconds);
+    const cost = costSkipped ? undefined : await measureBuildCost(o, deps, firstEstimate);
+    const writeSkipped = sectionFits(o, 'write-impact', buildSeconds);
+    const writeImpact = writeSkipped ?? {
+      intervalMs: o.writerIntervalMs,
+      scenarios: await measureWriteImpact(o, deps, applied.durationMs),
+    };
     return {
       version: 2,
       dialect: db.name,
       scale: o.scale,
       tools: o.tools,
       runs: o.runs,
+      ...(o.queryBudgetSeconds === undefined ? {} : { queryBudgetSeconds: o.queryBudgetSeconds }),
       seed: o.seed,
       startedAt,
       finishedAt: new Date().toISOString(),
@@ -116,15 +131,57 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       load,
       dataCheck: { before: countBefore.total, after: countAfter.total, tables: countBefore.tables },
       queries: comparisons,
-      requestMix: mixResult(o, mix, loadBefore, loadAfter),
+      requestMix:
+        mix && loadBefore && loadAfter ? mixResult(o, mix, loadBefore, loadAfter) : (mixSkipped ?? notRunMix),
       build: buildSummary(applied),
-      writeImpact: { intervalMs: o.writerIntervalMs, scenarios: writeImpact },
-      estimates,
-      buildCost,
+      writeImpact,
+      estimates: cost?.estimates ?? estimateFromApply(o, firstEstimate, applied, costSkipped),
+      buildCost: cost?.buildCost ?? costSkipped ?? { notRun: 'not measured' },
     };
   } finally {
     await db.close();
   }
+}
+
+const notRunMix: NotRun = { notRun: 'not measured' };
+
+function repeats(o: BenchOptions): Repeats {
+  return o.queryBudgetSeconds === undefined
+    ? { runs: o.runs }
+    : { runs: o.runs, budgetMs: o.queryBudgetSeconds * 1000 };
+}
+
+/** Why a build-heavy section is left out (--skip, or it would end past --deadline), else undefined. */
+function sectionFits(
+  o: BenchOptions,
+  section: keyof typeof SECTION_BUILDS,
+  buildSeconds: number,
+): NotRun | undefined {
+  const why = notRunReason(o.sections, section, SECTION_BUILDS[section] * buildSeconds, Date.now());
+  if (why) o.log.warn({ section, why: why.notRun }, 'section not run');
+  return why;
+}
+
+/**
+ * Without the engine-cost section, the estimate is compared with the main apply when that ran one build
+ * at a time (as `plan` assumes), with no writer: refined = first, as no build had been recorded before it.
+ */
+function estimateFromApply(
+  o: BenchOptions,
+  first: Estimate,
+  applied: RunReport,
+  costSkipped: NotRun | undefined,
+): EstimateVsActual | NotRun {
+  if (o.concurrency !== 1)
+    return {
+      notRun: `the engine-cost run it is compared with was not run (${costSkipped?.notRun ?? 'not measured'}), and the main apply ran at concurrency ${o.concurrency}, not 1`,
+    };
+  return estimateVsActual(
+    first,
+    first,
+    applied,
+    'the main apply (index-operator up, concurrency 1, no writer)',
+  );
 }
 
 /** How the request mix is sent, per database (pgbench where it applies). */
@@ -389,8 +446,9 @@ async function measureBuildCost(
   o: BenchOptions,
   deps: EngineDeps,
   firstEstimate: Estimate,
-): Promise<{ buildCost: BenchResult['buildCost']; estimates: EstimateVsActual }> {
+): Promise<{ buildCost: BuildCostResult; estimates: EstimateVsActual }> {
   const db = deps.dialect;
+  await resetCatalogue(o, deps);
   const defs = await pendingDefinitions(o, deps);
   o.log.info('build cost: direct');
   const directSeconds = await buildDirect(db, defs);
@@ -401,7 +459,13 @@ async function measureBuildCost(
     o.log.info({ concurrency }, 'build cost: engine');
     const estimate = (await planRun(deps, o.catalogue, phases(o))).estimate;
     const r = await mustSucceed(applyPhases(deps, o.catalogue, { concurrency, ...phases(o) }));
-    if (concurrency === 1) estimates = estimateVsActual(firstEstimate, estimate, r);
+    if (concurrency === 1)
+      estimates = estimateVsActual(
+        firstEstimate,
+        estimate,
+        r,
+        'index-operator up, concurrency 1, no writer (the engine-cost run)',
+      );
     const seconds = r.durationMs / 1000;
     engine.push({ label: 'index-operator up', concurrency, seconds, ratioToDirect: seconds / directSeconds });
     if (concurrency !== 2) await resetCatalogue(o, deps);
@@ -418,7 +482,12 @@ async function measureBuildCost(
   };
 }
 
-function estimateVsActual(first: Estimate, refined: Estimate, run: RunReport): EstimateVsActual {
+function estimateVsActual(
+  first: Estimate,
+  refined: Estimate,
+  run: RunReport,
+  actualWhat: string,
+): EstimateVsActual {
   const phases = run.phases.map((p) => ({
     phase: p.name,
     builds: refined.phases.find((e) => e.name === p.name)?.builds ?? 0,
@@ -427,7 +496,7 @@ function estimateVsActual(first: Estimate, refined: Estimate, run: RunReport): E
     actualSeconds: p.durationMs / 1000,
   }));
   return {
-    actualWhat: 'index-operator up, concurrency 1, no writer (the engine-cost run)',
+    actualWhat,
     refinedSamples: refined.model.samples,
     refinedSpeedFactor: refined.model.speedFactor,
     phases,

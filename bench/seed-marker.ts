@@ -68,9 +68,7 @@ export async function writeMarker(db: Dialect, marker: SeedMarker): Promise<void
 export async function readMarker(db: Dialect): Promise<SeedMarker | undefined> {
   const tables = (await db.introspect()).tables;
   if (!tables.has(MARKER_TABLE)) return undefined;
-  const rows = await db.query<{ marker: string }>(
-    `SELECT marker FROM ${db.quoteIdentifier(MARKER_TABLE)}`,
-  );
+  const rows = await db.query<{ marker: string }>(`SELECT marker FROM ${db.quoteIdentifier(MARKER_TABLE)}`);
   if (rows.length !== 1 || !rows[0]) return undefined;
   return JSON.parse(rows[0].marker) as SeedMarker;
 }

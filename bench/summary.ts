@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { BenchResult, WriteScenario } from './bench-result.js';
+import { ran, type BenchResult, type WriteScenario } from './bench-result.js';
 import { median } from '../src/verify/time-queries.js';
 import { round } from './stats.js';
 import { MIX_AIMS } from './report-mix.js';
@@ -39,7 +39,8 @@ table(
   ],
   results.map(({ file, r }) => {
     const tenX = r.queries.filter((q) => q.speedup >= 10).length;
-    const c1 = r.buildCost.engine.find((e) => e.concurrency === 1);
+    const cost = r.buildCost;
+    const c1 = ran(cost) ? cost.engine.find((e) => e.concurrency === 1) : undefined;
     return [
       `[${name(r)}](bench/results/${file}.md)`,
       r.load.rows.toLocaleString('en-US'),
@@ -47,7 +48,7 @@ table(
       fmt(r.build.totalSeconds),
       `${tenX} of ${r.queries.length}`,
       `${fmt(median(r.queries.map((q) => q.speedup)))}x`,
-      `${fmt(c1?.ratioToDirect)}x`,
+      ran(cost) ? `${fmt(c1?.ratioToDirect)}x` : 'not run',
       `${loadAvg(r.loadAverage.start)} → ${loadAvg(r.loadAverage.end)}`,
     ];
   }),
@@ -64,6 +65,7 @@ table(
   ],
   results.map(({ r }) => {
     const m = r.requestMix;
+    if (!ran(m)) return [name(r), 'not run', 'not run', 'not run', 'not run', 'not run'];
     return [
       name(r),
       String(m.before.clients),
@@ -81,8 +83,10 @@ table(
   results.map(({ r }) => [
     name(r),
     ...classes.map((c) => {
-      const b = r.requestMix.before.classes.find((x) => x.queryClass === c);
-      const a = r.requestMix.after.classes.find((x) => x.queryClass === c);
+      const m = r.requestMix;
+      if (!ran(m)) return 'not run';
+      const b = m.before.classes.find((x) => x.queryClass === c);
+      const a = m.after.classes.find((x) => x.queryClass === c);
       return `${fmt(b?.p50Ms)} / ${fmt(b?.p99Ms)} → ${fmt(a?.p50Ms)} / ${fmt(a?.p99Ms)}`;
     }),
   ]),
@@ -101,7 +105,7 @@ table(
   results.map(({ r }) => [
     name(r),
     ...scenarios.map((s) => {
-      const w = r.writeImpact.scenarios.find((x) => x.scenario === s);
+      const w = ran(r.writeImpact) ? r.writeImpact.scenarios.find((x) => x.scenario === s) : undefined;
       return w ? `${fmt(w.latency.p99)} / ${fmt(w.latency.max)}` : 'not run';
     }),
   ]),
@@ -123,8 +127,8 @@ table(
     const over = r.queries.filter((q) => q.after.p50Ms >= 1).length;
     return [
       name(r),
-      met(m.cpuReductionPct >= MIX_AIMS.cpuReductionPct, `−${fmt(m.cpuReductionPct)}%`),
-      met(m.throughputRatio >= MIX_AIMS.throughputRatio, `${fmt(m.throughputRatio)}x`),
+      ran(m) ? met(m.cpuReductionPct >= MIX_AIMS.cpuReductionPct, `−${fmt(m.cpuReductionPct)}%`) : 'not run',
+      ran(m) ? met(m.throughputRatio >= MIX_AIMS.throughputRatio, `${fmt(m.throughputRatio)}x`) : 'not run',
       met(slow === 0, `${slow} of ${r.queries.length} below`),
       met(over === 0, `${over} of ${r.queries.length} at or above`),
       estimate(r),
@@ -134,10 +138,34 @@ table(
 
 function estimate(r: BenchResult): string {
   const e = r.estimates;
+  if (!ran(e)) return 'not run';
   const first = errorPct(e.firstEstimateSeconds, e.actualSeconds);
   const refined = errorPct(e.estimateSeconds, e.actualSeconds);
   const ok = (x: number): boolean => Math.abs(x) <= ESTIMATE_AIM_PCT;
   const word =
     ok(first) && ok(refined) ? 'met' : ok(refined) ? 'refined only' : ok(first) ? 'first only' : 'not met';
   return `${word} (${fmt(first)}% / ${fmt(refined)}%)`;
+}
+
+/** Sections a run left out, and queries measured with fewer runs than asked (the repeat budget). */
+for (const { r } of results) {
+  const notRun = (
+    [
+      ['request mix', r.requestMix],
+      ['estimate', r.estimates],
+      ['engine cost', r.buildCost],
+      ['write impact', r.writeImpact],
+    ] as const
+  ).flatMap(([label, section]) => (ran(section) ? [] : [`${label}: ${section.notRun}`]));
+  if (notRun.length > 0) console.log(`${name(r)}, not run: ${notRun.join('; ')}.`);
+  const fewer = r.queries.filter(
+    (q) => (q.before.runs ?? r.runs) < r.runs || (q.after.runs ?? r.runs) < r.runs,
+  );
+  if (fewer.length > 0)
+    console.log(
+      `${name(r)}: ${fewer.length} of ${r.queries.length} queries were timed fewer than ${r.runs} times ` +
+        `(--query-budget-seconds ${r.queryBudgetSeconds ?? '?'}): ` +
+        fewer.map((q) => `${q.name} ${q.before.runs ?? r.runs}/${q.after.runs ?? r.runs}`).join(', ') +
+        ' (runs before/after).',
+    );
 }

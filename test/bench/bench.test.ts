@@ -15,7 +15,7 @@ import { createLogger } from '../../src/log.js';
 import { runBench } from '../../bench/run-bench.js';
 import { writeReport } from '../../bench/report.js';
 import { summarizeWriter } from '../../bench/writer-load.js';
-import type { BenchResult } from '../../bench/bench-result.js';
+import { ran, type BenchResult, type NotRun } from '../../bench/bench-result.js';
 import { ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
 import { REQUEST_MIX } from '../../bench/request-mix.js';
 
@@ -58,7 +58,9 @@ function assertHonest(r: BenchResult): void {
     assert.equal(q.speedup, q.before.p50Ms / q.after.p50Ms, `${q.name}: speedup is before/after`);
     assert.equal(q.before.rows, q.after.rows, `${q.name}: same rows before and after`);
   }
-  const scenarios = r.writeImpact.scenarios.map((s) => s.scenario);
+  const writeImpact = mustRun(r.writeImpact, 'write impact');
+  const buildCost = mustRun(r.buildCost, 'engine cost');
+  const scenarios = writeImpact.scenarios.map((s) => s.scenario);
   assert.deepEqual(scenarios, [
     'no build',
     'engine',
@@ -67,7 +69,7 @@ function assertHonest(r: BenchResult): void {
     'direct concurrent',
     'blocking transaction',
   ]);
-  for (const s of r.writeImpact.scenarios) {
+  for (const s of writeImpact.scenarios) {
     assert.ok(s.writes > 0, `${s.scenario}: the writer wrote`);
     assert.equal(s.failedWrites, 0, `${s.scenario}: no write failed`);
     assert.ok(s.latency.max >= s.latency.p99 && s.latency.p99 >= s.latency.p50);
@@ -75,10 +77,10 @@ function assertHonest(r: BenchResult): void {
   assert.ok(r.build.indexesCreated > 0);
   assert.equal(r.build.phases.map((p) => p.phase).join(','), 'core,teams');
   assert.deepEqual(
-    r.buildCost.engine.map((e) => e.concurrency),
+    buildCost.engine.map((e) => e.concurrency),
     [1, 2],
   );
-  for (const e of r.buildCost.engine) assert.equal(e.ratioToDirect, e.seconds / r.buildCost.directSeconds);
+  for (const e of buildCost.engine) assert.equal(e.ratioToDirect, e.seconds / buildCost.directSeconds);
   assertLoadAverage(r);
   assertRequestMix(r);
   assertEstimates(r);
@@ -87,7 +89,7 @@ function assertHonest(r: BenchResult): void {
 
 /** plan's estimates per phase beside the concurrency-1 run's phases. */
 function assertEstimates(r: BenchResult): void {
-  const e = r.estimates;
+  const e = mustRun(r.estimates, 'estimate');
   assert.deepEqual(
     e.phases.map((p) => p.phase),
     ['core', 'teams'],
@@ -102,8 +104,13 @@ function assertEstimates(r: BenchResult): void {
     'the estimate counts the indexes the first apply built',
   );
   assert.ok(e.refinedSpeedFactor > 0, 'the refined estimate has a speed factor');
-  const c1 = r.buildCost.engine.find((x) => x.concurrency === 1);
+  const c1 = mustRun(r.buildCost, 'engine cost').engine.find((x) => x.concurrency === 1);
   assert.equal(e.actualSeconds, c1?.seconds, 'compared with the concurrency-1 engine run');
+}
+
+function mustRun<T extends object>(section: T | NotRun, label: string): T {
+  if (!ran(section)) assert.fail(`${label} was not run: ${section.notRun}`);
+  return section;
 }
 
 function assertLoadAverage(r: BenchResult): void {
@@ -113,7 +120,7 @@ function assertLoadAverage(r: BenchResult): void {
 
 /** The request mix ran before and after, every query of the mix answered, figures computed from each other. */
 function assertRequestMix(r: BenchResult): void {
-  const m = r.requestMix;
+  const m = mustRun(r.requestMix, 'request mix');
   assert.deepEqual(m.leftOut, [], 'every query of the mix runs on the pre-epic schema');
   assert.deepEqual(
     m.mix.map((x) => x.query),
@@ -149,6 +156,7 @@ for (const dialect of ALL_DIALECTS) {
         runs: 2,
         seed: 7,
         reuseSeed: false,
+        sections: { skip: [] },
         catalogue: loadBuiltInCatalogue('contextforge'),
         concurrency: 2,
         writerIntervalMs: 5,
