@@ -73,4 +73,5 @@ const ADAPTED: Readonly<Record<DroppedFeature, string>> = {
   where: 'WHERE left out (a full index, its predicate columns in the key)',
   desc: 'DESC built ascending',
   prefix: 'TEXT/BLOB key columns indexed by a prefix',
+  'boolean-is': '`IS TRUE`/`IS FALSE` (.is_(True)) cannot search its boolean key columns here, `= true` can',
 };

@@ -19,6 +19,13 @@ export interface DialectCapabilities {
   /** Descending key columns (MariaDB from 10.8); without, a DESC key is built ascending (shown by `plan`). */
   readonly supportsDescendingIndex: boolean;
   /**
+   * `col IS TRUE` / `col IS FALSE` (what SQLAlchemy writes for `.is_(True)`) can search an index on a
+   * boolean key column. MariaDB cannot: it searches by the key columns before it and checks the boolean
+   * row by row in the index (`= TRUE` and a bare `col = 1` do search it). `plan` shows that adaptation
+   * for every index with a boolean key column (ColumnKeyInfo.boolean).
+   */
+  readonly searchesBooleanIs: boolean;
+  /**
    * Limits an index must fit, checked by the planner before anything is built (MariaDB/InnoDB: 64-char
    * names, 3072-byte keys, TEXT/BLOB keys only by a prefix). Undefined: the database has none we check.
    */
@@ -71,6 +78,8 @@ export interface ColumnKeyInfo {
   readonly needsPrefix: boolean;
   /** The column's type as the database reports it (for messages). */
   readonly type: string;
+  /** A boolean column (MariaDB BOOLEAN, which is TINYINT(1)). */
+  readonly boolean?: boolean;
 }
 
 export interface TableInfo {
@@ -176,6 +185,26 @@ export interface ExplainResult {
   readonly seqScans: readonly string[];
   /** One-line summary of the plan, for reports. */
   readonly summary: string;
+  /**
+   * Each index access with the condition it is searched with (PostgreSQL Index Cond; SQLite the
+   * `(a=? AND b>?)` of its plan line; MariaDB the key parts used, `used_key_parts`). An empty `cond`:
+   * the index is read whole, not searched.
+   */
+  readonly searches: readonly IndexSearch[];
+}
+
+export interface IndexSearch {
+  readonly index: string;
+  readonly cond: string;
+}
+
+export interface ExplainOptions {
+  /**
+   * Plan as if full table scans were dearer than any usable index (PostgreSQL enable_seqscan off,
+   * MariaDB max_seeks_for_key = 1), to ask whether an index CAN serve a statement; the planner still
+   * picks among indexes by cost. SQLite has no such setting: its plan is the same.
+   */
+  readonly preferIndexes?: boolean;
 }
 
 /** One index build running now, as the database reports it (see `Dialect.buildProgress`). */
@@ -276,7 +305,7 @@ export interface Dialect {
   /** One runner per database: waits up to waitMs, then throws a UsageError-free TransientError naming the holder. */
   acquireRunnerLock(owner: string, waitMs: number): Promise<HeldLock>;
 
-  explain(sql: string, params: readonly unknown[]): Promise<ExplainResult>;
+  explain(sql: string, params: readonly unknown[], options?: ExplainOptions): Promise<ExplainResult>;
 
   /**
    * Index builds running now on this database, by any session, with their progress (PostgreSQL

@@ -218,6 +218,9 @@ const FIXED_BYTES: Readonly<Record<string, number>> = {
   inet6: 16,
 };
 
+/** MariaDB's BOOLEAN is TINYINT(1) (information_schema reports `tinyint(1)`). */
+const BOOLEAN_TYPE = /^tinyint\(1\)/i;
+
 const PREFIX_ONLY = /^(tiny|medium|long)?(text|blob)$|^json$/;
 
 export function columnKeyInfo(
@@ -232,5 +235,6 @@ export function columnKeyInfo(
     return { keyBytes: Math.max(1, perChar), needsPrefix: true, type };
   }
   if (octets !== undefined) return { keyBytes: octets, needsPrefix: false, type };
+  if (BOOLEAN_TYPE.test(type)) return { keyBytes: 1, needsPrefix: false, type, boolean: true };
   return { keyBytes: FIXED_BYTES[dataType] ?? 8, needsPrefix: false, type };
 }

@@ -18,6 +18,7 @@ import type {
   ClassifiedDbError,
   Dialect,
   DialectCapabilities,
+  ExplainOptions,
   ExplainResult,
   HeldLock,
   SchemaSnapshot,
@@ -77,6 +78,7 @@ export class PostgresDialect implements Dialect {
     supportsTransactionalDdl: true,
     supportsPartialIndex: true,
     supportsDescendingIndex: true,
+    searchesBooleanIs: true,
     supportsBuildProgress: true,
     supportsIndexStatistics: true,
     maxConcurrentBuilds: 16,
@@ -313,8 +315,18 @@ export class PostgresDialect implements Dialect {
     }
   }
 
-  async explain(sql: string, params: readonly unknown[]): Promise<ExplainResult> {
-    const rows = await this.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+  async explain(
+    sql: string,
+    params: readonly unknown[],
+    options: ExplainOptions = {},
+  ): Promise<ExplainResult> {
+    const text = `EXPLAIN (FORMAT JSON) ${sql}`;
+    const rows = options.preferIndexes
+      ? await this.transaction(async (tx) => {
+          await tx.execute('SET LOCAL enable_seqscan = off');
+          return tx.query<{ 'QUERY PLAN': unknown }>(text, params);
+        })
+      : await this.query<{ 'QUERY PLAN': unknown }>(text, params);
     return summarizePostgresPlan(rows[0]?.['QUERY PLAN']);
   }
 

@@ -1,9 +1,10 @@
-import type { ExplainResult } from './dialect.js';
+import type { ExplainResult, IndexSearch } from './dialect.js';
 
 interface PlanNode {
   readonly 'Node Type'?: unknown;
   readonly 'Index Name'?: unknown;
   readonly 'Relation Name'?: unknown;
+  readonly 'Index Cond'?: unknown;
   readonly Plans?: unknown;
 }
 
@@ -17,6 +18,7 @@ export function summarizePostgresPlan(explainJson: unknown): ExplainResult {
   const indexesUsed: string[] = [];
   const seqScans: string[] = [];
   const steps: string[] = [];
+  const searches: IndexSearch[] = [];
   const walk = (node: unknown): void => {
     if (typeof node !== 'object' || node === null) return;
     const n = node as PlanNode;
@@ -25,6 +27,7 @@ export function summarizePostgresPlan(explainJson: unknown): ExplainResult {
     const relation = typeof n['Relation Name'] === 'string' ? n['Relation Name'] : undefined;
     if (INDEX_SCANS.has(type) && index !== undefined) {
       indexesUsed.push(index);
+      searches.push({ index, cond: typeof n['Index Cond'] === 'string' ? n['Index Cond'] : '' });
       steps.push(`${type} using ${index}${relation === undefined ? '' : ` on ${relation}`}`);
     } else if (type === 'Seq Scan' && relation !== undefined) {
       seqScans.push(relation);
@@ -37,6 +40,7 @@ export function summarizePostgresPlan(explainJson: unknown): ExplainResult {
     indexesUsed: [...new Set(indexesUsed)],
     seqScans: [...new Set(seqScans)],
     summary: steps.length === 0 ? nodeType(root) : steps.join('; '),
+    searches,
   };
 }
 

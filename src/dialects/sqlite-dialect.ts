@@ -64,6 +64,7 @@ export class SqliteDialect implements Dialect {
     supportsTransactionalDdl: true,
     supportsPartialIndex: true,
     supportsDescendingIndex: true,
+    searchesBooleanIs: true,
     supportsBuildProgress: false,
     supportsIndexStatistics: false,
     maxConcurrentBuilds: 1,
@@ -221,6 +222,7 @@ export class SqliteDialect implements Dialect {
     );
   }
 
+  /** SQLite has no setting that makes full scans dearer (`preferIndexes` changes nothing). */
   async explain(sql: string, params: readonly unknown[]): Promise<ExplainResult> {
     const rows = await this.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params);
     return summarizeSqlitePlan(rows, tableAliases(sql));

@@ -1,4 +1,4 @@
-import type { ExplainResult } from './dialect.js';
+import type { ExplainResult, IndexSearch } from './dialect.js';
 import { tokenize, type Token } from './predicate-parser.js';
 
 /**
@@ -13,20 +13,25 @@ export function summarizeSqlitePlan(
 ): ExplainResult {
   const indexesUsed: string[] = [];
   const seqScans: string[] = [];
+  const searches: IndexSearch[] = [];
   for (const { detail } of rows) {
     const m = /^(SEARCH|SCAN) (?:TABLE )?(\S+)(?: AS \S+)?(.*)$/.exec(detail);
     if (!m?.[2] || m[2].startsWith('(') || m[2] === 'CONSTANT') continue;
     const rest = m[3] ?? '';
-    const index = /USING (?:COVERING )?INDEX (\S+)/.exec(rest)?.[1];
+    const used = /USING (?:COVERING )?INDEX (\S+)(?: \((.*)\))?/.exec(rest);
+    const index = used?.[1];
     const automatic = rest.includes('AUTOMATIC');
-    if (index !== undefined && !automatic) indexesUsed.push(index);
-    else if (automatic || (m[1] === 'SCAN' && !/PRIMARY KEY/.test(rest)))
+    if (index !== undefined && !automatic) {
+      indexesUsed.push(index);
+      searches.push({ index, cond: used?.[2] ?? '' });
+    } else if (automatic || (m[1] === 'SCAN' && !/PRIMARY KEY/.test(rest)))
       seqScans.push(aliases.get(m[2]) ?? m[2]);
   }
   return {
     indexesUsed: [...new Set(indexesUsed)],
     seqScans: [...new Set(seqScans)],
     summary: rows.map((r) => r.detail).join('; '),
+    searches,
   };
 }
 

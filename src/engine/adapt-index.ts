@@ -7,6 +7,8 @@
  * - no partial index: the predicate's columns are appended to the key, so the index still narrows by
  *   them (a partial UNIQUE index cannot be kept: uniqueness over all rows is another constraint);
  * - no descending keys: built ascending (a B-tree is read backwards for ORDER BY ... DESC);
+ * - boolean key columns where `IS TRUE`/`IS FALSE` cannot search them (MariaDB): built as written, the
+ *   adaptation recorded so `plan` says that `.is_(True)` filters them in the index, not by a search;
  * - index limits (MariaDB/InnoDB): name length, TEXT/BLOB columns keyed by a prefix, total key bytes.
  * (A table the database cannot index online, TableInfo.noOnlineBuild, is the planner's: see planIndex.)
  */
@@ -15,7 +17,7 @@ import type { DialectCapabilities, IndexLimits, TableInfo } from '../dialects/di
 import type { DroppedFeature } from './engine.js';
 
 export type AdaptCapabilities = Pick<DialectCapabilities, 'supportsInclude' | 'supportsPartialIndex'> &
-  Partial<Pick<DialectCapabilities, 'supportsDescendingIndex' | 'indexLimits'>>;
+  Partial<Pick<DialectCapabilities, 'supportsDescendingIndex' | 'indexLimits' | 'searchesBooleanIs'>>;
 
 export interface AdaptedIndex {
   readonly index: IndexDefinition;
@@ -45,6 +47,9 @@ export function adaptIndex(
   if (caps.supportsDescendingIndex === false && index.columns.some((c) => c.order === 'DESC')) {
     index = { ...index, columns: index.columns.map((c) => ({ ...c, order: 'ASC' as const })) };
     dropped.push('desc');
+  }
+  if (caps.searchesBooleanIs === false && index.columns.some((c) => table?.keyInfo?.get(c.name)?.boolean)) {
+    dropped.push('boolean-is');
   }
   if (caps.indexLimits === undefined) return { index, dropped };
   return fitLimits(index, dropped, caps.indexLimits, table);

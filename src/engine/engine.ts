@@ -73,9 +73,11 @@ export type PlannedAction = 'create' | 'exists' | 'rebuild' | 'conflict' | 'skip
 
 /**
  * A part of a definition the dialect cannot build as written (see adapt-index.ts): INCLUDE left out,
- * WHERE turned into key columns, DESC built ascending, TEXT/BLOB key columns given a prefix length.
+ * WHERE turned into key columns, DESC built ascending, TEXT/BLOB key columns given a prefix length;
+ * `boolean-is`: built as written, but a boolean key column is searched by `= true` only, not by the
+ * `IS TRUE`/`IS FALSE` SQLAlchemy writes for `.is_(True)` (MariaDB, DialectCapabilities.searchesBooleanIs).
  */
-export type DroppedFeature = 'include' | 'where' | 'desc' | 'prefix';
+export type DroppedFeature = 'include' | 'where' | 'desc' | 'prefix' | 'boolean-is';
 
 export interface PlannedIndex {
   /** The definition as it will be built on this dialect (INCLUDE/WHERE removed where unsupported). */

@@ -2,7 +2,8 @@
  * Asks a real planner whether one index, alone on its table, serves a statement: the ContextForge tables
  * are created empty with their keys only (no secondary index, no foreign key), one catalogue index is
  * built, the statement EXPLAINed (PostgreSQL with enable_seqscan off, so any usable index is taken; SQLite
- * without statistics, so an index on a constrained column is preferred), and the index dropped again.
+ * without statistics, so an index on a constrained column is preferred; MariaDB on empty InnoDB tables,
+ * which it searches by any index that fits), and the index dropped again.
  * What a plan says per index: its name and the condition it is searched with.
  */
 import type { IndexDefinition } from '../../src/catalogue/index-definition.js';
@@ -16,7 +17,7 @@ import { createTableDdl, tablesInDependencyOrder } from '../../src/seed/schema-d
 
 export interface IndexUse {
   readonly index: string;
-  /** PostgreSQL Index Cond; SQLite the `(a=? AND b>?)` part of the plan line. */
+  /** PostgreSQL Index Cond; SQLite the `(a=? AND b>?)` part of the plan line; MariaDB its used key parts. */
   readonly cond: string;
 }
 
@@ -43,22 +44,10 @@ export async function createProbeTables(db: Dialect): Promise<void> {
   for (const t of probeTables()) await db.execute(createTableDdl(t, db.name, false));
 }
 
-interface PgPlanNode {
-  readonly 'Index Name'?: string;
-  readonly 'Index Cond'?: string;
-  readonly Plans?: readonly PgPlanNode[];
-}
-
-function pgUses(node: PgPlanNode): IndexUse[] {
-  const own = node['Index Name'] ? [{ index: node['Index Name'], cond: node['Index Cond'] ?? '' }] : [];
-  return [...own, ...(node.Plans ?? []).flatMap(pgUses)];
-}
-
-const SQLITE_USE = /USING (?:COVERING )?INDEX (\S+)(?: \((.*)\))?/;
-
 /**
- * The indexes the plan of `sql` reads, with their search conditions. PostgreSQL plans with sequential
- * scans switched off unless `seqscan` is true (SQLite has no such setting).
+ * The indexes the plan of `sql` reads, with their search conditions (Dialect.explain's `searches`).
+ * PostgreSQL plans with sequential scans switched off unless `seqscan` is true (SQLite and MariaDB 10.11
+ * have no such setting).
  */
 export async function planUses(
   db: Dialect,
@@ -66,21 +55,7 @@ export async function planUses(
   params: readonly unknown[],
   seqscan = false,
 ): Promise<IndexUse[]> {
-  if (db.name === 'postgresql') {
-    return db.transaction(async (tx) => {
-      if (!seqscan) await tx.execute('SET LOCAL enable_seqscan = off');
-      const rows = await tx.query<{ 'QUERY PLAN': readonly { Plan: PgPlanNode }[] }>(
-        `EXPLAIN (FORMAT JSON) ${sql}`,
-        params,
-      );
-      return (rows[0]?.['QUERY PLAN'] ?? []).flatMap((p) => pgUses(p.Plan));
-    });
-  }
-  const rows = await db.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params);
-  return rows.flatMap((r) => {
-    const m = SQLITE_USE.exec(r.detail);
-    return m?.[1] ? [{ index: m[1], cond: m[2] ?? '' }] : [];
-  });
+  return [...(await db.explain(sql, params, { preferIndexes: !seqscan })).searches];
 }
 
 /** Builds `def` alone, runs `probe`, drops it again (also when the probe throws). */
@@ -89,7 +64,7 @@ export async function withIndex<T>(db: Dialect, def: IndexDefinition, probe: () 
   try {
     return await probe();
   } finally {
-    await db.execute(`DROP INDEX ${db.quoteIdentifier(def.name)}`);
+    await db.execute(db.renderDropIndex(def.name, def.table));
   }
 }
 

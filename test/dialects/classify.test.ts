@@ -6,6 +6,7 @@ import { classifySqliteError } from '../../src/dialects/sqlite-errors.js';
 import { DeadlineExceeded, postgresConnectError } from '../../src/dialects/postgres-connect.js';
 import { summarizePostgresPlan } from '../../src/dialects/postgres-explain.js';
 import { summarizeSqlitePlan, tableAliases } from '../../src/dialects/sqlite-explain.js';
+import { summarizeMariadbPlan } from '../../src/dialects/mariadb-explain.js';
 import { buildSettings } from '../../src/dialects/postgres-session.js';
 
 function withCode(code: string): Error {
@@ -118,7 +119,12 @@ void describe('plan summaries', () => {
               'Relation Name': 'tools',
               Plans: [{ 'Node Type': 'Bitmap Index Scan', 'Index Name': 'idx_tools_team' }],
             },
-            { 'Node Type': 'Index Only Scan', 'Index Name': 'idx_a', 'Relation Name': 'a' },
+            {
+              'Node Type': 'Index Only Scan',
+              'Index Name': 'idx_a',
+              'Relation Name': 'a',
+              'Index Cond': '(x = 1)',
+            },
           ],
         },
       },
@@ -127,6 +133,10 @@ void describe('plan summaries', () => {
       indexesUsed: ['idx_tools_team', 'idx_a'],
       seqScans: ['teams'],
       summary: 'Seq Scan on teams; Bitmap Index Scan using idx_tools_team; Index Only Scan using idx_a on a',
+      searches: [
+        { index: 'idx_tools_team', cond: '' },
+        { index: 'idx_a', cond: '(x = 1)' },
+      ],
     });
     assert.equal(summarizePostgresPlan([{ Plan: { 'Node Type': 'Result' } }]).summary, 'Result');
   });
@@ -160,6 +170,48 @@ void describe('plan summaries', () => {
     ]);
     assert.deepEqual(r.indexesUsed, ['idx_tools_team', 'idx_cov', 'idx_order']);
     assert.deepEqual(r.seqScans, ['teams', 'v']);
+    assert.deepEqual(r.searches, [
+      { index: 'idx_tools_team', cond: 'team_id=?' },
+      { index: 'idx_cov', cond: 'a=?' },
+      { index: 'idx_order', cond: '' },
+    ]);
+  });
+  void it('reads MariaDB EXPLAIN FORMAT=JSON: key parts searched, whole-index reads, answers while planning', () => {
+    const plan = {
+      query_block: {
+        nested_loop: [
+          { table: { table_name: 't', access_type: 'ref', key: 'i_ab', used_key_parts: ['a'] } },
+          { table: { table_name: 'u', access_type: 'index', key: 'i_c', used_key_parts: ['c'] } },
+          { table: { table_name: 'v', access_type: 'index', key: 'PRIMARY', used_key_parts: ['id'] } },
+          {
+            table: {
+              table_name: 'w',
+              access_type: 'index_merge',
+              index_merge: {
+                union: [
+                  { range: { key: 'i_x', used_key_parts: ['x'] } },
+                  { range: { key: 'i_y', used_key_parts: ['y', 'z'] } },
+                ],
+              },
+            },
+          },
+        ],
+      },
+    };
+    const r = summarizeMariadbPlan(JSON.stringify(plan));
+    assert.deepEqual(r.indexesUsed, ['i_ab', 'i_c', 'i_x', 'i_y']);
+    assert.deepEqual(r.seqScans, ['v']);
+    assert.deepEqual(r.searches, [
+      { index: 'i_ab', cond: 'used key parts: a' },
+      { index: 'i_c', cond: '' },
+      { index: 'i_x', cond: 'used key parts: x' },
+      { index: 'i_y', cond: 'used key parts: y, z' },
+    ]);
+    const away = summarizeMariadbPlan({
+      query_block: { table: { message: 'Select tables optimized away' } },
+    });
+    assert.deepEqual(away.searches, []);
+    assert.equal(away.summary, 'answered while planning: Select tables optimized away');
   });
 });
 

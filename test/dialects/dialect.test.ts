@@ -267,6 +267,8 @@ for (const dialectName of ALL_DIALECTS) {
       await db.analyze(['big']);
       const byIndex = await db.explain('SELECT id FROM big WHERE k = $1', [42]);
       assert.ok(byIndex.indexesUsed.includes('ix_big_k'), byIndex.summary);
+      const search = byIndex.searches.find((x) => x.index === 'ix_big_k');
+      assert.match(search?.cond ?? '', /\bk\b/, `searched on k: ${JSON.stringify(byIndex.searches)}`);
       assert.deepEqual(byIndex.seqScans, []);
       const bySeq = await db.explain('SELECT id FROM big WHERE note = $1', ['n3']);
       assert.deepEqual(bySeq.seqScans, ['big'], bySeq.summary);
