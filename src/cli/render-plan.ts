@@ -45,7 +45,9 @@ function estimateLine(plan: Plan): string {
 
 /** Where the build rate comes from, in words. */
 export function describeModel(m: BuildModel): string {
-  const rate = `${formatDuration(m.fixedSeconds * 1000)} per index + ${(m.bytesPerSecond / 1e6).toFixed(0)} MB/s + ${Math.round(m.rowsPerSecond / 1000)}k rows/s`;
+  const rate =
+    `${formatDuration((m.fixedSeconds + m.overheadSeconds) * 1000)} per index + ${(m.bytesPerSecond / 1e6).toFixed(0)} MB/s + ` +
+    `${Math.round(m.rowsPerSecond / 1000)}k rows/s, ANALYZE ${(m.analyzeBytesPerSecond / 1e6).toFixed(0)} MB/s`;
   if (m.source === 'default') return `default rate of this dialect: ${rate}`;
   return `rate measured on ${m.samples} earlier build${m.samples === 1 ? '' : 's'} of this database, ${m.speedFactor.toFixed(2)}x the default: ${rate}`;
 }

@@ -1,34 +1,50 @@
 /**
- * Default cost per built index (capabilities.buildCost), before a database has recorded phase runs of
- * its own: each index `up` builds adds `fixedSeconds + tableBytes / bytesPerSecond + tableRows /
- * rowsPerSecond` to its phase's wall time (the build itself plus the engine's work around it).
+ * Default cost model per dialect (capabilities.buildCost), before a database has recorded builds of its
+ * own; the terms are explained in dialect.ts (BuildCost) and src/engine/estimate.ts.
  *
- * Calibrated by non-negative least squares of each phase's wall time (index_operator_migrations
- * duration) on the sizes of the tables its builds covered, each run weighted alike, over full `up` runs
- * of the contextforge catalogue (8 phases, 151 indexes, one build at a time) on the project's 2-core test
- * machine while other work shared it (load average 16-21), 2026-12-02, then rounded:
- * - PostgreSQL 15: `seed --scale 10k` and `--scale 100k` (16 phase runs);
- * - SQLite: the same two scales (16 phase runs); bytes add nothing measurable there (rows do);
- * - MariaDB 10.11: `--scale 10k` only (8 phase runs); bytes add nothing measurable there at 10k.
- * A starting point only: a server shows its own speed after its first phase (estimate.ts), and a run's
- * own progress updates the time left as it goes.
+ * Fitted 2026-12-02 on the project's 2-core test machine while other work shared it (load average 5 to
+ * 17), on full `up` runs of the contextforge catalogue (70 indexes, one build at a time) after
+ * `seed --scale 10k` and `--scale 100k`: non-negative least squares of each build's recorded time on
+ * [1, table bytes, table rows] (each run weighted alike), ANALYZE timed per table on the same data
+ * against the bytes of the rows it samples, and the engine's own time per index as what the phases'
+ * wall time left over. Then rounded.
+ * - PostgreSQL 15 (6 runs): CREATE INDEX CONCURRENTLY reads the heap twice and sorts the keys; at these
+ *   sizes the sort (rows) dominates and the reads add little (the tables are in shared buffers or the page
+ *   cache). ANALYZE samples 30,000 rows (default_statistics_target 100): at 100k it took as long as the
+ *   builds of its phase, and at 1m it costs about what it did at 100k, so counting it per index (as the
+ *   first model did) overestimated 100k by 77% and would have overestimated 1m more.
+ * - SQLite (2 runs): rows only (bytes add nothing measurable); ANALYZE samples 1,000 rows per index
+ *   (analysis_limit).
+ * - MariaDB 10.11 (2 runs): the fixed part weighs most at these sizes (an online ALTER TABLE's own steps);
+ *   ANALYZE TABLE samples 20 pages per index (innodb_stats_persistent_sample_pages), about 2,000 rows.
+ * The same machine under other load was up to 2x faster or slower than these: a starting point only. A
+ * database's own builds (estimate.ts) set its speed after the first few, rolled back or not.
  */
 import type { BuildCost } from './dialect.js';
 
 export const POSTGRES_BUILD_COST: BuildCost = {
-  fixedSeconds: 0.23,
-  bytesPerSecond: 45e6,
-  rowsPerSecond: 175e3,
+  fixedSeconds: 0.045,
+  overheadSeconds: 0.02,
+  bytesPerSecond: 800e6,
+  rowsPerSecond: 380e3,
+  analyzeSampleRows: 30_000,
+  analyzeBytesPerSecond: 13e6,
 };
 
 export const SQLITE_BUILD_COST: BuildCost = {
-  fixedSeconds: 0.075,
-  bytesPerSecond: 2e9,
-  rowsPerSecond: 240e3,
+  fixedSeconds: 0.002,
+  overheadSeconds: 0.004,
+  bytesPerSecond: 10e9,
+  rowsPerSecond: 330e3,
+  analyzeSampleRows: 1_000,
+  analyzeBytesPerSecond: 90e6,
 };
 
 export const MARIADB_BUILD_COST: BuildCost = {
-  fixedSeconds: 0.3,
-  bytesPerSecond: 2e9,
-  rowsPerSecond: 100e3,
+  fixedSeconds: 0.17,
+  overheadSeconds: 0.045,
+  bytesPerSecond: 60e6,
+  rowsPerSecond: 230e3,
+  analyzeSampleRows: 2_000,
+  analyzeBytesPerSecond: 44e6,
 };

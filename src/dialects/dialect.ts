@@ -43,14 +43,26 @@ export interface DialectCapabilities {
   readonly buildCost: BuildCost;
 }
 
-/** One index build takes about `fixedSeconds + tableBytes / bytesPerSecond + tableRows / rowsPerSecond`. */
+/**
+ * Cost model of a phase (src/engine/estimate.ts): each index build takes about `fixedSeconds +
+ * tableBytes / bytesPerSecond + tableRows / rowsPerSecond`, plus `overheadSeconds` of the engine's own
+ * work around it (bookkeeping rows, checks); the ANALYZE after the phase reads each table
+ * it built on once, about `sampledBytes / analyzeBytesPerSecond`, where the sampled bytes are the
+ * table's bytes times `min(1, analyzeSampleRows / tableRows)` (ANALYZE samples that many rows at most).
+ */
 export interface BuildCost {
-  /** Per index, whatever the table's size (sessions, waits for writers, bookkeeping, catalog updates). */
+  /** Per build, whatever the table's size (session, waits for writers, catalog updates). */
   readonly fixedSeconds: number;
+  /** Per index, the engine's work outside the build's recorded time (bookkeeping rows, checks). */
+  readonly overheadSeconds: number;
   /** Table bytes one build reads per second. */
   readonly bytesPerSecond: number;
   /** Table rows one build sorts and writes into the index per second. */
   readonly rowsPerSecond: number;
+  /** Rows ANALYZE samples from a table at most (the dialect's sample size; Infinity: every row). */
+  readonly analyzeSampleRows: number;
+  /** Sampled table bytes ANALYZE reads and summarises per second. */
+  readonly analyzeBytesPerSecond: number;
 }
 
 /** A table's size as the database reports it, cheaply (no full count). */

@@ -1,26 +1,36 @@
 /**
- * Estimated migration time: pure. Each index `up` builds adds about
- *   fixedSeconds + tableBytes / bytesPerSecond + tableRows / rowsPerSecond
- * to its phase's wall time (a build reads the table's pages and sorts its rows; tables of the same size
- * in bytes but five times the rows take clearly longer; the fixed part also carries the engine's own
- * work per index: bookkeeping, checks, the phase's ANALYZE). The dialect gives the defaults
- * (capabilities.buildCost); the phases this database already ran (index_operator_migrations durations,
- * with the builds of each run from index_operator_index_builds) scale them by the speed it showed:
- *   speed = (Σ actual + PRIOR) / (Σ default estimate + PRIOR)
- * so one short phase moves the estimate a little and a full earlier run moves it fully. During a run the
- * running phase counts too (its time so far against the builds it finished), so the remaining time
- * follows measured progress.
+ * Estimated migration time: pure. A phase's wall time is its index builds, one at a time, each with the
+ * engine's own work around it, then one ANALYZE of each table it built on:
+ *   build   = fixedSeconds + tableBytes / bytesPerSecond + tableRows / rowsPerSecond
+ *   index   = build + overheadSeconds
+ *   analyze = tableBytes * min(1, analyzeSampleRows / tableRows) / analyzeBytesPerSecond
+ * A build reads the table's pages and sorts its rows (PostgreSQL's CREATE INDEX CONCURRENTLY reads the
+ * heap twice: build, then validate); ANALYZE reads a sample of at most analyzeSampleRows rows (PostgreSQL
+ * 300 x default_statistics_target = 30,000), so its cost stops growing once a table outgrows the sample:
+ * counting it once per table and phase, not per index, is what lets a model fitted at 10k and 100k hold
+ * at 1m. The dialect gives the defaults (capabilities.buildCost, fitted in build-cost-defaults.ts).
  *
- * Estimates assume one build at a time (`--concurrency 1`, the default).
+ * Every completed build the bookkeeping recorded (index_operator_index_builds: succeeded, or built and
+ * rolled back since: a rollback does not undo the measurement) scales the defaults by the speed this
+ * database showed:
+ *   speed = (Σ actual build seconds + PRIOR) / (Σ default build estimate + PRIOR)
+ * so one short build moves the estimate a little and a full earlier run moves it fully. Builds that ran
+ * beside another build of their run (`--concurrency` > 1) are left out: the estimate is for one at a
+ * time. Sizes are the tables' sizes now (the rows do not record them). During a run, each build that
+ * finishes counts at once, so the time left follows measured progress.
  */
 import type { BuildCost, TableSize } from '../dialects/dialect.js';
-import type { BuildRow, MigrationRow } from './bookkeeping-store.js';
+import type { BuildRow } from './bookkeeping-store.js';
 import type { PlannedPhase } from './engine.js';
 
 /** Seconds of default-estimated build time the measured speed must outweigh before it dominates. */
 export const PRIOR_SECONDS = 5;
-/** Most recent phase runs used to measure the speed. */
-export const MAX_SAMPLES = 50;
+/**
+ * Most recent completed builds used to measure the speed: about one run of a large catalogue, so the speed
+ * is the server's as it is now (its load changes; a 100k build here took 19 s or 56 s) rather than an
+ * average over its history.
+ */
+export const MAX_SAMPLES = 100;
 /** Bytes per row assumed when the database does not know a table's row count. */
 export const ASSUMED_ROW_BYTES = 100;
 
@@ -29,7 +39,7 @@ export interface BuildModel extends BuildCost {
   readonly source: 'default' | 'measured';
   /** Actual over default-estimated time of those builds (1 for the default). */
   readonly speedFactor: number;
-  /** Earlier builds measured (in the phase runs the speed comes from). */
+  /** Earlier builds measured. */
   readonly samples: number;
 }
 
@@ -43,7 +53,10 @@ export interface PhaseEstimate {
   readonly name: string;
   /** Indexes to build (create or rebuild). */
   readonly builds: number;
+  /** The builds plus the ANALYZE after them. */
   readonly seconds: number;
+  /** ANALYZE of the tables built on, once each (0 without builds). */
+  readonly analyzeSeconds: number;
   readonly indexes: readonly IndexEstimate[];
 }
 
@@ -53,79 +66,91 @@ export interface Estimate {
   readonly totalSeconds: number;
 }
 
-/** A phase run (or the running phase so far): its wall time and the tables of the builds it did. */
-export interface PhaseSample {
+/** One completed build: how long it took, on a table of this size. */
+export interface BuildSample {
   readonly seconds: number;
-  readonly sizes: readonly TableSize[];
+  readonly size: TableSize;
 }
+
+const knownRows = (size: TableSize): number => (size.rows >= 0 ? size.rows : size.bytes / ASSUMED_ROW_BYTES);
 
 /** Seconds one build of a table of this size takes under the model. */
 export function buildSeconds(cost: BuildCost, size: TableSize): number {
-  const rows = size.rows >= 0 ? size.rows : size.bytes / ASSUMED_ROW_BYTES;
-  return cost.fixedSeconds + size.bytes / cost.bytesPerSecond + rows / cost.rowsPerSecond;
+  return cost.fixedSeconds + size.bytes / cost.bytesPerSecond + knownRows(size) / cost.rowsPerSecond;
+}
+
+/** Seconds the ANALYZE of one table takes under the model: the bytes of the rows it samples. */
+export function analyzeSeconds(cost: BuildCost, size: TableSize): number {
+  const rows = knownRows(size);
+  const sampled = rows > cost.analyzeSampleRows ? (size.bytes * cost.analyzeSampleRows) / rows : size.bytes;
+  return sampled / cost.analyzeBytesPerSecond;
 }
 
 /** The dialect's defaults scaled by the speed earlier builds showed (or the defaults, without any). */
-export function fitModel(defaults: BuildCost, samples: readonly PhaseSample[]): BuildModel {
-  const recent = samples.filter((s) => s.sizes.length > 0).slice(-MAX_SAMPLES);
+export function fitModel(defaults: BuildCost, samples: readonly BuildSample[]): BuildModel {
+  const recent = samples.slice(-MAX_SAMPLES);
   if (recent.length === 0) return { ...defaults, source: 'default', speedFactor: 1, samples: 0 };
   const actual = recent.reduce((sum, s) => sum + s.seconds, 0);
-  const predicted = recent.reduce(
-    (sum, s) => sum + s.sizes.reduce((t, size) => t + buildSeconds(defaults, size), 0),
-    0,
-  );
+  const predicted = recent.reduce((sum, s) => sum + buildSeconds(defaults, s.size), 0);
   const speedFactor = (actual + PRIOR_SECONDS) / (predicted + PRIOR_SECONDS);
   return {
     fixedSeconds: defaults.fixedSeconds * speedFactor,
+    overheadSeconds: defaults.overheadSeconds * speedFactor,
     bytesPerSecond: defaults.bytesPerSecond / speedFactor,
     rowsPerSecond: defaults.rowsPerSecond / speedFactor,
+    analyzeSampleRows: defaults.analyzeSampleRows,
+    analyzeBytesPerSecond: defaults.analyzeBytesPerSecond / speedFactor,
     source: 'measured',
     speedFactor,
-    samples: recent.reduce((n, s) => n + s.sizes.length, 0),
+    samples: recent.length,
   };
 }
 
-const isBuilt = (b: BuildRow): boolean =>
+/** A create/rebuild that ran to the end (succeeded, or succeeded and was rolled back since). */
+const isCompletedBuild = (b: BuildRow): b is BuildRow & { durationMs: number; finishedAt: string } =>
   (b.action === 'create' || b.action === 'rebuild') &&
-  (b.status === 'succeeded' || b.status === 'rolled_back');
+  (b.status === 'succeeded' || b.status === 'rolled_back') &&
+  b.durationMs !== null &&
+  b.finishedAt !== null;
 
 /**
- * One sample per recorded phase run that built something, oldest first: a finished run's duration, or for
- * a running phase its time so far (less what its running builds have taken) against the builds it
- * finished. A build belongs to the run of its phase that it started in; builds of tables dropped since
- * are left out.
+ * One sample per completed build recorded, oldest first, whatever happened to its phase since; builds
+ * that overlapped another build of their run, and builds of tables dropped since, are left out.
  */
-export function phaseSamples(
-  migrations: readonly MigrationRow[],
+export function buildSamples(
   builds: readonly BuildRow[],
   sizes: ReadonlyMap<string, TableSize>,
-  nowMs: number,
-): PhaseSample[] {
-  const out: { startedAt: string; sample: PhaseSample }[] = [];
-  for (const m of migrations) {
-    const ofRun = builds.filter(
-      (b) =>
-        b.phase === m.phase &&
-        b.startedAt >= m.startedAt &&
-        (m.finishedAt === null || b.startedAt <= m.finishedAt),
-    );
-    const seconds = runSeconds(m, ofRun, nowMs);
-    const built = ofRun.filter(isBuilt).flatMap((b) => sizes.get(b.tableName) ?? []);
-    if (seconds !== undefined && seconds > 0 && built.length > 0) {
-      out.push({ startedAt: m.startedAt, sample: { seconds, sizes: built } });
-    }
-  }
-  return out.sort((a, b) => a.startedAt.localeCompare(b.startedAt)).map((s) => s.sample);
+): BuildSample[] {
+  const beside = overlapping(builds);
+  return builds
+    .filter(isCompletedBuild)
+    .filter((b) => !beside.has(b.id))
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+    .flatMap((b) => {
+      const size = sizes.get(b.tableName);
+      return size ? [{ seconds: b.durationMs / 1000, size }] : [];
+    });
 }
 
-/** A succeeded run's duration; a running one's time so far less its running builds'. */
-function runSeconds(m: MigrationRow, ofRun: readonly BuildRow[], nowMs: number): number | undefined {
-  if (m.status === 'succeeded' && m.durationMs !== null) return m.durationMs / 1000;
-  if (m.status !== 'running') return undefined;
-  const running = ofRun
-    .filter((b) => b.status === 'running')
-    .reduce((sum, b) => sum + Math.max(0, nowMs - Date.parse(b.startedAt)), 0);
-  return (nowMs - Date.parse(m.startedAt) - running) / 1000;
+/** Ids of builds that ran (partly) at the same time as another build of their run. */
+function overlapping(builds: readonly BuildRow[]): Set<string> {
+  const out = new Set<string>();
+  const runs = new Map<string, BuildRow[]>();
+  for (const b of builds) {
+    const rows = runs.get(b.runId);
+    if (rows) rows.push(b);
+    else runs.set(b.runId, [b]);
+  }
+  for (const rows of runs.values()) {
+    let latest: { end: string; id: string } | undefined;
+    for (const r of [...rows].sort((x, y) => x.startedAt.localeCompare(y.startedAt))) {
+      // A row still running has no end yet; a row settled without one took no time.
+      const end = r.finishedAt ?? (r.status === 'running' ? '\uffff' : r.startedAt);
+      if (latest && r.startedAt < latest.end) out.add(r.id).add(latest.id);
+      if (!latest || end > latest.end) latest = { end, id: r.id };
+    }
+  }
+  return out;
 }
 
 /** Per phase, the indexes `up` would build (create, rebuild) and their estimated seconds. */
@@ -140,12 +165,26 @@ export function estimatePhases(
       .map((i) => ({
         name: i.index.name,
         table: i.index.table,
-        seconds: buildSeconds(model, sizes.get(i.index.table) ?? { bytes: 0, rows: 0 }),
+        seconds: buildSeconds(model, sizeOf(sizes, i.index.table)) + model.overheadSeconds,
       }));
-    return { name: phase.name, builds: indexes.length, seconds: sum(indexes), indexes };
+    const analyze = [...new Set(indexes.map((i) => i.table))].reduce(
+      (total, table) => total + analyzeSeconds(model, sizeOf(sizes, table)),
+      0,
+    );
+    return {
+      name: phase.name,
+      builds: indexes.length,
+      seconds: sum(indexes) + analyze,
+      analyzeSeconds: analyze,
+      indexes,
+    };
   });
   return { model, phases: estimated, totalSeconds: sum(estimated) };
 }
+
+/** A table missing from the sizes (not there yet) counts as empty. */
+const sizeOf = (sizes: ReadonlyMap<string, TableSize>, table: string): TableSize =>
+  sizes.get(table) ?? { bytes: 0, rows: 0 };
 
 /** A build running now: its index and how long it has run. */
 export interface RunningBuild {
@@ -155,14 +194,16 @@ export interface RunningBuild {
 
 /**
  * Seconds left of each phase's estimate: a running build counts only what its estimate has left
- * (never below zero: a build past its estimate is taken to end soon).
+ * (never below zero: a build past its estimate is taken to end soon); the ANALYZE after the builds
+ * counts in full.
  */
 export function remainingByPhase(estimate: Estimate, running: readonly RunningBuild[]): Map<string, number> {
   const elapsed = new Map(running.map((r) => [r.indexName, r.elapsedSeconds]));
   return new Map(
     estimate.phases.map((p) => [
       p.name,
-      p.indexes.reduce((left, i) => left + Math.max(0, i.seconds - (elapsed.get(i.name) ?? 0)), 0),
+      p.analyzeSeconds +
+        p.indexes.reduce((left, i) => left + Math.max(0, i.seconds - (elapsed.get(i.name) ?? 0)), 0),
     ]),
   );
 }
@@ -186,7 +227,7 @@ export interface PhaseComparison {
  * its report. Phases the run did not report count 0 actual.
  */
 export function compareEstimate(
-  estimate: Pick<Estimate, 'phases'>,
+  estimate: { readonly phases: readonly Pick<PhaseEstimate, 'name' | 'seconds'>[] },
   run: { readonly phases: readonly PhaseRunTimes[] },
 ): PhaseComparison[] {
   const byName = new Map(run.phases.map((p) => [p.name, p]));

@@ -37,7 +37,6 @@ export async function planRunImpl(
     phases: planned,
     counts: countActions(planned),
     estimate: await readEstimate(deps.dialect, planned, {
-      migrations,
       builds,
       nowMs: (deps.clock ?? systemClock).now(),
     }),

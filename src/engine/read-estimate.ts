@@ -3,32 +3,31 @@
  * builds ran on (dialect.tableSizes), then hands everything to the pure estimate.ts.
  */
 import type { Dialect, TableSize } from '../dialects/dialect.js';
-import type { BuildRow, MigrationRow } from './bookkeeping-store.js';
+import type { BuildRow } from './bookkeeping-store.js';
 import type { PlannedPhase } from './engine.js';
 import {
+  buildSamples,
   estimatePhases,
   fitModel,
-  phaseSamples,
   remainingByPhase,
   type Estimate,
   type RunningBuild,
 } from './estimate.js';
 
-/** The bookkeeping the estimate reads: phase runs and build rows (all of them, oldest first). */
+/** The bookkeeping the estimate reads: the build rows (all of them, oldest first). */
 export interface RecordedRuns {
-  readonly migrations: readonly MigrationRow[];
   readonly builds: readonly BuildRow[];
-  /** Now, ms since the epoch (the running phase's time so far). */
+  /** Now, ms since the epoch (how long the running builds have run). */
   readonly nowMs: number;
 }
 
-/** Estimated build time of the planned phases, with the speed shown by the recorded phase runs. */
+/** Estimated build time of the planned phases, with the speed shown by the recorded builds. */
 export async function readEstimate(
   dialect: Pick<Dialect, 'tableSizes' | 'capabilities'>,
   phases: readonly PlannedPhase[],
   recorded: RecordedRuns,
 ): Promise<Estimate> {
-  const { builds, migrations, nowMs } = recorded;
+  const { builds } = recorded;
   const planned = phases.flatMap((p) =>
     p.indexes.filter((i) => i.action === 'create' || i.action === 'rebuild').map((i) => i.index.table),
   );
@@ -38,7 +37,7 @@ export async function readEstimate(
   const sizes: ReadonlyMap<string, TableSize> = await dialect.tableSizes([
     ...new Set([...planned, ...measured]),
   ]);
-  const model = fitModel(dialect.capabilities.buildCost, phaseSamples(migrations, builds, sizes, nowMs));
+  const model = fitModel(dialect.capabilities.buildCost, buildSamples(builds, sizes));
   return estimatePhases(phases, sizes, model);
 }
 

@@ -28,7 +28,6 @@ export async function readStatusImpl(deps: EngineDeps, catalogue?: Catalogue): P
     : [];
   const estimate = catalogue
     ? await readRemaining(deps.dialect, planned, {
-        migrations,
         builds,
         nowMs: (deps.clock ?? systemClock).now(),
       })

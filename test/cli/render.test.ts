@@ -22,9 +22,12 @@ void test('plan text: phase state and checksum, every action with its reason, a 
     counts: { create: 1, exists: 1, rebuild: 1, conflict: 1, skip: 1 },
     estimate: {
       model: {
-        fixedSeconds: 0.1,
+        fixedSeconds: 0.08,
+        overheadSeconds: 0.02,
         bytesPerSecond: 80e6,
         rowsPerSecond: 200e3,
+        analyzeSampleRows: 30_000,
+        analyzeBytesPerSecond: 12e6,
         source: 'default',
         speedFactor: 1,
         samples: 0,
@@ -34,9 +37,10 @@ void test('plan text: phase state and checksum, every action with its reason, a 
           name: 'core',
           builds: 2,
           seconds: 75.5,
+          analyzeSeconds: 0.5,
           indexes: [
             { name: 'idx_a', table: 'tools', seconds: 70 },
-            { name: 'idx_c', table: 'tools', seconds: 5.5 },
+            { name: 'idx_c', table: 'tools', seconds: 5 },
           ],
         },
       ],
@@ -96,7 +100,7 @@ void test('plan text: phase state and checksum, every action with its reason, a 
   assert.match(text, /Conflicts must be resolved/);
   assert.match(
     text,
-    /Estimated build time: 1m 16s for 2 indexes \(one at a time; default rate of this dialect: 100ms per index \+ 80 MB\/s \+ 200k rows\/s\)/,
+    /Estimated build time: 1m 16s for 2 indexes \(one at a time; default rate of this dialect: 100ms per index \+ 80 MB\/s \+ 200k rows\/s, ANALYZE 12 MB\/s\)/,
   );
 });
 

@@ -6,7 +6,14 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exampleCatalogue } from '../../src/catalogue/example/example-catalogue.js';
 import { openDialect } from '../../src/dialects/open-dialect.js';
-import { applyPhases, planRun, readStatus, type StatusReport } from '../../src/engine/engine.js';
+import {
+  applyPhases,
+  planRun,
+  readStatus,
+  rollbackPhases,
+  type StatusReport,
+} from '../../src/engine/engine.js';
+import { PRIOR_SECONDS, buildSeconds } from '../../src/engine/estimate.js';
 import { SqlBookkeepingStore } from '../../src/engine/sql-bookkeeping-store.js';
 import { ALL_DIALECTS } from '../helpers/databases.js';
 import { describeResult, runCliProcess } from '../cli/cli-process.js';
@@ -64,7 +71,39 @@ for (const kind of ALL_DIALECTS) {
       );
     });
 
-    void test('earlier phase runs recorded in the bookkeeping change the rate used', async () => {
+    void test('builds rolled back since still set the rate: a re-apply estimates at the speed shown', async () => {
+      const f = await engineFixture(kind, 2000);
+      const first = await planRun(f.deps(), exampleCatalogue);
+      assert.equal(first.estimate.model.source, 'default');
+      const run = await applyPhases(f.deps(), exampleCatalogue);
+      assert.equal(run.ok, true, run.error?.message);
+      const down = await rollbackPhases(f.deps(), exampleCatalogue);
+      assert.equal(down.ok, true, down.error?.message);
+      const again = await planRun(f.deps(), exampleCatalogue);
+      assert.deepEqual(
+        again.phases.map((p) => [p.name, p.applied]),
+        first.phases.map((p) => [p.name, false]),
+        'every phase rolled back',
+      );
+      assert.equal(again.estimate.model.source, 'measured');
+      assert.equal(again.estimate.model.samples, 8, 'the 8 builds of the rolled-back run');
+      // The speed is what those builds took against the default's estimate of them.
+      const built = run.phases.flatMap((p) => p.indexes).filter((i) => i.action === 'create');
+      const actual = built.reduce((sum, i) => sum + i.durationMs / 1000, 0);
+      const sizes = await f.dialect.tableSizes(TABLES);
+      const predicted = built.reduce(
+        (sum, i) =>
+          sum + buildSeconds(f.dialect.capabilities.buildCost, sizes.get(i.table) ?? { bytes: 0, rows: 0 }),
+        0,
+      );
+      const speed = (actual + PRIOR_SECONDS) / (predicted + PRIOR_SECONDS);
+      assert.ok(
+        Math.abs(again.estimate.model.speedFactor - speed) < 1e-6 * speed,
+        `speed ${again.estimate.model.speedFactor} = ${speed}`,
+      );
+    });
+
+    void test('earlier builds recorded in the bookkeeping change the rate used', async () => {
       const f = await engineFixture(kind, 2000);
       const run = await applyPhases(f.deps(), exampleCatalogue, { phases: ['core'] });
       assert.equal(run.ok, true, run.error?.message);

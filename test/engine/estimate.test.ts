@@ -3,20 +3,28 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineIndex } from '../../src/catalogue/define-phase.js';
 import type { BuildCost, TableSize } from '../../src/dialects/dialect.js';
-import type { BuildRow, MigrationRow } from '../../src/engine/bookkeeping-store.js';
+import type { BuildRow } from '../../src/engine/bookkeeping-store.js';
 import type { PlannedAction, PlannedIndex } from '../../src/engine/engine.js';
 import {
   PRIOR_SECONDS,
+  analyzeSeconds,
+  buildSamples,
   buildSeconds,
   compareEstimate,
   estimatePhases,
   fitModel,
-  phaseSamples,
   remainingByPhase,
 } from '../../src/engine/estimate.js';
 import { runningBuilds } from '../../src/engine/read-estimate.js';
 
-const COST: BuildCost = { fixedSeconds: 0.5, bytesPerSecond: 1e6, rowsPerSecond: 1e4 };
+const COST: BuildCost = {
+  fixedSeconds: 0.5,
+  overheadSeconds: 0.1,
+  bytesPerSecond: 1e6,
+  rowsPerSecond: 1e4,
+  analyzeSampleRows: 1e4,
+  analyzeBytesPerSecond: 4e6,
+};
 const close = (actual: number, expected: number, what: string) =>
   assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} ≠ ${expected}`);
 
@@ -28,6 +36,22 @@ void describe('buildSeconds', () => {
     { name: 'rows unknown: 100 bytes a row', size: { bytes: 1e6, rows: -1 }, seconds: 0.5 + 1 + 1 },
   ];
   for (const c of cases) void test(c.name, () => close(buildSeconds(COST, c.size), c.seconds, c.name));
+});
+
+void describe('analyzeSeconds: the bytes of the rows ANALYZE samples', () => {
+  const cases: { name: string; size: TableSize; seconds: number }[] = [
+    { name: 'empty table', size: { bytes: 0, rows: 0 }, seconds: 0 },
+    { name: 'fewer rows than the sample: the whole table', size: { bytes: 4e6, rows: 5e3 }, seconds: 1 },
+    { name: 'exactly the sample', size: { bytes: 4e6, rows: 1e4 }, seconds: 1 },
+    // 1e4 of 4e4 rows sampled: a quarter of the bytes; 10x the rows later, the same sample.
+    { name: '4x the sample: a quarter of the bytes', size: { bytes: 4e6, rows: 4e4 }, seconds: 0.25 },
+    { name: '10x the table: the same sample', size: { bytes: 4e7, rows: 4e5 }, seconds: 0.25 },
+    { name: 'rows unknown: 100 bytes a row', size: { bytes: 4e6, rows: -1 }, seconds: 0.25 },
+  ];
+  for (const c of cases) void test(c.name, () => close(analyzeSeconds(COST, c.size), c.seconds, c.name));
+
+  void test('every row sampled (SQLite): the whole table', () =>
+    close(analyzeSeconds({ ...COST, analyzeSampleRows: Infinity }, { bytes: 4e7, rows: 4e5 }), 10, 'all'));
 });
 
 void describe('fitModel', () => {
@@ -48,12 +72,13 @@ void describe('fitModel', () => {
     void test(c.name, () => {
       const model = fitModel(
         COST,
-        c.actual.map((seconds) => ({ seconds, sizes: [size] })),
+        c.actual.map((seconds) => ({ seconds, size })),
       );
       close(model.speedFactor, c.speed, 'speed factor');
       assert.equal(model.samples, c.actual.length);
       assert.equal(model.source, c.actual.length === 0 ? 'default' : 'measured');
       close(buildSeconds(model, size), 2.5 * c.speed, 'scaled estimate');
+      close(analyzeSeconds(model, size), 0.25 * c.speed, 'scaled ANALYZE');
     });
   }
 });
@@ -76,83 +101,61 @@ const row = (over: Partial<BuildRow>): BuildRow => ({
   ...over,
 });
 
-void describe('phaseSamples: phase runs with the builds they did', () => {
+void describe('buildSamples: every completed build recorded, oldest first', () => {
   const sizes = new Map([['tools', { bytes: 10, rows: 1 }]]);
-  const tools = sizes.get('tools');
-  const now = Date.parse('2026-01-01T00:01:00.000Z');
-  const migration = (over: Partial<MigrationRow>): MigrationRow => ({
-    phase: 'core',
-    catalogue: 'c',
-    checksum: 'x',
-    status: 'succeeded',
-    startedAt: '2026-01-01T00:00:00.000Z',
-    finishedAt: '2026-01-01T00:00:30.000Z',
-    durationMs: 30_000,
-    indexesCreated: 1,
-    indexesSkipped: 0,
-    message: null,
-    ...over,
-  });
+  const tools = { bytes: 10, rows: 1 };
   const at = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, '0')}.000Z`;
-  const cases: {
-    name: string;
-    m: MigrationRow;
-    rows: BuildRow[];
-    samples: { seconds: number; n: number }[];
-  }[] = [
+  /** A build of `seconds` starting at second `start` of the minute. */
+  const build = (id: string, start: number, seconds: number, over: Partial<BuildRow> = {}): BuildRow =>
+    row({ id, startedAt: at(start), finishedAt: at(start + seconds), durationMs: seconds * 1000, ...over });
+  const cases: { name: string; rows: BuildRow[]; seconds: number[] }[] = [
     {
-      name: 'a succeeded run: its duration, its builds',
-      m: migration({}),
-      rows: [row({ startedAt: at(1) }), row({ startedAt: at(5), action: 'rebuild' })],
-      samples: [{ seconds: 30, n: 2 }],
+      name: 'succeeded and built-then-rolled-back builds count (a rollback keeps the measurement)',
+      rows: [build('a', 1, 2), build('b', 3, 4, { status: 'rolled_back', action: 'rebuild' })],
+      seconds: [2, 4],
     },
     {
-      name: 'built, then rolled back: still a build',
-      m: migration({}),
-      rows: [row({ startedAt: at(1), status: 'rolled_back' })],
-      samples: [{ seconds: 30, n: 1 }],
+      name: 'oldest first, whatever order the rows come in',
+      rows: [build('b', 10, 4, { runId: 'run-2' }), build('a', 1, 2)],
+      seconds: [2, 4],
     },
     {
-      name: 'exists, skip, drop and failed rows are no builds: no sample',
-      m: migration({}),
+      name: 'exists, skip, drop, failed and running rows are no completed builds',
       rows: [
-        row({ startedAt: at(1), action: 'exists' }),
-        row({ startedAt: at(2), action: 'drop' }),
-        row({ startedAt: at(3), status: 'failed' }),
-        row({ startedAt: at(4), action: 'skip' }),
+        build('a', 1, 1, { action: 'exists' }),
+        build('b', 3, 1, { action: 'drop' }),
+        build('c', 5, 1, { status: 'failed' }),
+        build('d', 7, 1, { action: 'skip' }),
+        row({ id: 'e', startedAt: at(9), status: 'running', finishedAt: null, durationMs: null }),
       ],
-      samples: [],
+      seconds: [],
     },
     {
-      name: 'builds of another phase or before the run do not count',
-      m: migration({}),
-      rows: [row({ startedAt: at(1), phase: 'rbac' }), row({ startedAt: '2025-12-31T00:00:00.000Z' })],
-      samples: [],
+      name: 'a table dropped since is left out',
+      rows: [build('a', 1, 2, { tableName: 'gone' }), build('b', 5, 3)],
+      seconds: [3],
     },
     {
-      name: 'a table dropped since',
-      m: migration({}),
-      rows: [row({ startedAt: at(1), tableName: 'gone' })],
-      samples: [],
+      name: 'builds that overlapped in one run (concurrency 2) are left out, the one after them counts',
+      rows: [build('a', 1, 4), build('b', 2, 4), build('c', 6, 1)],
+      seconds: [1],
     },
     {
-      name: 'a failed run: no sample',
-      m: migration({ status: 'failed' }),
-      rows: [row({ startedAt: at(1) })],
-      samples: [],
+      name: 'a build running beside a finished one: the finished one is left out',
+      rows: [build('a', 1, 4), row({ id: 'b', startedAt: at(3), status: 'running', finishedAt: null })],
+      seconds: [],
     },
     {
-      name: 'the running phase: time so far less its running build, against the builds it finished',
-      m: migration({ status: 'running', finishedAt: null, durationMs: null }),
-      rows: [row({ startedAt: at(1) }), row({ startedAt: at(40), status: 'running', durationMs: null })],
-      samples: [{ seconds: 60 - 20, n: 1 }],
+      name: 'builds of two runs at the same time are not one run at concurrency 2: both count',
+      rows: [build('a', 1, 4), build('b', 2, 4, { runId: 'run-2' })],
+      seconds: [4, 4],
     },
   ];
   for (const c of cases) {
     void test(c.name, () => {
       assert.deepEqual(
-        phaseSamples([c.m], c.rows, sizes, now),
-        c.samples.map((s) => ({ seconds: s.seconds, sizes: Array<typeof tools>(s.n).fill(tools) })),
+        buildSamples(c.rows, sizes),
+        c.seconds.map((seconds) => ({ seconds, size: tools })),
       );
     });
   }
@@ -197,23 +200,27 @@ void test('estimatePhases: create and rebuild count, exists/skip/conflict do not
       ['done', 0, []],
     ],
   );
-  close(estimate.phases[0]?.seconds ?? NaN, 0.5 + 5.5, 'core');
-  close(estimate.phases[1]?.seconds ?? NaN, 5.5 + 0.5, 'rbac (a missing table counts as empty)');
-  close(estimate.totalSeconds, 12, 'total');
+  // big: build 0.5 + 4 + 1 = 5.5 s and 0.1 s of the engine's own, ANALYZE 4e6 bytes at 4e6/s = 1 s, once
+  // per phase whatever the builds.
+  close(estimate.phases[0]?.seconds ?? NaN, 0.6 + 5.6 + 1, 'core');
+  close(estimate.phases[0]?.analyzeSeconds ?? NaN, 1, 'core ANALYZE');
+  close(estimate.phases[1]?.seconds ?? NaN, 5.6 + 0.6 + 1, 'rbac (a missing table counts as empty)');
+  assert.equal(estimate.phases[2]?.analyzeSeconds, 0, 'nothing built: no ANALYZE');
+  close(estimate.totalSeconds, 14.4, 'total');
 });
 
 void describe('remainingByPhase and runningBuilds', () => {
-  const sizes = new Map([['big', { bytes: 4e6, rows: 1e4 }]]); // 5.5 s each
+  const sizes = new Map([['big', { bytes: 4e6, rows: 1e4 }]]); // 5.6 s each, ANALYZE 1 s
   const estimate = estimatePhases(
     [{ name: 'core', indexes: [planned('a', 'big', 'create'), planned('b', 'big', 'create')] }],
     sizes,
     fitModel(COST, []),
   );
   const cases: { name: string; elapsed: Record<string, number>; left: number }[] = [
-    { name: 'nothing running', elapsed: {}, left: 11 },
-    { name: 'a ran 2 s', elapsed: { a: 2 }, left: 9 },
-    { name: 'a ran past its estimate: 0 left of it, never less', elapsed: { a: 60 }, left: 5.5 },
-    { name: 'an index not in the plan', elapsed: { other: 3 }, left: 11 },
+    { name: 'nothing running', elapsed: {}, left: 12.2 },
+    { name: 'a ran 2 s', elapsed: { a: 2 }, left: 10.2 },
+    { name: 'a ran past its estimate: 0 left of it, never less', elapsed: { a: 60 }, left: 6.6 },
+    { name: 'an index not in the plan', elapsed: { other: 3 }, left: 12.2 },
   ];
   for (const c of cases) {
     void test(c.name, () => {
