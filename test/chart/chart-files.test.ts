@@ -52,6 +52,11 @@ void test('Chart.yaml: apiVersion v2, appVersion equal to package.json version',
   assert.match(String(chart['version']), /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/);
 });
 
+void test('CHANGELOG names the chart version (each chart change bumps it, with a line saying why)', () => {
+  const version = String((parseYaml(chartFile('Chart.yaml')) as Record<string, unknown>)['version']);
+  assert.match(read('CHANGELOG.md'), new RegExp(`Helm chart ${version.replaceAll('.', '\\.')}\\b`));
+});
+
 void test('copies inside the chart are byte-identical to their sources', () => {
   const copies = [
     ['crds/index-operator.io_indexmigrations.yaml', 'crds/index-operator.io_indexmigrations.yaml'],

@@ -90,6 +90,7 @@ void test('dashboard: datasource, namespace and migration variables; every query
     'Phase timeline',
     'Phase durations (mean per run)',
     'Live build progress',
+    'Estimated time left',
     'Indexes done / planned',
     'Retries and lock timeouts',
     'Invalid indexes',

@@ -17,7 +17,7 @@ import type { Catalogue } from '../../src/catalogue/catalogue.js';
 import { column, type IndexDefinition } from '../../src/catalogue/index-definition.js';
 import type { Dialect } from '../../src/dialects/dialect.js';
 import { openDialect } from '../../src/dialects/open-dialect.js';
-import { applyPhases, type RunReport } from '../../src/engine/engine.js';
+import { applyPhases, readStatus, type RunReport } from '../../src/engine/engine.js';
 import { HealthMonitor } from '../../src/health/health-monitor.js';
 import { createLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
@@ -139,11 +139,17 @@ before(async () => {
   await prom.waitFor('up{job="index-operator"} == 1', (r) => r.length === 1, 'the first scrape');
 
   runStart = Date.now() / 1000 - 2;
-  report = await applyPhases(
-    { dialect, log, observer: metricsObserver({ metrics, migration: MIGRATION, progress }) },
-    catalogue,
-    { maintenanceWorkMem: '1MB', retries: { limit: 0, backoffMs: 10 }, onFailure: 'rollback-phase' },
-  );
+  const remaining = await followRemaining(db.url, metrics, log);
+  try {
+    report = await applyPhases(
+      { dialect, log, observer: metricsObserver({ metrics, migration: MIGRATION, progress }) },
+      catalogue,
+      { maintenanceWorkMem: '1MB', retries: { limit: 0, backoffMs: 10 }, onFailure: 'rollback-phase' },
+    );
+  } finally {
+    await remaining.stop();
+  }
+  assert.ok(remaining.readings() > 0, 'the time left was read during the run');
   await prom.waitFor(
     `index_operator_migration_state{state="Failed", migration="${MIGRATION}"} == 1`,
     (r) => r.length === 1,
@@ -163,6 +169,38 @@ before(async () => {
   scraped = await (await fetch(`${server.url}/metrics`)).text();
   runEnd = Date.now() / 1000;
 });
+
+/**
+ * The operator's part of the time-left gauge (status.progress.estimatedRemainingSeconds → gauge), done
+ * here the same way: `status`'s estimate read from the bookkeeping on its own connection while the
+ * engine builds.
+ */
+async function followRemaining(
+  url: string,
+  metrics: ReturnType<typeof createMetrics>,
+  log: ReturnType<typeof createLogger>,
+): Promise<{ stop(): Promise<void>; readings(): number }> {
+  const reader = await openDialect(url);
+  let readings = 0;
+  let last = Promise.resolve();
+  const read = async () => {
+    const left = (await readStatus({ dialect: reader, log }, catalogue)).estimate?.remainingSeconds;
+    if (left === undefined) return;
+    metrics.estimatedRemainingSeconds.set({ migration: MIGRATION }, left);
+    readings += 1;
+  };
+  const timer = setInterval(() => {
+    last = last.then(read);
+  }, 250);
+  return {
+    readings: () => readings,
+    async stop() {
+      clearInterval(timer);
+      await last;
+      await reader.close();
+    },
+  };
+}
 
 after(async () => {
   await prom?.stop();
