@@ -35,6 +35,8 @@ import { readMariadbStatistics } from './mariadb-statistics.js';
 import {
   MARIADB_LOCKERS_SQL,
   MARIADB_PROGRESS_SQL,
+  MARIADB_STAGE_WORK_SQL,
+  type StageWork,
   isLockWait,
   mariadbBuildProgress,
   parseAddIndex,
@@ -276,7 +278,12 @@ export class MariadbDialect implements Dialect {
   }
 
   async buildProgress(): Promise<readonly BuildProgress[]> {
-    const rows = (await this.query(MARIADB_PROGRESS_SQL)).map(toMariadbProgressRow);
+    const listed = (await this.query(MARIADB_PROGRESS_SQL)).map(toMariadbProgressRow);
+    const work = listed.length > 0 ? await this.stageWork() : new Map<number, StageWork>();
+    const rows = listed.map((r) => {
+      const w = work.get(r.id);
+      return w === undefined ? r : { ...r, work: w };
+    });
     const out: BuildProgress[] = [];
     for (const row of rows) {
       const table = parseAddIndex(row.info)?.table;
@@ -285,6 +292,22 @@ export class MariadbDialect implements Dialect {
       if (progress !== undefined) out.push(progress);
     }
     return out;
+  }
+
+  /**
+   * InnoDB ALTER stage work per session from performance_schema; empty where it is off, its instruments
+   * or consumer are off, or this user may not read it (then the server-wide counter is the fallback).
+   */
+  private async stageWork(): Promise<Map<number, StageWork>> {
+    try {
+      const rows = await this.query<{ id: unknown; done: unknown; total: unknown }>(MARIADB_STAGE_WORK_SQL);
+      return new Map(
+        rows.map((r) => [Number(r.id), { done: Number(r.done ?? 0), total: Number(r.total ?? 0) }]),
+      );
+    } catch (e) {
+      this.options.log?.debug({ err: e }, 'performance_schema stage progress not readable');
+      return new Map();
+    }
   }
 
   /** Sessions holding a metadata lock on the table a build waits for (1 when the plugin is missing). */

@@ -4,7 +4,10 @@
  * table copy). InnoDB's online (INPLACE) build leaves those at 0 and reports instead, server-wide, the
  * global status Innodb_onlineddl_pct_progress (hundredths of a percent): it is given to a build only
  * when that build is the one online ALTER running on the server, since the counter cannot say whose
- * it is otherwise. Pure but for the SQL text: the dialect runs it.
+ * it is otherwise. Per statement, where the server runs performance_schema with the
+ * `stage/innodb/alter%` instruments and the `events_stages_current` consumer on, InnoDB's own stage of
+ * each build (WORK_COMPLETED over WORK_ESTIMATED, one row per session) gives every build its own ratio,
+ * however many run at once. Pure but for the SQL text: the dialect runs it.
  */
 import type { BuildProgress } from './dialect.js';
 
@@ -17,6 +20,23 @@ export const MARIADB_PROGRESS_SQL = `SELECT p.ID AS id, p.STATE AS state, p.STAG
   FROM information_schema.PROCESSLIST p
   WHERE p.DB = DATABASE() AND p.COMMAND = 'Query' AND p.ID <> CONNECTION_ID()
     AND (p.INFO LIKE '%ALTER%TABLE%ADD%INDEX%' OR p.INFO LIKE '%ALTER%TABLE%ADD%KEY%')`;
+
+/**
+ * Each session's InnoDB ALTER stage with its work done and estimated (empty when performance_schema or
+ * these instruments/consumer are off; the dialect reads it on its own, so a user without SELECT on
+ * performance_schema only loses it).
+ */
+export const MARIADB_STAGE_WORK_SQL = `SELECT t.PROCESSLIST_ID AS id, s.WORK_COMPLETED AS done,
+    s.WORK_ESTIMATED AS total
+  FROM performance_schema.events_stages_current s
+  JOIN performance_schema.threads t ON t.THREAD_ID = s.THREAD_ID
+  WHERE s.EVENT_NAME LIKE 'stage/innodb/alter%'`;
+
+/** InnoDB's work units of one online build, from performance_schema. */
+export interface StageWork {
+  readonly done: number;
+  readonly total: number;
+}
 
 /** Sessions other than the build holding a metadata lock on the table (metadata_lock_info plugin). */
 export const MARIADB_LOCKERS_SQL = `SELECT COUNT(DISTINCT m.THREAD_ID) AS n
@@ -35,6 +55,8 @@ export interface MariadbProgressRow {
   readonly onlineAlters: number;
   /** Innodb_onlineddl_pct_progress: hundredths of a percent (0..10000). */
   readonly onlinePct: number;
+  /** This session's InnoDB ALTER stage work (performance_schema), when the server records it. */
+  readonly work?: StageWork;
 }
 
 export function toMariadbProgressRow(r: Record<string, unknown>): MariadbProgressRow {
@@ -73,11 +95,16 @@ export function isLockWait(row: Pick<MariadbProgressRow, 'state'>): boolean {
 
 /**
  * Progress within the build's step: the stage's PROGRESS where the server reports stages (a copy);
- * else, in an online build's main step, InnoDB's online-DDL progress when this is the server's only one.
+ * else, in an online build's main step, this session's InnoDB stage work where performance_schema
+ * records it, or else InnoDB's server-wide online-DDL progress when this is the server's only online
+ * ALTER (with two at once the counter's owner is unknown: 0, never another build's figure).
  */
 export function mariadbRatio(row: MariadbProgressRow): number {
   const clamp = (x: number): number => Math.max(0, Math.min(1, x));
   if (row.maxStage > 0) return clamp(row.progress / 100);
+  if (row.work !== undefined && row.work.total > 0 && !isLockWait(row)) {
+    return clamp(row.work.done / row.work.total);
+  }
   if (row.state === 'altering table' && row.onlineAlters === 1) return clamp(row.onlinePct / 10_000);
   return 0;
 }
@@ -93,6 +120,13 @@ export function mariadbBuildProgress(row: MariadbProgressRow, lockers: number): 
     phase: row.state.toLowerCase() || 'starting',
     ratio,
     lockersWaiting: isLockWait(row) ? lockers : 0,
-    counters: JSON.stringify([row.state, row.stage, row.maxStage, row.progress, ratio]),
+    counters: JSON.stringify([
+      row.state,
+      row.stage,
+      row.maxStage,
+      row.progress,
+      row.work?.done ?? null,
+      ratio,
+    ]),
   };
 }

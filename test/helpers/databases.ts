@@ -138,9 +138,8 @@ export type DialectUnderTest = 'postgresql' | 'sqlite' | 'mariadb';
 export const ALL_DIALECTS: readonly DialectUnderTest[] = ['postgresql', 'sqlite', 'mariadb'];
 
 /**
- * The dialects a suite runs on before its MariaDB expectations are written (issue 15, open: the
- * contextforge index-claim probe, whose EXPLAIN reader knows PostgreSQL and SQLite plans only; the current
- * schema's seed with data; the bench). Not a skip: those suites never claim MariaDB; README Limits says
+ * The dialects a suite runs on before its MariaDB expectations are written (issue 15, open: the current
+ * schema's seed with data). Not a skip: those suites never claim MariaDB; README Limits says
  * what is not yet checked there.
  */
 export const DIALECTS_WITHOUT_MARIADB: readonly DialectUnderTest[] = ALL_DIALECTS.filter(

@@ -1,0 +1,101 @@
+/**
+ * A MariaDB server of a test's own, for what the shared one on 127.0.0.1:3306 cannot be set to (server
+ * options such as performance_schema or TLS): a fresh data directory made by mariadb-install-db in a temp
+ * dir, mariadbd on a free port of 127.0.0.1 with the given options, stopped (by its own pid) and removed
+ * when the test file ends. Fails, never skips, when mariadbd is missing.
+ */
+import { after } from 'node:test';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import mariadb from 'mariadb';
+
+export interface OwnMariadb {
+  readonly port: number;
+  readonly dir: string;
+  /** mariadb:// URL of `database` on this server, as root (no password). */
+  url(database: string): string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function ready(port: number, child: ChildProcess, deadlineMs: number): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`mariadbd exited with ${child.exitCode} before it listened`);
+    try {
+      const c = await mariadb.createConnection({
+        host: '127.0.0.1',
+        port,
+        user: 'root',
+        connectTimeout: 1000,
+      });
+      await c.end();
+      return;
+    } catch (e) {
+      if (Date.now() > until)
+        throw new Error(`mariadbd on port ${port} not ready in ${deadlineMs} ms`, { cause: e });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/** Starts a server with `options` (mariadbd flags, e.g. `--performance-schema=ON`). */
+export async function startOwnMariadb(
+  options: readonly string[],
+  prefix = 'iop-mariadbd',
+): Promise<OwnMariadb> {
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  const data = join(dir, 'data');
+  const install = spawnSync(
+    'mariadb-install-db',
+    ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db'],
+    { encoding: 'utf8' },
+  );
+  if (install.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(
+      `mariadb-install-db failed (install Debian's mariadb-server): ${install.stderr || install.error}`,
+    );
+  }
+  const port = await freePort();
+  const child = spawn(
+    '/usr/sbin/mariadbd',
+    [
+      '--no-defaults',
+      `--datadir=${data}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      `--socket=${join(dir, 'mysqld.sock')}`,
+      `--pid-file=${join(dir, 'mysqld.pid')}`,
+      `--user=${userInfo().username}`,
+      '--skip-grant-tables',
+      '--innodb-buffer-pool-size=64M',
+      ...options,
+    ],
+    { stdio: 'ignore' },
+  );
+  after(async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await ready(port, child, 60_000);
+  return { port, dir, url: (database) => `mariadb://root@127.0.0.1:${port}/${database}` };
+}
