@@ -26,7 +26,14 @@ import type { ExistingIndex } from '../../src/dialects/dialect.js';
 import { applyPhases, planRun, readStatus } from '../../src/engine/engine.js';
 import { createLogger } from '../../src/log.js';
 import { SqlBookkeepingStore } from '../../src/engine/sql-bookkeeping-store.js';
-import { adminUrl, mariadbAdmin, mariadbUrl } from '../helpers/databases.js';
+import {
+  adminUrl,
+  dropMariadbDatabase,
+  dropPostgresDatabase,
+  mariadbAdmin,
+  mariadbUrl,
+  postgresAdmin as admin,
+} from '../helpers/databases.js';
 import { REPO_ROOT, startCli, waitFor, type CliResult } from '../cli/cli-process.js';
 import { memoryIo } from '../cli/memory-io.js';
 
@@ -146,42 +153,13 @@ export class Template {
       return { url: mariadbUrl(name), name, drop: () => dropMariadbDatabase(name) };
     }
     await admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${this.dbName}"`));
-    return { url: adminUrl(name), name, drop: () => dropPgDatabase(name) };
+    return { url: adminUrl(name), name, drop: () => dropPostgresDatabase(name) };
   }
 
   async drop(): Promise<void> {
     if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
-    else if (this.scenario.dialect === 'postgresql') await dropPgDatabase(this.dbName);
+    else if (this.scenario.dialect === 'postgresql') await dropPostgresDatabase(this.dbName);
   }
-}
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl() });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function dropPgDatabase(name: string): Promise<void> {
-  await admin(async (c) => {
-    await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
-    await c.query(`DROP DATABASE IF EXISTS "${name}"`);
-  });
-}
-
-/** Ends the database's sessions (a killed runner's build may still run there) and drops it. */
-async function dropMariadbDatabase(name: string): Promise<void> {
-  await mariadbAdmin(async (c) => {
-    const sessions = await c.query<{ id: number | bigint }[]>(
-      'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ?',
-      [name],
-    );
-    for (const s of sessions) await c.query(`KILL ${Number(s.id)}`).catch(() => undefined);
-    await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
-  });
 }
 
 /** The uninterrupted run: exit code, its step boundaries in order, and the state it leaves. */

@@ -20,7 +20,8 @@ export function adminUrl(database = 'postgres'): string {
   return `postgres://${PG_USER}@${PG_HOST}:${PG_PORT}/${database}`;
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+/** Runs fn on a connection to the server's `postgres` database (creating and dropping databases). */
+export async function postgresAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: adminUrl() });
   try {
     await client.connect();
@@ -46,13 +47,8 @@ export interface FreshDatabase {
 /** A new PostgreSQL database, dropped (with its sessions terminated) after the test file. */
 export async function freshPostgres(prefix = 'ioptest'): Promise<FreshDatabase> {
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
-  after(async () => {
-    await admin(async (c) => {
-      await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
-      await c.query(`DROP DATABASE IF EXISTS "${name}"`);
-    });
-  });
+  await postgresAdmin((c) => c.query(`CREATE DATABASE "${name}"`));
+  after(() => dropPostgresDatabase(name));
   return { name, url: adminUrl(name) };
 }
 
@@ -121,17 +117,28 @@ export async function mariadbSession<T>(
 export async function freshMariadb(prefix = 'ioptest'): Promise<FreshDatabase> {
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   await mariadbAdmin((c) => c.query(`CREATE DATABASE \`${name}\``));
-  after(async () => {
-    await mariadbAdmin(async (c) => {
-      const sessions = await c.query<{ id: number | bigint }[]>(
-        'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ?',
-        [name],
-      );
-      for (const s of sessions) await c.query(`KILL ${Number(s.id)}`).catch(() => undefined);
-      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
-    });
-  });
+  after(() => dropMariadbDatabase(name));
   return { name, url: mariadbUrl(name) };
+}
+
+/** Ends the database's sessions (a killed runner's build may still run there) and drops it. */
+export async function dropPostgresDatabase(name: string): Promise<void> {
+  await postgresAdmin(async (c) => {
+    await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+    await c.query(`DROP DATABASE IF EXISTS "${name}"`);
+  });
+}
+
+/** Ends the database's sessions (a killed runner's build may still run there) and drops it. */
+export async function dropMariadbDatabase(name: string): Promise<void> {
+  await mariadbAdmin(async (c) => {
+    const sessions = await c.query<{ id: number | bigint }[]>(
+      'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ?',
+      [name],
+    );
+    for (const s of sessions) await c.query(`KILL ${Number(s.id)}`).catch(() => undefined);
+    await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  });
 }
 
 export type DialectUnderTest = 'postgresql' | 'sqlite' | 'mariadb';

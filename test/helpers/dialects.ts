@@ -1,9 +1,12 @@
 /**
  * Dialects in tests: one opened for a step and closed when the step ends, whether it passed or threw;
+ * a database given ContextForge's schema;
  * a transaction held open on another connection until the test releases it.
  */
 import type { Dialect } from '../../src/dialects/dialect.js';
 import { openDialect } from '../../src/dialects/open-dialect.js';
+import { schemaDdl } from '../../src/seed/schema-ddl.js';
+import { preEpicSchema } from '../../src/catalogue/contextforge/schema-facts.js';
 
 /** Opens a dialect on url, runs fn with it and closes it, whether fn returned or threw. */
 export async function withDialect<T>(url: string, fn: (dialect: Dialect) => T | Promise<T>): Promise<T> {
@@ -13,6 +16,13 @@ export async function withDialect<T>(url: string, fn: (dialect: Dialect) => T | 
   } finally {
     await dialect.close();
   }
+}
+
+/** Creates ContextForge's pre-epic schema (tables and the application's own indexes, no data) at url. */
+export async function createPreEpicSchema(url: string): Promise<void> {
+  await withDialect(url, async (dialect) => {
+    for (const sql of schemaDdl(preEpicSchema(), dialect.name)) await dialect.execute(sql);
+  });
 }
 
 /** Starts a transaction on `other` that runs `during` and stays open until the returned release(). */

@@ -11,10 +11,8 @@ import { FakeApiServer } from '../kube/fake-api-server.js';
 import { JobRunner } from '../kube/job-runner.js';
 import { eventually } from '../kube/eventually.js';
 import { freshPostgres } from '../helpers/databases.js';
+import { createPreEpicSchema, withDialect } from '../helpers/dialects.js';
 import { openDialect } from '../../src/dialects/open-dialect.js';
-import type { Dialect } from '../../src/dialects/dialect.js';
-import { schemaDdl } from '../../src/seed/schema-ddl.js';
-import { preEpicSchema } from '../../src/catalogue/contextforge/schema-facts.js';
 import { SqlBookkeepingStore } from '../../src/engine/sql-bookkeeping-store.js';
 import type { BuildRow } from '../../src/engine/bookkeeping-store.js';
 import type { IndexMigration, IndexMigrationSpec } from '../../src/operator/types.js';
@@ -45,23 +43,12 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-async function withDb<T>(url: string, fn: (db: Dialect) => Promise<T>): Promise<T> {
-  const db = await openDialect(url);
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
-
 /** A fresh database with the ContextForge schema, its Secret in the fake cluster, a running Job runner. */
 async function cluster(): Promise<string> {
   server = await FakeApiServer.start();
   runner = new JobRunner(server).start();
   const db = await freshPostgres('iopfail');
-  await withDb(db.url, async (d) => {
-    for (const sql of schemaDdl(preEpicSchema(), 'postgresql')) await d.execute(sql);
-  });
+  await createPreEpicSchema(db.url);
   server.create('secrets', urlSecret('pg', db.url));
   return db.url;
 }
@@ -121,7 +108,7 @@ async function failOnLockTimeout(url: string, ops: () => void): Promise<IndexMig
 }
 
 async function builds(url: string, phase: string): Promise<BuildRow[]> {
-  return withDb(url, (db) => new SqlBookkeepingStore(db).listBuilds(phase));
+  return withDialect(url, (db) => new SqlBookkeepingStore(db).listBuilds(phase));
 }
 
 /** The value of one sample of the exposition text, or undefined when the series is absent. */
@@ -347,7 +334,16 @@ void describe('a failed phase: status and metrics', () => {
       await eventually(async () => expected(await m1().scrape()), 20_000, 100);
       const reconciles = (text: string): number => sample(text, 'reconcile_total', 'result="success"') ?? 0;
       const before = reconciles(await m1().scrape());
-      await eventually(async () => assert.ok(reconciles(await m1().scrape()) > before + 1), 20_000, 100);
+      await eventually(
+        async () => {
+          // A message of its own: without one, node's assert reads the (transformed) source to make one,
+          // which takes seconds per failed try on this file.
+          const now = reconciles(await m1().scrape());
+          assert.ok(now > before + 1, `reconciled twice more since ${before}: ${now}`);
+        },
+        20_000,
+        100,
+      );
       expected(await m1().scrape());
 
       assert.deepEqual(dashboardMetricsMissing(await m1().scrape()), [], 'every dashboard panel has data');
@@ -374,7 +370,7 @@ void describe('a failed phase: status and metrics', () => {
       const writes = server.countRequests('update', 'indexmigrations');
 
       const leader = start('op-2', true);
-      await eventually(() => assert.ok(leader.operator.isLeader), 10_000, 50);
+      await eventually(() => assert.ok(leader.operator.isLeader, 'op-2 leads'), 10_000, 50);
       const standby = start('op-3', true);
       const state = 'migration="apps/mcp",state="Succeeded"';
       await eventually(

@@ -11,10 +11,7 @@ import { FakeApiServer } from '../kube/fake-api-server.js';
 import { JobRunner } from '../kube/job-runner.js';
 import { eventually } from '../kube/eventually.js';
 import { freshPostgres } from '../helpers/databases.js';
-import { openDialect } from '../../src/dialects/open-dialect.js';
-import type { Dialect } from '../../src/dialects/dialect.js';
-import { schemaDdl } from '../../src/seed/schema-ddl.js';
-import { preEpicSchema } from '../../src/catalogue/contextforge/schema-facts.js';
+import { createPreEpicSchema, withDialect } from '../helpers/dialects.js';
 import { loadBuiltInCatalogue } from '../../src/catalogue/registry.js';
 import { OPERATOR_ADMISSION_PERMISSIONS } from '../../src/operator/api-calls.js';
 import type { IndexMigration, IndexMigrationSpec } from '../../src/operator/types.js';
@@ -48,27 +45,16 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-async function withDb<T>(url: string, fn: (db: Dialect) => Promise<T>): Promise<T> {
-  const db = await openDialect(url);
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
-
 /** A fresh PostgreSQL database with the ContextForge schema, and the Secret pointing at it. */
 async function database(): Promise<string> {
   const db = await freshPostgres('iopcluster');
-  await withDb(db.url, async (d) => {
-    for (const sql of schemaDdl(preEpicSchema(), 'postgresql')) await d.execute(sql);
-  });
+  await createPreEpicSchema(db.url);
   server.create('secrets', urlSecret('pg', db.url));
   return db.url;
 }
 
 async function indexesOfPhase(url: string): Promise<{ built: string[]; invalid: string[] }> {
-  return withDb(url, async (db) => {
+  return withDialect(url, async (db) => {
     const indexes = (await db.introspect()).indexes;
     const mine = indexes.filter((i) => PHASE_INDEXES.includes(i.name));
     return {
@@ -202,7 +188,7 @@ void describe('a spec change that is no new run', () => {
           m?.status?.phase === 'Succeeded' || m?.status?.phase === 'Failed',
           JSON.stringify(m?.status),
         );
-        assert.ok(runner.runsOf('mcp-verify-g1')[0]?.exitCode !== undefined);
+        assert.ok(runner.runsOf('mcp-verify-g1')[0]?.exitCode !== undefined, 'the verify Job ended');
         return m;
       },
       90_000,

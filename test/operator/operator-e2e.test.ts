@@ -13,10 +13,8 @@ import { FakeApiServer } from '../kube/fake-api-server.js';
 import { JobRunner } from '../kube/job-runner.js';
 import { eventually } from '../kube/eventually.js';
 import { freshPostgres, type DialectUnderTest } from '../helpers/databases.js';
+import { createPreEpicSchema, withDialect } from '../helpers/dialects.js';
 import { openDialect } from '../../src/dialects/open-dialect.js';
-import type { Dialect } from '../../src/dialects/dialect.js';
-import { schemaDdl } from '../../src/seed/schema-ddl.js';
-import { preEpicSchema } from '../../src/catalogue/contextforge/schema-facts.js';
 import { loadBuiltInCatalogue } from '../../src/catalogue/registry.js';
 import { planRun } from '../../src/engine/engine.js';
 import { createLogger } from '../../src/log.js';
@@ -82,36 +80,21 @@ interface Target {
 async function target(dialect: DialectUnderTest): Promise<Target> {
   if (dialect === 'postgresql') {
     const db = await freshPostgres('iope2e');
-    await createSchema(db.url, 'postgresql');
+    await createPreEpicSchema(db.url);
     server.create('secrets', urlSecret('pg', db.url));
     return { url: db.url, database: pgDatabase('pg') };
   }
   const dir = mkdtempSync(join(tmpdir(), 'iope2e-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const url = `sqlite:${join(dir, 'mcp.db')}`;
-  await createSchema(url, 'sqlite');
+  await createPreEpicSchema(url);
   runner = new JobRunner(server, { claims: { 'mcp-data': dir } }).start();
   return { url, database: { dialect: 'sqlite', sqlite: { claimName: 'mcp-data', path: '/data/mcp.db' } } };
 }
 
-async function createSchema(url: string, dialect: DialectUnderTest): Promise<void> {
-  await withDb(url, async (db) => {
-    for (const sql of schemaDdl(preEpicSchema(), dialect)) await db.execute(sql);
-  });
-}
-
-async function withDb<T>(url: string, fn: (db: Dialect) => Promise<T>): Promise<T> {
-  const db = await openDialect(url);
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
-
 /** What `plan` says is left to build for the phases (nothing, once applied). */
 async function leftToBuild(url: string, phases: readonly string[]): Promise<string[]> {
-  return withDb(url, async (dialect) => {
+  return withDialect(url, async (dialect) => {
     const plan = await planRun({ dialect, log: silent }, CATALOGUE, { phases });
     return plan.phases.flatMap((p) =>
       p.indexes.filter((i) => i.action === 'create' || i.action === 'rebuild').map((i) => i.index.name),
@@ -120,7 +103,7 @@ async function leftToBuild(url: string, phases: readonly string[]): Promise<stri
 }
 
 async function invalidIndexes(url: string): Promise<string[]> {
-  return withDb(url, async (db) =>
+  return withDialect(url, async (db) =>
     (await db.introspect()).indexes.filter((i) => !i.valid).map((i) => i.name),
   );
 }

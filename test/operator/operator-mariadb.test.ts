@@ -13,11 +13,8 @@ import { FakeApiServer } from '../kube/fake-api-server.js';
 import { JobRunner } from '../kube/job-runner.js';
 import { eventually } from '../kube/eventually.js';
 import { freshMariadb, mariadbAdmin, mariadbUrl } from '../helpers/databases.js';
-import { holdTransactionOpen } from '../helpers/dialects.js';
+import { createPreEpicSchema, holdTransactionOpen, withDialect } from '../helpers/dialects.js';
 import { openDialect } from '../../src/dialects/open-dialect.js';
-import type { Dialect } from '../../src/dialects/dialect.js';
-import { schemaDdl } from '../../src/seed/schema-ddl.js';
-import { preEpicSchema } from '../../src/catalogue/contextforge/schema-facts.js';
 import { loadBuiltInCatalogue } from '../../src/catalogue/registry.js';
 import { SqlBookkeepingStore } from '../../src/engine/sql-bookkeeping-store.js';
 import type { IndexMigration, IndexMigrationSpec, PhaseStatus } from '../../src/operator/types.js';
@@ -62,9 +59,7 @@ const b64 = (s: string): string => Buffer.from(s).toString('base64');
 /** A fresh MariaDB database with the ContextForge schema, reachable as USER (rights on it only). */
 async function database(): Promise<string> {
   const db = await freshMariadb('mdbop');
-  await withDb(db.url, async (d) => {
-    for (const sql of schemaDdl(preEpicSchema(), 'mariadb')) await d.execute(sql);
-  });
+  await createPreEpicSchema(db.url);
   await mariadbAdmin(async (c) => {
     await c.query(`CREATE USER IF NOT EXISTS '${USER}'@'127.0.0.1' IDENTIFIED BY ?`, [PASSWORD]);
     await c.query(
@@ -72,15 +67,6 @@ async function database(): Promise<string> {
     );
   });
   return db.name;
-}
-
-async function withDb<T>(url: string, fn: (db: Dialect) => Promise<T>): Promise<T> {
-  const db = await openDialect(url);
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
 }
 
 function secret(data: Record<string, string>): unknown {
@@ -157,7 +143,7 @@ void describe('an IndexMigration with dialect mariadb', () => {
     );
 
     // The status and the database agree, phase by phase.
-    const indexes = await withDb(mariadbUrl(dbName), async (db) => (await db.introspect()).indexes);
+    const indexes = await withDialect(mariadbUrl(dbName), async (db) => (await db.introspect()).indexes);
     const present = new Set(indexes.map((i) => i.name));
     let total = 0;
     for (const phase of PHASES) {
@@ -171,7 +157,9 @@ void describe('an IndexMigration with dialect mariadb', () => {
         names(phase).length,
         `${phase}: every index built or skipped: ${JSON.stringify(entry)}`,
       );
-      const rows = await withDb(mariadbUrl(dbName), (db) => new SqlBookkeepingStore(db).listBuilds(phase));
+      const rows = await withDialect(mariadbUrl(dbName), (db) =>
+        new SqlBookkeepingStore(db).listBuilds(phase),
+      );
       const created = rows.filter((r) => r.action === 'create' && r.status === 'succeeded');
       assert.deepEqual(created.map((r) => r.indexName).sort(), built.sort(), `${phase} bookkeeping`);
       total += names(phase).length;
@@ -298,7 +286,7 @@ void describe('an IndexMigration with dialect mariadb', () => {
     assert.equal(entry?.failure?.code, '1205', why);
     assert.ok(entry?.failure?.index?.startsWith('idx_server_a2a_association'), why);
     assert.equal(entry?.rollback?.state, 'Succeeded', why);
-    const indexes = await withDb(mariadbUrl(dbName), async (db) => (await db.introspect()).indexes);
+    const indexes = await withDialect(mariadbUrl(dbName), async (db) => (await db.introspect()).indexes);
     const left = indexes.filter((i) => names('associations').includes(i.name)).map((i) => i.name);
     assert.deepEqual(left, [], 'the rollback dropped what the phase built');
     const scrape = await operator.scrape();
