@@ -14,6 +14,7 @@ import {
   hoursBeforeLatest,
   rowAt,
   sample,
+  sampleAt,
 } from '../../src/catalogue/contextforge/sample-param.js';
 import { listingQueries } from './hot-listings.js';
 
@@ -34,6 +35,20 @@ const roleHolder = sample(
   'SELECT user_email FROM user_roles GROUP BY user_email ORDER BY count(*) DESC, user_email LIMIT 1',
   NO_EMAIL,
 );
+/**
+ * A team on a typical page of teams: the shared (not personal) teams ranked by member count, the one at
+ * the median (`step` 1: the next one up). Most teams are small (team-layout.ts); a page counts and
+ * reads members of teams like these, not only of the org-wide team.
+ */
+const typicalTeam = (step: number): ReturnType<typeof sample> =>
+  sampleAt(
+    'SELECT email_team_members.team_id FROM email_team_members JOIN email_teams ON email_teams.id = ' +
+      'email_team_members.team_id WHERE NOT email_teams.is_personal GROUP BY email_team_members.team_id ' +
+      'ORDER BY count(*), email_team_members.team_id',
+    0.5,
+    NO_ID,
+    step,
+  );
 /** The team with the most members (an org-wide team). */
 const bigTeam = sample(
   'SELECT team_id FROM email_team_members GROUP BY team_id ORDER BY count(*) DESC, team_id LIMIT 1',
@@ -277,15 +292,18 @@ const teams: HotQuery[] = [
   },
   {
     name: 'team_member_counts',
-    description: 'member counts of the teams on a page (one query for the page)',
+    description:
+      'member counts of the teams on a page (one query for the page), for two shared teams of median size ' +
+      "as a typical page holds: any index leading with team_id serves it, the application's uq_team_member " +
+      '(team_id, user_email) included, so it needs no phase',
     source: 'mcpgateway/services/team_management_service.py:TeamManagementService.get_member_counts_batch',
     sql:
       'SELECT email_team_members.team_id, count(email_team_members.id) AS count FROM email_team_members WHERE ' +
       'email_team_members.team_id IN ($1, $2) AND email_team_members.is_active IS {true} GROUP BY ' +
       'email_team_members.team_id',
-    params: [bigTeam, firstOf('email_team_members', 'team_id', 'team_id')],
+    params: [typicalTeam(0), typicalTeam(1)],
     tables: ['email_team_members'],
-    phases: ['teams'],
+    phases: [],
   },
   {
     name: 'team_roles_of_user',

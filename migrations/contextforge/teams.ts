@@ -61,10 +61,10 @@ export const teams = definePhase('teams', 'teams, team members, invitations, joi
     'email_team_members',
     ['team_id', 'is_active', 'joined_at DESC', 'id DESC'],
     'member list of a team, newest first in keyset pages: team_id = :t AND is_active IS true ORDER BY ' +
-      'joined_at DESC, id DESC LIMIT n (PostgreSQL reads it in order, no sort), and active member counts',
+      'joined_at DESC, id DESC LIMIT n (PostgreSQL reads it in order, no sort)',
     {
       name: 'idx_email_team_members_active_team_joined',
-      serves: ['team_members_of_team', 'team_member_counts'],
+      serves: ['team_members_of_team'],
       overlaps: {
         with: ['idx_email_team_members_team_id'],
         why: 'adds is_active and the newest-first order of the member list',

@@ -203,6 +203,19 @@ export interface ExplainResult {
    * the index is read whole, not searched.
    */
   readonly searches: readonly IndexSearch[];
+  /**
+   * Sequential scans that feed a hash or merge join directly: the table, its column in the join
+   * condition, and the rows the planner expects the scan to keep after its own filter (PostgreSQL).
+   */
+  readonly joinScans?: readonly JoinScan[];
+  /** The planner's estimated total cost of the plan, where the database gives one (PostgreSQL). */
+  readonly totalCost?: number;
+}
+
+export interface JoinScan {
+  readonly table: string;
+  readonly column: string;
+  readonly rows: number;
 }
 
 export interface IndexSearch {

@@ -1,22 +1,31 @@
-import type { ExplainResult, IndexSearch } from './dialect.js';
+import type { ExplainResult, IndexSearch, JoinScan } from './dialect.js';
 
 interface PlanNode {
   readonly 'Node Type'?: unknown;
   readonly 'Index Name'?: unknown;
   readonly 'Relation Name'?: unknown;
+  readonly Alias?: unknown;
+  readonly 'Plan Rows'?: unknown;
+  readonly 'Total Cost'?: unknown;
   readonly 'Index Cond'?: unknown;
+  readonly 'Hash Cond'?: unknown;
+  readonly 'Merge Cond'?: unknown;
   readonly Plans?: unknown;
 }
 
 const INDEX_SCANS = new Set(['Index Scan', 'Index Only Scan', 'Bitmap Index Scan']);
 
-/** Reads `EXPLAIN (FORMAT JSON)` output: index names used, tables scanned sequentially, a summary. */
+/**
+ * Reads `EXPLAIN (FORMAT JSON)` output: index names used, tables scanned sequentially (and which of those
+ * scans feed a hash or merge join, on which column), the plan's total cost, a summary.
+ */
 export function summarizePostgresPlan(explainJson: unknown): ExplainResult {
   const root = Array.isArray(explainJson)
     ? (explainJson[0] as { Plan?: unknown } | undefined)?.Plan
     : undefined;
   const indexesUsed: string[] = [];
   const seqScans: string[] = [];
+  const joinScans: JoinScan[] = [];
   const steps: string[] = [];
   const searches: IndexSearch[] = [];
   const walk = (node: unknown): void => {
@@ -33,12 +42,16 @@ export function summarizePostgresPlan(explainJson: unknown): ExplainResult {
       seqScans.push(relation);
       steps.push(`Seq Scan on ${relation}`);
     }
+    joinScans.push(...scansFeedingJoin(n));
     if (Array.isArray(n.Plans)) n.Plans.forEach(walk);
   };
   walk(root);
+  const cost = typeof root === 'object' && root !== null ? (root as PlanNode)['Total Cost'] : undefined;
   return {
     indexesUsed: [...new Set(indexesUsed)],
     seqScans: [...new Set(seqScans)],
+    ...(joinScans.length > 0 ? { joinScans } : {}),
+    ...(typeof cost === 'number' ? { totalCost: cost } : {}),
     summary: steps.length === 0 ? nodeType(root) : steps.join('; '),
     searches,
   };
@@ -47,4 +60,28 @@ export function summarizePostgresPlan(explainJson: unknown): ExplainResult {
 function nodeType(node: unknown): string {
   const type = typeof node === 'object' && node !== null ? (node as PlanNode)['Node Type'] : undefined;
   return typeof type === 'string' ? type : 'empty plan';
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * The sequential scans that are direct inputs of a hash join (through its Hash node) or a merge join,
+ * with the scanned table's column in the join condition (`((alias.column)::text = …)`).
+ */
+function scansFeedingJoin(n: PlanNode): JoinScan[] {
+  const cond = text(n['Hash Cond']) ?? text(n['Merge Cond']);
+  if (cond === undefined || !Array.isArray(n.Plans)) return [];
+  const inputs = (n.Plans as PlanNode[]).map((c) =>
+    text(c['Node Type']) === 'Hash' && Array.isArray(c.Plans) ? (c.Plans[0] as PlanNode | undefined) : c,
+  );
+  const out: JoinScan[] = [];
+  for (const input of inputs) {
+    const table = text(input?.['Relation Name']);
+    if (input === undefined || text(input['Node Type']) !== 'Seq Scan' || table === undefined) continue;
+    const alias = text(input.Alias) ?? table;
+    const column = [...cond.matchAll(/\b(\w+)\.(\w+)\b/g)].find((m) => m[1] === alias)?.[2];
+    const rows = input['Plan Rows'];
+    if (column !== undefined && typeof rows === 'number') out.push({ table, column, rows });
+  }
+  return out;
 }

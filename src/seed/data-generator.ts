@@ -2,11 +2,13 @@
  * Synthetic rows for every table of the ContextForge schema, driven by the schema facts: each column
  * gets a value maker chosen from its name and type (foreign keys point at existing rows, unique columns
  * get unique values), and a few tables get rules of their own so the data looks like a deployment
- * (team membership blocks, a mix of visibility and enabled, skewed metrics, one busy server).
+ * (teams, memberships, owned entities, tokens and role grants follow the team layout, team-rules.ts;
+ * skewed metrics, one busy server).
  */
 import type { ColumnFact, TableFact } from '../catalogue/contextforge/schema-facts.js';
 import type { BulkRows } from '../dialects/dialect.js';
 import { DEFAULT_TABLE_ROWS } from './scale.js';
+import { layoutOf, teamRule } from './team-rules.js';
 import {
   emailFor,
   hashFor,
@@ -27,6 +29,7 @@ export interface TableData extends BulkRows {
 
 interface Context {
   readonly sizes: Readonly<Record<string, number>>;
+  readonly seed: number;
   readonly r: Rng;
   readonly table: TableFact;
 }
@@ -47,23 +50,13 @@ export function sizeOf(sizes: Readonly<Record<string, number>>, table: string): 
   return sizes[table] ?? DEFAULT_TABLE_ROWS;
 }
 
-/** Row counts of the tables whose size follows from others (members, member history). */
+/** Row counts of the tables whose size follows from the team layout (members, member history). */
 export function resolvedSizes(sizes: Readonly<Record<string, number>>): Record<string, number> {
   const out = { ...sizes };
-  const { teams, perTeam } = membership(sizes);
-  out['email_team_members'] = teams * perTeam;
-  out['email_team_member_history'] = teams * perTeam;
+  const layout = layoutOf({ seed: 0, sizeOf: (t) => sizeOf(sizes, t) });
+  out['email_team_members'] = layout.memberships;
+  out['email_team_member_history'] = layout.memberships;
   return out;
-}
-
-function membership(sizes: Readonly<Record<string, number>>): {
-  teams: number;
-  users: number;
-  perTeam: number;
-} {
-  const users = sizeOf(sizes, 'email_users');
-  const teams = sizeOf(sizes, 'email_teams');
-  return { users, teams, perTeam: Math.min(users, Math.ceil((3 * users) / teams)) };
 }
 
 /**
@@ -84,7 +77,7 @@ export function tableData(
   sizes: Readonly<Record<string, number>>,
   seed: number,
 ): TableData {
-  const ctx: Context = { sizes, r: rng(seed, table.name), table };
+  const ctx: Context = { sizes, seed, r: rng(seed, table.name), table };
   const makers = table.columns.map(
     (c) => specialMaker(ctx, c) ?? foreignKeyMaker(ctx, c, all) ?? defaultMaker(ctx, c),
   );
@@ -163,40 +156,23 @@ function stringMaker(table: string, c: ColumnFact, unique: boolean): ValueMaker 
 /** Rules that make the data look like a deployment; undefined leaves the column to the defaults. */
 function specialMaker(ctx: Context, c: ColumnFact): ValueMaker | undefined {
   const { r, sizes, table } = ctx;
+  const ruleContext = { ...ctx, table: table.name, sizeOf: (t: string) => sizeOf(sizes, t) };
+  const teamShaped = teamRule(ruleContext, c.name);
+  if (teamShaped !== undefined) return teamShaped;
   const teams = sizeOf(sizes, 'email_teams');
   const teamId = (t: number): string => uuidFor('email_teams', t);
-  const m = membership(sizes);
-  const member = (i: number): { team: number; user: number } => {
-    const team = i % m.teams;
-    return { team, user: (team * 7919 + Math.floor(i / m.teams)) % m.users };
-  };
   const key = `${table.name}.${c.name}`;
   switch (key) {
-    case 'email_team_members.team_id':
-    case 'email_team_member_history.team_id':
-      return (i) => teamId(member(i).team);
-    case 'email_team_members.user_email':
-    case 'email_team_member_history.user_email':
-      return (i) => emailFor(member(i).user);
-    case 'email_team_member_history.team_member_id':
-      return (i) => uuidFor('email_team_members', i);
-    case 'email_team_members.role':
-      return (i) => (Math.floor(i / m.teams) === 0 ? 'owner' : 'member');
     case 'server_tool_association.server_id':
       return (i) => uuidFor('servers', i < 100 ? 0 : 1 + (i % (sizeOf(sizes, 'servers') - 1)));
-    case 'token_revocations.jti':
-      return (i) => uuidFor('email_api_tokens.jti', (i * 2) % sizeOf(sizes, 'email_api_tokens'));
     case 'token_usage_logs.token_jti':
       return () => uuidFor('email_api_tokens.jti', Math.floor(r() * sizeOf(sizes, 'email_api_tokens')));
     case 'email_api_tokens.token_hash':
       return (i) => hashFor(i, r);
     case 'tool_metrics.tool_id':
       return () => uuidFor('tools', Math.floor(r() ** 2 * sizeOf(sizes, 'tools')));
-    case 'user_roles.scope':
     case 'roles.scope':
       return () => pick(r, ['global', 'team', 'team', 'personal']);
-    case 'user_roles.scope_id':
-      return () => teamId(Math.floor(r() * teams));
     case 'permission_audit_log.team_id':
     case 'audit_trails.team_id':
       return () => (r() < 0.3 ? null : teamId(Math.floor(r() * teams)));
@@ -214,7 +190,6 @@ function specialMaker(ctx: Context, c: ColumnFact): ValueMaker | undefined {
     default:
       break;
   }
-  if (c.name === 'visibility') return () => pick(r, ['public', 'public', 'team', 'team', 'private']);
   if (c.name === 'import_batch_id')
     return () => (r() < 0.05 ? uuidFor('import_batches', Math.floor(r() * 20)) : null);
   if (c.name === 'federation_source') return () => null;

@@ -3,6 +3,7 @@
  * looks like one deployment (users, teams, members, entities per team, metrics many times the entities).
  */
 import { UsageError } from '../errors.js';
+import { REVOKED_EVERY } from './team-rules.js';
 
 export const SCALES = { small: 5_000, '10k': 10_000, '100k': 100_000, '1m': 1_000_000 } as const;
 export type ScaleName = keyof typeof SCALES;
@@ -21,8 +22,9 @@ export function tableSizes(n: number): Readonly<Record<string, number>> {
   const tokens = users * 2;
   return {
     email_users: users,
-    email_teams: at(n / 50, 10),
-    email_team_members: 0, // sized by the generator: every team gets a block of users
+    // One personal team per user, then the shared teams (team-layout.ts).
+    email_teams: users + at(n / 50, 10),
+    email_team_members: 0, // sized by the team layout: personal owners, then each shared team's block
     email_team_invitations: at(n / 5, 50),
     email_team_join_requests: at(n / 5, 20),
     email_team_member_history: 0, // one row per member
@@ -49,7 +51,7 @@ export function tableSizes(n: number): Readonly<Record<string, number>> {
     a2a_agent_metrics: at(n / 5, 100),
     email_api_tokens: tokens,
     token_usage_logs: n * 2,
-    token_revocations: at(tokens / 2, 10),
+    token_revocations: at(tokens / REVOKED_EVERY, 10),
     oauth_tokens: at(n / 10, 20),
     oauth_states: at(n / 50, 20),
     registered_oauth_clients: at(n / 10, 20),

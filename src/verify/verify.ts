@@ -9,13 +9,31 @@
  * index (HotQuery.shapeLimit) is reported with its rewrite instead of a verdict.
  */
 import type { HotQuery } from '../catalogue/catalogue.js';
-import type { Dialect } from '../dialects/dialect.js';
+import type { Dialect, ExplainResult, IndexSearch, JoinScan, SchemaSnapshot } from '../dialects/dialect.js';
 import { errorMessage } from '../errors.js';
 import { hotQuerySql } from './hot-query-sql.js';
 import { resolveParams } from './resolve-params.js';
 
 /** Tables with at least this many (estimated) rows are "large": scanning one fails verify. */
 export const DEFAULT_LARGE_TABLE_ROWS = 1_000;
+
+/**
+ * A large table read whole to feed a join passes when an index leads with its join column and the
+ * scan's own filter keeps at least this share of its rows (no index could narrow that read): the
+ * planner then reads the table once instead of probing it per joined row only because, on data this
+ * small, that is cheaper; the index serves the join as the table grows. A selective filter on the scan,
+ * or a join column no index leads with, still fails.
+ */
+export const JOIN_SCAN_MIN_KEPT_SHARE = 0.5;
+
+/**
+ * A large table read whole passes when the database can say what the best plan without sequential
+ * scans costs (PostgreSQL), that plan reads the table through an index, and it costs less than this many
+ * times the plan the planner chose: the scan is the planner's pick on data this small (a few dozen
+ * pages, most of them kept or sorted anyway), not a missing index, and the index takes over as the table
+ * grows. A plan that needs the scan, or an index plan far dearer, still fails.
+ */
+export const COST_SCAN_MAX_RATIO = 2;
 
 export type QueryOutcome =
   'index' | 'small_scan' | 'seq_scan' | 'error' | 'not_covered' | 'no_table' | 'query_shape';
@@ -26,8 +44,18 @@ export interface QueryVerdict {
   readonly outcome: QueryOutcome;
   readonly indexesUsed: readonly string[];
   readonly seqScans: readonly string[];
-  /** Sequentially scanned tables at or above the large-table threshold. */
+  /**
+   * Sequentially scanned tables at or above the large-table threshold, but for a join's input that an
+   * index serves (JOIN_SCAN_MIN_KEPT_SHARE; those are in joinServed).
+   */
   readonly largeSeqScans: readonly string[];
+  /** Large tables read whole for a join whose column an index leads with, "table (column)" each. */
+  readonly joinServed?: readonly string[];
+  /**
+   * Large tables read whole although a plan searching them by index costs less than COST_SCAN_MAX_RATIO
+   * times as much: "<indexes of that plan> at N.Nx the scan's cost" each.
+   */
+  readonly costServed?: readonly string[];
   readonly summary: string;
   /** not_covered: the needed phases outside the selection; query_shape: the rewrite. */
   readonly note?: string;
@@ -61,15 +89,21 @@ export async function runVerify(
   options: VerifyOptions = {},
 ): Promise<VerifyReport> {
   const largeTableRows = options.largeTableRows ?? DEFAULT_LARGE_TABLE_ROWS;
-  const { tables } = await db.introspect();
+  const snapshot = await db.introspect();
+  const { tables } = snapshot;
   const isLarge = (t: string): boolean => (tables.get(t)?.estimatedRows ?? 0) >= largeTableRows;
+  const scans: ScanJudge = {
+    isLarge,
+    joinServed: joinServedBy(snapshot),
+    searchedTable: searchedTableIn(snapshot),
+  };
   const verdicts: QueryVerdict[] = [];
   for (const q of queries) {
     const missing = missingPhases(q, options.phases);
     const absent = q.tables.filter((t) => !tables.has(t));
     if (missing.length > 0) verdicts.push(skipped(q, 'not_covered', `needs phase ${missing.join(', ')}`));
     else if (absent.length > 0) verdicts.push(skipped(q, 'no_table', `no table ${absent.join(', ')}`));
-    else verdicts.push(await verifyQuery(db, q, isLarge));
+    else verdicts.push(await verifyQuery(db, q, scans));
   }
   return {
     ok: verdicts.every((v) => PASSING.has(v.outcome)),
@@ -105,11 +139,57 @@ function skipped(q: HotQuery, outcome: 'not_covered' | 'no_table', note: string)
   };
 }
 
-async function verifyQuery(db: Dialect, q: HotQuery, isLarge: (t: string) => boolean): Promise<QueryVerdict> {
+interface ScanJudge {
+  readonly isLarge: (table: string) => boolean;
+  /**
+   * The table an index search reads when it bounds the index by its first key column (a search, not a
+   * whole walk); undefined otherwise.
+   */
+  readonly searchedTable: (search: IndexSearch) => string | undefined;
+  /** The join scans of a plan that an index serves, as "table (column)". */
+  readonly joinServed: (scans: readonly JoinScan[]) => Map<string, string>;
+}
+
+function searchedTableIn(snapshot: SchemaSnapshot): ScanJudge['searchedTable'] {
+  return (search) => {
+    const index = snapshot.indexes.find((i) => i.name === search.index);
+    const first = index?.columns[0]?.name;
+    const leads = first !== undefined && new RegExp(`\\b${first}\\b`).test(search.cond);
+    return leads ? index?.table : undefined;
+  };
+}
+
+/**
+ * Join inputs an index serves: the scanned table has a valid full index leading with the join column,
+ * and the scan keeps at least JOIN_SCAN_MIN_KEPT_SHARE of the table's estimated rows.
+ */
+function joinServedBy(snapshot: SchemaSnapshot): ScanJudge['joinServed'] {
+  const leads = (table: string, column: string): boolean =>
+    snapshot.indexes.some(
+      (i) => i.table === table && i.valid && i.predicate === '' && i.columns[0]?.name === column,
+    );
+  return (scans) => {
+    const out = new Map<string, string>();
+    for (const s of scans) {
+      const rows = snapshot.tables.get(s.table)?.estimatedRows ?? -1;
+      if (rows > 0 && s.rows >= rows * JOIN_SCAN_MIN_KEPT_SHARE && leads(s.table, s.column))
+        out.set(s.table, `${s.table} (${s.column})`);
+    }
+    return out;
+  };
+}
+
+async function verifyQuery(db: Dialect, q: HotQuery, scans: ScanJudge): Promise<QueryVerdict> {
   const base = { name: q.name, description: q.description };
   try {
-    const plan = await db.explain(hotQuerySql(q, db.name), await resolveParams(db, q.params));
-    const largeSeqScans = plan.seqScans.filter(isLarge);
+    const sql = hotQuerySql(q, db.name);
+    const params = await resolveParams(db, q.params);
+    const plan = await db.explain(sql, params);
+    const served = scans.joinServed(plan.joinScans ?? []);
+    const unserved = plan.seqScans.filter((t) => scans.isLarge(t) && !served.has(t));
+    const costly = await costServedScans(db, { sql, params, plan, scans }, unserved);
+    const largeSeqScans = unserved.filter((t) => !costly.has(t));
+    const joinServed = plan.seqScans.filter((t) => scans.isLarge(t) && served.has(t));
     const scanOutcome: QueryOutcome =
       largeSeqScans.length > 0 ? 'seq_scan' : plan.seqScans.length > 0 ? 'small_scan' : 'index';
     const outcome: QueryOutcome = q.shapeLimit ? 'query_shape' : scanOutcome;
@@ -119,6 +199,8 @@ async function verifyQuery(db: Dialect, q: HotQuery, isLarge: (t: string) => boo
       indexesUsed: plan.indexesUsed,
       seqScans: plan.seqScans,
       largeSeqScans,
+      ...(joinServed.length > 0 ? { joinServed: joinServed.map((t) => served.get(t) ?? t) } : {}),
+      ...(costly.size > 0 ? { costServed: [...costly.values()] } : {}),
       summary: plan.summary,
       ...(q.shapeLimit ? { note: `${q.shapeLimit.why}; rewrite: ${q.shapeLimit.rewrite}` } : {}),
     };
@@ -134,12 +216,48 @@ async function verifyQuery(db: Dialect, q: HotQuery, isLarge: (t: string) => boo
   }
 }
 
+/**
+ * Of the large tables a plan reads whole, those an index plan serves at less than COST_SCAN_MAX_RATIO
+ * times the chosen plan's cost (the database re-plans without sequential scans; none where it cannot).
+ */
+async function costServedScans(
+  db: Dialect,
+  q: {
+    readonly sql: string;
+    readonly params: readonly unknown[];
+    readonly plan: ExplainResult;
+    readonly scans: ScanJudge;
+  },
+  tables: readonly string[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (tables.length === 0 || !q.plan.totalCost) return out;
+  const alt = await db.explain(q.sql, q.params, { preferIndexes: true });
+  const ratio = (alt.totalCost ?? Infinity) / q.plan.totalCost;
+  if (ratio >= COST_SCAN_MAX_RATIO) return out;
+  for (const t of tables) {
+    if (alt.seqScans.includes(t)) continue;
+    const searches = alt.searches.filter((s) => q.scans.searchedTable(s) === t);
+    if (searches.length === 0) continue;
+    out.set(t, `${searches.map((s) => s.index).join(', ')} at ${ratio.toFixed(1)}x the scan's cost`);
+  }
+  return out;
+}
+
 function describe(q: QueryVerdict): string {
   switch (q.outcome) {
     case 'index':
       return `index ${q.indexesUsed.join(', ') || '(primary key)'}`;
     case 'small_scan':
-      return `scan of small table ${q.seqScans.join(', ')}`;
+      if (q.costServed !== undefined)
+        return (
+          `scan of ${q.seqScans.join(', ')}, cheaper at this size than ${q.costServed.join('; ')}; ` +
+          'the planner takes the index as the table grows'
+        );
+      return q.joinServed === undefined
+        ? `scan of small table ${q.seqScans.join(', ')}`
+        : `scan of ${q.seqScans.join(', ')} for a join an index serves (${q.joinServed.join(', ')}); ` +
+            'the planner reads it whole at this size';
     case 'seq_scan':
       return `SEQUENTIAL SCAN of ${q.largeSeqScans.join(', ')}`;
     case 'error':

@@ -114,26 +114,39 @@ for (const dialect of ALL_DIALECTS) {
           .filter((i) => limitSkips(up).has(i.name))
           .map((i) => i.table),
       );
+      // MariaDB cannot search an index with `b IS TRUE/FALSE` (the form SQLAlchemy's MySQL dialect sends
+      // for `.is_(True)`; not sargable there, FORCE INDEX cannot make it one): a query whose only
+      // conditions are such booleans scans. With a personal team per user, email_teams passes 1,000 rows
+      // at this scale and team_directory shows it (issue 15). It must still scan there, nothing else.
+      const isFormLimits = new Set(dialect === 'mariadb' ? ['team_directory'] : []);
+      for (const q of report.queries.filter((x) => isFormLimits.has(x.name)))
+        assert.equal(q.outcome, 'seq_scan', `${q.name}: ${q.summary}`);
       const unserved = report.queries.filter(
-        (q) => q.largeSeqScans.length > 0 && q.largeSeqScans.every((t) => skippedTables.has(t)),
+        (q) =>
+          isFormLimits.has(q.name) ||
+          (q.largeSeqScans.length > 0 && q.largeSeqScans.every((t) => skippedTables.has(t))),
       );
       for (const q of report.queries) {
         if (unserved.includes(q)) continue;
-        // A query whose own shape defeats any index is reported with its rewrite, not as served.
-        // A small table (a few hundred teams at this scale) may be scanned; a large one never.
+        // A query whose own shape defeats any index is reported with its rewrite, not as served: its
+        // shape may read a large table whole (the RBAC lookup's NOT IN reads every personal team, one
+        // per user, 1,000 of email_teams' 1,100 rows here). Any other query may scan a small table (or
+        // a join input an index serves), a large one never.
         const shaped = catalogue.hotQueries.find((h) => h.name === q.name)?.shapeLimit !== undefined;
-        if (shaped) assert.equal(q.outcome, 'query_shape', q.name);
-        else
-          assert.ok(
-            ['index', 'small_scan', 'no_table'].includes(q.outcome),
-            `${q.name}: ${q.outcome} ${q.summary}`,
-          );
+        if (shaped) {
+          assert.equal(q.outcome, 'query_shape', q.name);
+          continue;
+        }
+        assert.ok(
+          ['index', 'small_scan', 'no_table'].includes(q.outcome),
+          `${q.name}: ${q.outcome} ${q.summary}`,
+        );
         assert.deepEqual(q.largeSeqScans, [], q.name);
       }
       assert.equal(report.ok, unserved.length === 0);
       if (unserved.length > 0) {
         console.log(
-          `${dialect}: scans on tables whose indexes were skipped: ${unserved.map((q) => q.name).join(', ')}`,
+          `${dialect}: scans on tables whose indexes were skipped, or IS-form limits: ${unserved.map((q) => q.name).join(', ')}`,
         );
       }
       const down = await rollbackPhases(deps(), catalogue);

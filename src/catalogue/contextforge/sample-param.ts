@@ -70,3 +70,16 @@ export function rowAt(
     return rows[0]?.['v'] ?? fallback;
   };
 }
+
+/**
+ * The first column of the row `fraction` of the way down the rows of `sql` (which orders them), plus
+ * `step` rows: counts the rows first, then reads that one (e.g. 0.5: the median of a ranking);
+ * `fallback` when there is no such row.
+ */
+export function sampleAt(sql: string, fraction: number, fallback: unknown, step = 0): ParamResolver {
+  return async (db) => {
+    const counted = await db.query<{ n: unknown }>(`SELECT count(*) AS n FROM (${sql}) AS ranked`);
+    const offset = Math.floor(Number(counted[0]?.n ?? 0) * fraction) + step;
+    return sample(`${sql} LIMIT 1 OFFSET $1`, fallback, [offset])(db);
+  };
+}
