@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { errorCode, wrapDbError } from './classify.js';
 import type { DatabaseUrl } from './database-url.js';
+import { requestsTls } from './mariadb-tls.js';
 import { classifyMariadbError, describeMariadbError, errnoOf } from './mariadb-errors.js';
 import { DeadlineExceeded } from './postgres-connect.js';
 
@@ -30,6 +31,9 @@ const WHY_BY_ERRNO: Readonly<Record<number, string>> = {
   1130: 'this host may not connect; check the user and the hosts it may connect from',
 };
 
+const PLAIN_REFUSED =
+  ', or the server requires TLS (require_secure_transport): add ?sslMode=verify-full (or verify-ca, trust)';
+
 export function mariadbConnectError(url: MariadbUrl, e: unknown, timeoutMs: number): Error {
   const where =
     `MariaDB at ${url.host}:${url.port} (database ${url.database}` +
@@ -44,8 +48,14 @@ export function mariadbConnectError(url: MariadbUrl, e: unknown, timeoutMs: numb
   const code = errorCode(e);
   const errno = errnoOf(e);
   const why = (errno === undefined ? undefined : WHY_BY_ERRNO[errno]) ?? (code && WHY_BY_CODE[code]);
+  // A server with require_secure_transport refuses a session without TLS as access denied (1045).
+  const plain = errno === 1045 && !requestsTls(url.sslMode) ? PLAIN_REFUSED : '';
   if (why)
-    return new UsageError(`cannot connect to ${where}: ${why}`, { cause: e, code, reason: 'connection' });
+    return new UsageError(`cannot connect to ${where}: ${why}${plain}`, {
+      cause: e,
+      code,
+      reason: 'connection',
+    });
   const said = redact(describeMariadbError(e), url.password);
   const classified = classifyMariadbError(e);
   return wrapDbError(

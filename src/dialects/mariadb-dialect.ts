@@ -27,7 +27,7 @@ import type {
   TableSize,
 } from './dialect.js';
 import { mariadbConnectError, type MariadbUrl } from './mariadb-connect.js';
-import { mariadbSslOption, requestsTls } from './mariadb-tls.js';
+import { mariadbSslOption } from './mariadb-tls.js';
 import { classifyMariadbError, describeMariadbError } from './mariadb-errors.js';
 import { summarizeMariadbPlan } from './mariadb-explain.js';
 import { introspectMariadb } from './mariadb-introspection.js';
@@ -111,7 +111,7 @@ export class MariadbDialect implements Dialect {
       database: url.database,
       ...(url.user === undefined ? {} : { user: url.user }),
       ...(url.password === undefined ? {} : { password: url.password }),
-      ...mariadbSslOption(url.sslMode),
+      ...mariadbSslOption(url.sslMode, url.host),
       connectTimeout: options.connectTimeoutMs,
       initSql: SESSION_INIT_SQL,
       timezone: 'Z',
@@ -136,14 +136,12 @@ export class MariadbDialect implements Dialect {
   static async open(url: MariadbUrl, options: MariadbDialectOptions): Promise<MariadbDialect> {
     const dialect = new MariadbDialect(url, options);
     try {
-      // The pool retries a failed TLS handshake until its timeout and loses the reason: a first session
-      // of its own says why (e.g. the server has TLS off) at once.
-      if (requestsTls(url.sslMode)) {
-        await withDeadline(
-          dialect.connect().then((c) => c.end()),
-          options.connectTimeoutMs,
-        );
-      }
+      // The pool retries a failed TLS handshake or a refused session until its timeout and loses the
+      // reason: a first session of its own says why at once (the server has TLS off, or requires it).
+      await withDeadline(
+        dialect.connect().then((c) => c.end()),
+        options.connectTimeoutMs,
+      );
       const rows = await withDeadline(
         dialect.query<{ version: string }>('SELECT VERSION() AS version'),
         options.connectTimeoutMs,

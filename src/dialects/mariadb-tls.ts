@@ -3,6 +3,7 @@
  * `?sslMode=disable|trust|verify-ca|verify-full`, turned into the Node.js connector's `ssl` option.
  * Absent means no TLS, as `disable`.
  */
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { ConnectionConfig } from 'mariadb';
 
 export const MARIADB_SSL_MODES = ['disable', 'trust', 'verify-ca', 'verify-full'] as const;
@@ -30,7 +31,20 @@ const VERIFY_CA: NonNullable<ConnectionConfig['ssl']> & { readonly checkServerId
   checkServerIdentity: () => undefined,
 };
 
-export function mariadbSslOption(mode: MariadbSslMode | undefined): Pick<ConnectionConfig, 'ssl'> {
+/**
+ * The connector upgrades its open socket with `tls.connect({ socket })`, which checks the certificate
+ * against the host name `localhost` when it is given no host: verify-full checks the URL's host itself.
+ */
+function verifyHost(host: string): NonNullable<ConnectionConfig['ssl']> & {
+  readonly checkServerIdentity: (name: string, cert: PeerCertificate) => Error | undefined;
+} {
+  return { rejectUnauthorized: true, checkServerIdentity: (_name, cert) => checkServerIdentity(host, cert) };
+}
+
+export function mariadbSslOption(
+  mode: MariadbSslMode | undefined,
+  host: string,
+): Pick<ConnectionConfig, 'ssl'> {
   switch (mode) {
     case undefined:
     case 'disable':
@@ -40,6 +54,6 @@ export function mariadbSslOption(mode: MariadbSslMode | undefined): Pick<Connect
     case 'verify-ca':
       return { ssl: VERIFY_CA };
     case 'verify-full':
-      return { ssl: { rejectUnauthorized: true } };
+      return { ssl: verifyHost(host) };
   }
 }

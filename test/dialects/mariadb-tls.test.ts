@@ -4,6 +4,7 @@
  * asks for TLS must fail to connect with a message saying so, and `disable` must connect.
  */
 import { describe, it } from 'node:test';
+import type { PeerCertificate } from 'node:tls';
 import assert from 'node:assert/strict';
 import { parseDatabaseUrl } from '../../src/dialects/database-url.js';
 import { mariadbSslOption, MARIADB_SSL_MODES } from '../../src/dialects/mariadb-tls.js';
@@ -36,16 +37,26 @@ void describe('sslMode on a MariaDB URL', () => {
   });
 
   void it('maps each mode to the connector option', () => {
-    assert.deepEqual(mariadbSslOption(undefined), {});
-    assert.deepEqual(mariadbSslOption('disable'), {});
-    assert.deepEqual(mariadbSslOption('trust'), { ssl: { rejectUnauthorized: false } });
-    const ca = mariadbSslOption('verify-ca').ssl as {
+    assert.deepEqual(mariadbSslOption(undefined, 'db'), {});
+    assert.deepEqual(mariadbSslOption('disable', 'db'), {});
+    assert.deepEqual(mariadbSslOption('trust', 'db'), { ssl: { rejectUnauthorized: false } });
+    const ca = mariadbSslOption('verify-ca', 'db').ssl as {
       rejectUnauthorized: boolean;
       checkServerIdentity: () => unknown;
     };
     assert.equal(ca.rejectUnauthorized, true);
     assert.equal(ca.checkServerIdentity(), undefined, 'any host name');
-    assert.deepEqual(mariadbSslOption('verify-full'), { ssl: { rejectUnauthorized: true } });
+    const full = mariadbSslOption('verify-full', 'db.example').ssl as {
+      rejectUnauthorized: boolean;
+      checkServerIdentity: (name: string, cert: PeerCertificate) => Error | undefined;
+    };
+    assert.equal(full.rejectUnauthorized, true);
+    const cert = { subject: { CN: 'db.example' }, subjectaltname: 'DNS:db.example' } as PeerCertificate;
+    // The connector passes 'localhost' (tls.connect on its socket, no host): the URL's host is checked.
+    assert.equal(full.checkServerIdentity('localhost', cert), undefined);
+    assert.ok(
+      full.checkServerIdentity('db.example', { ...cert, subjectaltname: 'DNS:other' }) instanceof Error,
+    );
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import { after } from 'node:test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +31,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function ready(port: number, child: ChildProcess, deadlineMs: number): Promise<void> {
+async function ready(port: number, child: ChildProcess, deadlineMs: number, tls: boolean): Promise<void> {
   const until = Date.now() + deadlineMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`mariadbd exited with ${child.exitCode} before it listened`);
@@ -41,6 +41,7 @@ async function ready(port: number, child: ChildProcess, deadlineMs: number): Pro
         port,
         user: 'root',
         connectTimeout: 1000,
+        ...(tls ? { ssl: { rejectUnauthorized: false } } : {}),
       });
       await c.end();
       return;
@@ -70,6 +71,12 @@ export async function startOwnMariadb(
       `mariadb-install-db failed (install Debian's mariadb-server): ${install.stderr || install.error}`,
     );
   }
+  // root@localhost (127.0.0.1 resolves to it) by password, an empty one: install-db's root uses unix_socket.
+  const init = join(dir, 'init.sql');
+  writeFileSync(
+    init,
+    "ALTER USER 'root'@'localhost' IDENTIFIED VIA mysql_native_password USING PASSWORD('');\n",
+  );
   const port = await freePort();
   const child = spawn(
     '/usr/sbin/mariadbd',
@@ -81,7 +88,9 @@ export async function startOwnMariadb(
       `--socket=${join(dir, 'mysqld.sock')}`,
       `--pid-file=${join(dir, 'mysqld.pid')}`,
       `--user=${userInfo().username}`,
-      '--skip-grant-tables',
+      // The privilege system is on (root@localhost without a password, from mariadb-install-db): with
+      // --skip-grant-tables the server checks no account rules, require_secure_transport among them.
+      `--init-file=${init}`,
       '--innodb-buffer-pool-size=64M',
       ...options,
     ],
@@ -96,6 +105,11 @@ export async function startOwnMariadb(
     }
     rmSync(dir, { recursive: true, force: true });
   });
-  await ready(port, child, 60_000);
+  await ready(
+    port,
+    child,
+    60_000,
+    options.some((o) => o.startsWith('--ssl-cert')),
+  );
   return { port, dir, url: (database) => `mariadb://root@127.0.0.1:${port}/${database}` };
 }
