@@ -96,20 +96,27 @@ export async function startOwnMariadb(
     ],
     { stdio: 'ignore' },
   );
-  after(async () => {
-    if (child.exitCode === null) {
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
     rmSync(dir, { recursive: true, force: true });
-  });
-  await ready(
-    port,
-    child,
-    60_000,
-    options.some((o) => o.startsWith('--ssl-cert')),
-  );
+  };
+  after(stop);
+  try {
+    await ready(
+      port,
+      child,
+      60_000,
+      options.some((o) => o.startsWith('--ssl-cert')),
+    );
+  } catch (e) {
+    // A file whose top level throws here never runs its after hooks: stop the server now.
+    await stop();
+    throw e;
+  }
   return { port, dir, url: (database) => `mariadb://root@127.0.0.1:${port}/${database}` };
 }
