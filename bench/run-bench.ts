@@ -36,6 +36,7 @@ import { measureQueries, resolveQueries, type Repeats } from './measure-queries.
 import { SECTION_BUILDS, notRunReason, type SectionPlan } from './sections.js';
 import { pgbenchLoad, type LoadOptions } from './pgbench-load.js';
 import { clientProcessCpu, serverProcessCpu, workerLoad } from './worker-load.js';
+import { buildDirect, dropDirect, pendingDefinitions } from './direct-build.js';
 import { nowMs } from './timer.js';
 import { startWriter, type WriterResult } from './writer-load.js';
 
@@ -274,36 +275,8 @@ async function countRows(db: Dialect): Promise<{ total: number; tables: number }
   return { total, tables };
 }
 
-/** The definitions the engine would build now, as it would build them on this dialect. */
-async function pendingDefinitions(o: BenchOptions, deps: EngineDeps): Promise<IndexDefinition[]> {
-  const plan = await planRun(deps, o.catalogue, phases(o));
-  return plan.phases.flatMap((p) => p.indexes.filter((i) => i.action === 'create').map((i) => i.index));
-}
-
 async function resetCatalogue(o: BenchOptions, deps: EngineDeps): Promise<void> {
   await mustSucceed(rollbackPhases(deps, o.catalogue, phases(o)));
-}
-
-async function dropDirect(db: Dialect, defs: readonly IndexDefinition[]): Promise<void> {
-  for (const d of defs) await db.execute(db.renderDropIndex(d.name, d.table));
-}
-
-/** The same statements the engine runs, one after another, with the ANALYZE it runs after each phase. */
-async function buildDirect(db: Dialect, defs: readonly IndexDefinition[]): Promise<number> {
-  const t0 = nowMs();
-  let phase: string | undefined;
-  let tables = new Set<string>();
-  for (const d of defs) {
-    if (phase !== undefined && d.phase !== phase) {
-      await db.analyze([...tables]);
-      tables = new Set();
-    }
-    phase = d.phase;
-    tables.add(d.table);
-    await db.execute(db.renderCreateIndex(d));
-  }
-  if (tables.size) await db.analyze([...tables]);
-  return (nowMs() - t0) / 1000;
 }
 
 /**
@@ -396,7 +369,7 @@ async function measureWriteImpact(
 ): Promise<WriteImpact[]> {
   const db = deps.dialect;
   await resetCatalogue(o, deps);
-  const defs = await pendingDefinitions(o, deps);
+  const defs = await pendingDefinitions(deps, o.catalogue, phases(o));
   const idleSeconds = Math.min(30, Math.max(3, buildMs / 1000));
   const concurrent = db.capabilities.supportsConcurrentBuild;
   const scenarios: WriteImpact[] = [];
@@ -449,7 +422,7 @@ async function measureBuildCost(
 ): Promise<{ buildCost: BuildCostResult; estimates: EstimateVsActual }> {
   const db = deps.dialect;
   await resetCatalogue(o, deps);
-  const defs = await pendingDefinitions(o, deps);
+  const defs = await pendingDefinitions(deps, o.catalogue, phases(o));
   o.log.info('build cost: direct');
   const directSeconds = await buildDirect(db, defs);
   await dropDirect(db, defs);
