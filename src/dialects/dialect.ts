@@ -320,6 +320,11 @@ export interface Dialect {
   /** Drops one index (PostgreSQL DROP INDEX CONCURRENTLY IF EXISTS). */
   dropIndex(name: string, options: BuildOptions): Promise<void>;
   /**
+   * Ends the sessions builds and drops keep open between them (PostgreSQL keeps its dedicated build
+   * sessions for the next build); the engine calls it when a phase ends. Never throws.
+   */
+  releaseSessions(): Promise<void>;
+  /**
    * Sizes of the given tables that exist (PostgreSQL pg_relation_size and reltuples; SQLite the dbstat
    * pages of each table; MariaDB information_schema.TABLES data_length and table_rows). Read-only.
    */

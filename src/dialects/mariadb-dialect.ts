@@ -256,6 +256,11 @@ export class MariadbDialect implements Dialect {
     });
   }
 
+  /** Builds and drops open no session of their own to keep. */
+  releaseSessions(): Promise<void> {
+    return Promise.resolve();
+  }
+
   async dropIndex(name: string, options: BuildOptions): Promise<void> {
     const snapshot = await this.introspect();
     const tables = [...new Set(snapshot.indexes.filter((i) => i.name === name).map((i) => i.table))];

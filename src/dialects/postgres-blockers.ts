@@ -35,6 +35,41 @@ const SNAPSHOT_HOLDERS_SQL = `SELECT ${SESSION_COLUMNS} FROM pg_stat_activity a
     AND a.application_name NOT LIKE '${APPLICATION_NAME}%'
   ORDER BY a.xact_start`;
 
+/**
+ * Before a build, in one round trip: the transactions holding a write lock on the table now (kind
+ * 'writer', with their vxid; see waitForOpenWriters in postgres-dialect.ts) and the snapshot holders.
+ */
+const BEFORE_BUILD_SQL = `SELECT DISTINCT 'writer' AS kind, l.virtualtransaction AS vxid, NULL::int AS pid,
+    NULL::text AS application_name, NULL::text AS state, NULL::timestamptz AS query_start,
+    NULL::timestamptz AS xact_start, NULL::bigint AS xact_age_ms
+  FROM pg_locks l
+  WHERE l.locktype = 'relation' AND l.relation = to_regclass($1) AND l.granted
+    AND l.pid <> pg_backend_pid() AND l.mode = 'RowExclusiveLock'
+  UNION ALL
+  SELECT 'holder', NULL, h.* FROM (${SNAPSHOT_HOLDERS_SQL}) h
+  ORDER BY kind DESC, xact_start`;
+
+export interface BeforeBuild {
+  /** Virtual transaction ids of the open transactions that write the table. */
+  readonly writers: readonly string[];
+  readonly snapshotHolders: readonly BlockingSession[];
+}
+
+/** What a build would wait for, as of now (one query). */
+export async function blockersBeforeBuild(client: pg.Client, quotedTable: string): Promise<BeforeBuild> {
+  const { rows } = await client.query<BlockingSession & { kind: string; vxid: string | null }>(
+    BEFORE_BUILD_SQL,
+    [quotedTable],
+  );
+  const writers: string[] = [];
+  const snapshotHolders: BlockingSession[] = [];
+  for (const { kind, vxid, ...session } of rows) {
+    if (kind === 'writer' && vxid !== null) writers.push(vxid);
+    else if (kind === 'holder') snapshotHolders.push(session);
+  }
+  return { writers, snapshotHolders };
+}
+
 /** Sessions holding any lock on the index's table (what DROP INDEX CONCURRENTLY waits for). */
 const TABLE_LOCKERS_SQL = `SELECT DISTINCT ${SESSION_COLUMNS} FROM pg_locks l
   JOIN pg_stat_activity a ON a.pid = l.pid
@@ -51,13 +86,17 @@ export interface WaitOutcome {
   readonly waitedMs: number;
 }
 
-/** Waits for the transactions holding a snapshot now to end, up to waitMs. */
+/**
+ * Waits for the transactions holding a snapshot now to end, up to waitMs; `now` when the caller has
+ * just read them (blockersBeforeBuild), saving the first query.
+ */
 export function waitForSnapshotHolders(
   client: pg.Client,
   waitMs: number,
   onWait: (sessions: readonly BlockingSession[]) => void,
+  now?: readonly BlockingSession[],
 ): Promise<WaitOutcome> {
-  return waitForSessions(client, SNAPSHOT_HOLDERS_SQL, [], waitMs, onWait);
+  return waitForSessions(client, SNAPSHOT_HOLDERS_SQL, [], waitMs, onWait, now);
 }
 
 /** Waits for the transactions holding a lock on the index's table now to end, up to waitMs. */
@@ -82,10 +121,11 @@ async function waitForSessions(
   params: readonly unknown[],
   waitMs: number,
   onWait: (sessions: readonly BlockingSession[]) => void,
+  now?: readonly BlockingSession[],
 ): Promise<WaitOutcome> {
   const started = Date.now();
   if (waitMs <= 0) return { still: [], waitedMs: 0 };
-  const first = (await client.query<BlockingSession>(sql, [...params])).rows;
+  const first = now ?? (await client.query<BlockingSession>(sql, [...params])).rows;
   if (first.length === 0) return { still: [], waitedMs: 0 };
   onWait(first);
   const key = (s: BlockingSession): string => `${s.pid}@${s.xact_start?.getTime() ?? ''}`;

@@ -1,7 +1,8 @@
 /**
  * PostgreSQL through `pg` (the only file that imports it). Queries go through a small pool; every
- * index build or drop runs on its own dedicated session with lock_timeout / statement_timeout (and an
- * optional maintenance_work_mem) set, one statement per round trip, never inside a transaction.
+ * index build or drop runs on a dedicated session (one build at a time on it, kept open between the
+ * builds of a phase) with lock_timeout / statement_timeout (and an optional maintenance_work_mem) set,
+ * never inside a transaction.
  * Bulk loads stream through COPY FROM STDIN (postgres-copy.ts).
  */
 import pg from 'pg';
@@ -25,6 +26,7 @@ import type {
   UsageStatistics,
   TableSize,
 } from './dialect.js';
+import { PostgresBuildSessions } from './postgres-build-sessions.js';
 import { copyRows } from './postgres-copy.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import { summarizePostgresPlan } from './postgres-explain.js';
@@ -37,10 +39,12 @@ import { readPostgresStatistics } from './postgres-statistics.js';
 import { POSTGRES_PROGRESS_SQL, postgresBuildProgress, toProgressRow } from './postgres-progress.js';
 import { holdAdvisoryLock } from './postgres-runner-lock.js';
 import {
+  blockersBeforeBuild,
   describeSessions,
   snapshotHolders,
   waitForSnapshotHolders,
   waitForTableLockers,
+  type BeforeBuild,
   type BlockingSession,
   type WaitOutcome,
 } from './postgres-blockers.js';
@@ -90,6 +94,7 @@ export class PostgresDialect implements Dialect {
   private closed = false;
   /** Set by open() from the server's version (and a probe); build sessions use what it allows. */
   private server: ServerCapabilities = BASELINE_SERVER;
+  private readonly buildSessions = new PostgresBuildSessions(() => this.newClient());
 
   private constructor(
     url: PostgresUrl,
@@ -221,17 +226,23 @@ export class PostgresDialect implements Dialect {
 
   async createIndex(def: IndexDefinition, options: BuildOptions): Promise<void> {
     const sql = this.renderCreateIndex(def);
-    await this.withSession(`create index ${def.name} on ${def.table}`, async (client) => {
-      for (const setting of buildSettings(options, this.server)) await client.query(setting);
-      await waitForOpenWriters(client, def.table, options.lockTimeoutMs);
+    await this.withSession(`create index ${def.name} on ${def.table}`, options, async (client) => {
       const waitMs = options.snapshotWaitMs ?? 0;
-      const waited = await waitForSnapshotHolders(client, waitMs, (sessions) =>
-        this.sayWaiting(
-          `create index ${def.name}`,
-          'hold a snapshot the build would wait for',
-          sessions,
-          waitMs,
-        ),
+      const now = await readBlockers(client, def.table, options.lockTimeoutMs, waitMs);
+      const wroteNow = await waitForOpenWriters(client, def.table, now.writers, options.lockTimeoutMs);
+      // Past a wait for writers, the snapshot holders are read again: they are those open now.
+      const holdersNow = wroteNow ? undefined : now.snapshotHolders;
+      const waited = await waitForSnapshotHolders(
+        client,
+        waitMs,
+        (sessions) =>
+          this.sayWaiting(
+            `create index ${def.name}`,
+            'hold a snapshot the build would wait for',
+            sessions,
+            waitMs,
+          ),
+        holdersNow,
       );
       if (waited.still.length > 0) {
         throw stillBlocked('hold a snapshot the build would wait for', waited, waitMs, 'nothing was created');
@@ -246,8 +257,7 @@ export class PostgresDialect implements Dialect {
 
   async dropIndex(name: string, options: BuildOptions): Promise<void> {
     const sql = this.renderDropIndex(name);
-    await this.withSession(`drop index ${name}`, async (client) => {
-      for (const setting of buildSettings(options, this.server)) await client.query(setting);
+    await this.withSession(`drop index ${name}`, options, async (client) => {
       const waitMs = options.snapshotWaitMs ?? 0;
       const quoted = quoteIdentifier(name);
       const waited = await waitForTableLockers(client, quoted, waitMs, (sessions) =>
@@ -337,6 +347,7 @@ export class PostgresDialect implements Dialect {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.buildSessions.close();
     await this.pool.end();
   }
 
@@ -349,21 +360,27 @@ export class PostgresDialect implements Dialect {
     return client;
   }
 
-  /** Runs fn on a new dedicated session, wrapping any failure with context and its classification. */
-  private async withSession(what: string, fn: (client: pg.Client) => Promise<void>): Promise<void> {
-    const client = this.newClient();
-    let lost = false;
-    client.on('end', () => {
-      lost = true;
-    });
+  /**
+   * Runs fn on a dedicated build session (postgres-build-sessions.ts: kept open between the builds of a
+   * phase) with the build's settings in force, wrapping any failure with context and its classification.
+   */
+  private async withSession(
+    what: string,
+    options: BuildOptions,
+    fn: (client: pg.Client) => Promise<void>,
+  ): Promise<void> {
+    let settings: string[];
     try {
-      await client.connect();
-      await fn(client);
+      settings = buildSettings(options, this.server);
     } catch (e) {
-      throw this.wrap(what, e, lost);
-    } finally {
-      await client.end().catch(() => undefined);
+      throw this.wrap(what, e, false);
     }
+    await this.buildSessions.use(settings, fn, (e, lost) => this.wrap(what, e, lost));
+  }
+
+  /** Ends the build sessions kept open between builds (the engine calls it when a phase ends). */
+  releaseSessions(): Promise<void> {
+    return this.buildSessions.release();
   }
 
   private wrap(what: string, e: unknown, sessionLost: boolean): Error {
@@ -415,13 +432,23 @@ function delay(ms: number): Promise<void> {
 }
 
 /**
- * Transactions that have written to the table (ROW EXCLUSIVE) and are still open. Stronger locks are
- * left out on purpose: they also conflict with the SHARE UPDATE EXCLUSIVE lock CONCURRENTLY takes before
- * it records anything, so it waits for them (and autovacuum yields to it) with nothing left behind.
+ * What a build waits for before its statement (one query, none when it waits for neither): the open
+ * writers of the table when a lock timeout bounds the build, the snapshot holders when --snapshot-wait
+ * does. Writers: transactions that have written to the table (ROW EXCLUSIVE) and are still open.
+ * Stronger locks are left out on purpose: they also conflict with the SHARE UPDATE EXCLUSIVE lock
+ * CONCURRENTLY takes before it records anything, so it waits for them (and autovacuum yields to it)
+ * with nothing left behind.
  */
-const OPEN_WRITERS_SQL = `SELECT DISTINCT virtualtransaction AS vxid FROM pg_locks
-  WHERE locktype = 'relation' AND relation = to_regclass($1) AND granted AND pid <> pg_backend_pid()
-    AND mode = 'RowExclusiveLock'`;
+async function readBlockers(
+  client: pg.Client,
+  table: string,
+  lockTimeoutMs: number,
+  snapshotWaitMs: number,
+): Promise<BeforeBuild> {
+  if (lockTimeoutMs <= 0 && snapshotWaitMs <= 0) return { writers: [], snapshotHolders: [] };
+  return blockersBeforeBuild(client, quoteIdentifier(table));
+}
+
 const STILL_OPEN_SQL = `SELECT count(*)::int AS n FROM pg_locks
   WHERE locktype = 'virtualxid' AND virtualxid = ANY($1::text[])`;
 
@@ -429,17 +456,21 @@ const STILL_OPEN_SQL = `SELECT count(*)::int AS n FROM pg_locks
  * CREATE INDEX CONCURRENTLY records the index (INVALID) before it waits for the transactions writing the
  * table; when lock_timeout cancels that wait, an INVALID index is left that cannot be dropped either
  * until those transactions end. So wait first, without taking any lock (writers are never queued behind
- * us), for the transactions that hold a write lock on the table now, up to the lock timeout. Still open:
- * the same 55P03 lock_timeout, with nothing created. (Added by E2, engine: see its report.)
+ * us), for the transactions that held a write lock on the table when the build began (`vxids`), up to
+ * the lock timeout. Still open: the same 55P03 lock_timeout, with nothing created. True when it waited.
+ * (Added by E2, engine: see its report.)
  */
-async function waitForOpenWriters(client: pg.Client, table: string, lockTimeoutMs: number): Promise<void> {
-  if (lockTimeoutMs <= 0) return; // lock_timeout 0 = wait as long as it takes: CIC waits itself.
-  const { rows } = await client.query<{ vxid: string }>(OPEN_WRITERS_SQL, [quoteIdentifier(table)]);
-  const vxids = rows.map((r) => r.vxid);
+async function waitForOpenWriters(
+  client: pg.Client,
+  table: string,
+  vxids: readonly string[],
+  lockTimeoutMs: number,
+): Promise<boolean> {
+  if (lockTimeoutMs <= 0 || vxids.length === 0) return false; // lock_timeout 0: CIC waits itself.
   const deadline = Date.now() + lockTimeoutMs;
-  while (vxids.length > 0) {
+  for (;;) {
     const { rows: open } = await client.query<{ n: number }>(STILL_OPEN_SQL, [vxids]);
-    if ((open[0]?.n ?? 0) === 0) return;
+    if ((open[0]?.n ?? 0) === 0) return true;
     const left = deadline - Date.now();
     if (left <= 0) {
       const e = new Error(

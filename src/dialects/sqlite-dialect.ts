@@ -170,6 +170,11 @@ export class SqliteDialect implements Dialect {
     return this.ddl(`create index ${def.name} on ${def.table}`, this.renderCreateIndex(def), options);
   }
 
+  /** Builds and drops open no session of their own to keep. */
+  releaseSessions(): Promise<void> {
+    return Promise.resolve();
+  }
+
   dropIndex(name: string, options: BuildOptions): Promise<void> {
     return this.ddl(`drop index ${name}`, this.renderDropIndex(name), options);
   }

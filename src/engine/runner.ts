@@ -125,6 +125,7 @@ async function withRunnerLock(ctx: RunContext, fn: () => Promise<RunReport>): Pr
     return await fn();
   } finally {
     unwatch();
+    await ctx.dialect.releaseSessions(); // what the INVALID repair or a thrown phase kept open
     await lock.release().catch((e: unknown) => {
       // The run's result stands: the lock ends with this process (SQLite row of a dead pid is stale,
       // PostgreSQL's ends with its session).
@@ -202,7 +203,9 @@ async function runUmzug(
       name: phase.name,
       up: async () => {
         stopIfAborted(ctx, phase);
-        settle(results, phase, await reportThrown(ctx, phase, () => runPhaseUp(ctx, phase)));
+        const result = await reportThrown(ctx, phase, () => runPhaseUp(ctx, phase));
+        await ctx.dialect.releaseSessions();
+        settle(results, phase, result);
       },
       down: async () => {
         stopIfAborted(ctx, phase);
@@ -212,6 +215,7 @@ async function runUmzug(
           if (down.error) await recordDownFailure(ctx, phase, down);
           return down;
         });
+        await ctx.dialect.releaseSessions();
         settle(results, phase, result);
       },
     })),

@@ -1,7 +1,8 @@
 /**
  * What a PostgreSQL build session is set up with: the pure SET statements by server capability, and, on
  * the real server, the values the CREATE INDEX statement itself runs under (read by an event trigger
- * that fires at the start of the DDL, inside the build's own session).
+ * that fires at the start of the DDL, inside the build's own session), for a build on a new session and
+ * for the next build on the same session with other settings.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -109,6 +110,7 @@ async function recordSettingsAndBuild(url: string, admin: pg.Client): Promise<vo
   await admin.query(`CREATE FUNCTION record_build_settings() RETURNS event_trigger LANGUAGE plpgsql AS $$
       BEGIN
         INSERT INTO seen VALUES
+          ('pid', pg_backend_pid()::text),
           ('lock_timeout', current_setting('lock_timeout')),
           ('client_connection_check_interval', current_setting('client_connection_check_interval')),
           ('max_parallel_maintenance_workers', current_setting('max_parallel_maintenance_workers'));
@@ -131,20 +133,45 @@ async function recordSettingsAndBuild(url: string, admin: pg.Client): Promise<vo
   assert.notEqual(server['max_parallel_maintenance_workers'], '0');
 
   const dialect = await openDialect(url);
+  let pid: string | undefined;
   try {
     await dialect.createIndex(testIndex('idx_accounts_email', 'accounts', 'email'), {
       ...BASE,
       lockTimeoutMs: 1234,
       maxParallelMaintenanceWorkers: 0,
     });
+    const first = await seenSettings(admin);
+    pid = first['pid'];
+    assert.deepEqual(first, {
+      pid,
+      lock_timeout: '1234ms',
+      client_connection_check_interval: `${CLIENT_CHECK_INTERVAL_MS / 1000}s`,
+      max_parallel_maintenance_workers: '0',
+    });
+    // The next build takes the same session; settings it does not ask for are back to the server's.
+    await dialect.createIndex(
+      testIndex('idx_accounts_email_desc', 'accounts', 'email', {
+        columns: [{ name: 'email', order: 'DESC' }],
+      }),
+      BASE,
+    );
+    assert.deepEqual(await seenSettings(admin), {
+      pid,
+      lock_timeout: '5s',
+      client_connection_check_interval: `${CLIENT_CHECK_INTERVAL_MS / 1000}s`,
+      max_parallel_maintenance_workers: server['max_parallel_maintenance_workers'],
+    });
+    await dialect.releaseSessions();
+    const alive = await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [Number(pid)]);
+    assert.equal(alive.rowCount, 0, 'releaseSessions ended the build session');
   } finally {
     await dialect.close();
   }
+}
 
+/** What the event trigger recorded for the last CREATE INDEX (and clears it). */
+async function seenSettings(admin: pg.Client): Promise<Record<string, string>> {
   const seen = await admin.query<{ setting: string; value: string }>('SELECT setting, value FROM seen');
-  assert.deepEqual(Object.fromEntries(seen.rows.map((r) => [r.setting, r.value])), {
-    lock_timeout: '1234ms',
-    client_connection_check_interval: `${CLIENT_CHECK_INTERVAL_MS / 1000}s`,
-    max_parallel_maintenance_workers: '0',
-  });
+  await admin.query('DELETE FROM seen');
+  return Object.fromEntries(seen.rows.map((r) => [r.setting, r.value]));
 }
