@@ -25,6 +25,7 @@ import type {
   SchemaSnapshot,
   UsageStatistics,
   TableSize,
+  UnflushedWrite,
 } from './dialect.js';
 import { PostgresBuildSessions } from './postgres-build-sessions.js';
 import { copyRows } from './postgres-copy.js';
@@ -166,6 +167,14 @@ export class PostgresDialect implements Dialect {
     );
   }
 
+  /** One transaction with `SET LOCAL synchronous_commit = off`, sent with its BEGIN in one round trip. */
+  async writeUnflushed(statements: readonly UnflushedWrite[]): Promise<void> {
+    if (statements.length === 0) return;
+    await this.inTransaction(async (client) => {
+      for (const s of statements) await client.query(s.sql, [...s.params]);
+    }, 'BEGIN; SET LOCAL synchronous_commit = off');
+  }
+
   /** COPY FROM STDIN in one transaction; its commit does not wait for the WAL flush (seed data). */
   bulkInsert(rows: BulkRows): Promise<number> {
     if (rows.count === 0) return Promise.resolve(0);
@@ -175,8 +184,8 @@ export class PostgresDialect implements Dialect {
     });
   }
 
-  /** BEGIN, fn on one pooled client, COMMIT; ROLLBACK on throw. */
-  private async inTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** BEGIN (or `begin`: BEGIN and SET LOCALs), fn on one pooled client, COMMIT; ROLLBACK on throw. */
+  private async inTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     const client = await this.pool.connect();
     // A checked-out client has no error listener of the pool's: keep a lost connection from crashing
     // the process (the pending query rejects with the failure anyway).
@@ -188,7 +197,7 @@ export class PostgresDialect implements Dialect {
     client.on('error', onError);
     let broken: unknown;
     try {
-      await client.query('BEGIN');
+      await client.query(begin);
       const result = await fn(client);
       await client.query('COMMIT');
       return result;

@@ -15,7 +15,7 @@ import {
 } from './bookkeeping-store.js';
 import type { IndexAction } from './run-observer.js';
 
-type Db = Pick<Dialect, 'query' | 'execute' | 'introspect'>;
+type Db = Pick<Dialect, 'query' | 'execute' | 'writeUnflushed' | 'introspect'>;
 type Row = Record<string, unknown>;
 
 const CREATE_MIGRATIONS = `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (
@@ -129,42 +129,35 @@ export class SqlBookkeepingStore implements BookkeepingStore {
     return rows.map(toBuild);
   }
 
+  /**
+   * Build rows are written with writeUnflushed (PostgreSQL: synchronous_commit off for that transaction):
+   * their commit does not wait for the disk. Safe because a build row is re-derivable from the catalog:
+   * a server crash can lose only what was committed since the last flushed commit, and every index
+   * build's own commit flushes the log up to it (so a `running` row is on disk before its index can be).
+   * A lost finish leaves the row `running`, which the next run settles against the database
+   * (reconcile.ts: the index there and valid is succeeded and owned, otherwise failed); a lost `running`
+   * row belongs to a build that never committed anything. Phase rows stay flushed.
+   */
   async insertBuild(r: BuildRow): Promise<void> {
-    await this.db.execute(
-      `INSERT INTO ${BUILDS_TABLE} (${BUILD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-      [
-        r.id,
-        r.runId,
-        r.phase,
-        r.indexName,
-        r.tableName,
-        r.action,
-        r.status,
-        r.attempt,
-        r.startedAt,
-        r.finishedAt,
-        r.durationMs,
-        r.errorCode,
-        truncate(r.errorMessage),
-        r.owned ? 1 : 0,
-      ],
-    );
+    await this.db.writeUnflushed([{ sql: INSERT_BUILD, params: buildValues(r) }]);
   }
 
   async finishBuild(id: string, f: BuildFinish): Promise<void> {
-    await this.db.execute(
-      `UPDATE ${BUILDS_TABLE} SET status = $2, finished_at = $3, duration_ms = $4, error_code = $5,
+    await this.db.writeUnflushed([
+      {
+        sql: `UPDATE ${BUILDS_TABLE} SET status = $2, finished_at = $3, duration_ms = $4, error_code = $5,
          error_message = $6, owned = $7 WHERE id = $1`,
-      [
-        id,
-        f.status,
-        f.finishedAt,
-        f.durationMs,
-        f.errorCode ?? null,
-        truncate(f.errorMessage ?? null),
-        f.owned ? 1 : 0,
-      ],
-    );
+        params: [
+          id,
+          f.status,
+          f.finishedAt,
+          f.durationMs,
+          f.errorCode ?? null,
+          truncate(f.errorMessage ?? null),
+          f.owned ? 1 : 0,
+        ],
+      },
+    ]);
   }
 
   async listRunningBuilds(): Promise<BuildRow[]> {
@@ -189,6 +182,28 @@ export class SqlBookkeepingStore implements BookkeepingStore {
       [indexName],
     );
   }
+}
+
+const INSERT_BUILD = `INSERT INTO ${BUILDS_TABLE} (${BUILD_COLUMNS})
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
+
+function buildValues(r: BuildRow): unknown[] {
+  return [
+    r.id,
+    r.runId,
+    r.phase,
+    r.indexName,
+    r.tableName,
+    r.action,
+    r.status,
+    r.attempt,
+    r.startedAt,
+    r.finishedAt,
+    r.durationMs,
+    r.errorCode,
+    truncate(r.errorMessage),
+    r.owned ? 1 : 0,
+  ];
 }
 
 function truncate(s: string | null): string | null {
