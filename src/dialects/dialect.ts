@@ -274,12 +274,6 @@ export interface UsageStatistics {
   readonly note?: string;
 }
 
-/** One statement of `writeUnflushed`: SQL with `$1..$n` placeholders and its values. */
-export interface UnflushedWrite {
-  readonly sql: string;
-  readonly params: readonly unknown[];
-}
-
 /** Rows for `bulkInsert`, made on demand: row i (0 ≤ i < count) holds one value per column, in order. */
 export interface BulkRows {
   readonly table: string;
@@ -305,14 +299,14 @@ export interface Dialect {
   /** Runs fn in one transaction on one connection (BEGIN/COMMIT, ROLLBACK on throw). */
   transaction<T>(fn: (tx: Pick<Dialect, 'query' | 'execute'>) => Promise<T>): Promise<T>;
   /**
-   * Runs the statements in one transaction whose commit does not wait for the disk (PostgreSQL
-   * `SET LOCAL synchronous_commit = off`; SQLite in WAL mode `synchronous = NORMAL` for that commit);
-   * where the database offers no such setting for one transaction (MariaDB), as plain statements. Only
-   * for rows the engine re-derives from the database when a server crash loses them: the commit is
-   * visible to every session at once; a crash of the server may lose it until the next flushed commit
-   * (every index build's own commit flushes the log up to it).
+   * `execute` with a commit that does not wait for the disk (PostgreSQL: on a session with
+   * `synchronous_commit = off`; SQLite in WAL mode: `synchronous = NORMAL` for that commit); where the
+   * database has no such setting for one session (MariaDB), plain `execute`. Only for rows the engine
+   * re-derives from the database when a server crash loses them: the commit is visible to every session
+   * at once, and a crash of the server may lose it only until the next flushed commit (an index build's
+   * own commit flushes the log up to it).
    */
-  writeUnflushed(statements: readonly UnflushedWrite[]): Promise<void>;
+  executeUnflushed(sql: string, params?: readonly unknown[]): Promise<number>;
 
   /**
    * Loads every row into an existing table in one transaction, the fastest way this database offers

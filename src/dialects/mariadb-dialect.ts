@@ -25,7 +25,6 @@ import type {
   SchemaSnapshot,
   UsageStatistics,
   TableSize,
-  UnflushedWrite,
 } from './dialect.js';
 import { mariadbConnectError, type MariadbUrl } from './mariadb-connect.js';
 import { mariadbSslOption } from './mariadb-tls.js';
@@ -187,20 +186,9 @@ export class MariadbDialect implements Dialect {
     }
   }
 
-  /**
-   * InnoDB flushes its log at commit as innodb_flush_log_at_trx_commit says, for the whole server (no
-   * setting for one transaction): one statement as it is, several in one transaction.
-   */
-  async writeUnflushed(statements: readonly UnflushedWrite[]): Promise<void> {
-    const [only, ...more] = statements;
-    if (only === undefined) return;
-    if (more.length === 0) {
-      await this.execute(only.sql, only.params);
-      return;
-    }
-    await this.transaction(async (tx) => {
-      for (const s of statements) await tx.execute(s.sql, s.params);
-    });
+  /** InnoDB flushes its log at commit as the server's innodb_flush_log_at_trx_commit says: plain execute. */
+  executeUnflushed(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return this.execute(sql, params);
   }
 
   /**

@@ -14,7 +14,7 @@ interface BuildSession {
   connected: boolean;
   /** The settings applied on it (joined SET statements). */
   applied: string;
-  /** The connection ended or failed (the 'end' event). */
+  /** The connection failed or ended (its 'error' or 'end' event). */
   lost: boolean;
 }
 
@@ -72,9 +72,12 @@ export class PostgresBuildSessions {
 
   private open(): BuildSession {
     const session: BuildSession = { client: this.newClient(), connected: false, applied: '', lost: false };
-    session.client.on('end', () => {
+    // An idle session the server ended reports 'error' (and is never queryable again), or 'end'.
+    const lose = (): void => {
       session.lost = true;
-    });
+    };
+    session.client.on('error', lose);
+    session.client.on('end', lose);
     return session;
   }
 

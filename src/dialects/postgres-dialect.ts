@@ -25,10 +25,10 @@ import type {
   SchemaSnapshot,
   UsageStatistics,
   TableSize,
-  UnflushedWrite,
 } from './dialect.js';
 import { PostgresBuildSessions } from './postgres-build-sessions.js';
 import { copyRows } from './postgres-copy.js';
+import { PostgresUnflushedSession } from './postgres-unflushed-session.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import { summarizePostgresPlan } from './postgres-explain.js';
 import { introspectPostgres } from './postgres-introspection.js';
@@ -96,6 +96,7 @@ export class PostgresDialect implements Dialect {
   /** Set by open() from the server's version (and a probe); build sessions use what it allows. */
   private server: ServerCapabilities = BASELINE_SERVER;
   private readonly buildSessions = new PostgresBuildSessions(() => this.newClient());
+  private readonly unflushed = new PostgresUnflushedSession((extra) => this.newClient(extra));
 
   private constructor(
     url: PostgresUrl,
@@ -167,12 +168,11 @@ export class PostgresDialect implements Dialect {
     );
   }
 
-  /** One transaction with `SET LOCAL synchronous_commit = off`, sent with its BEGIN in one round trip. */
-  async writeUnflushed(statements: readonly UnflushedWrite[]): Promise<void> {
-    if (statements.length === 0) return;
-    await this.inTransaction(async (client) => {
-      for (const s of statements) await client.query(s.sql, [...s.params]);
-    }, 'BEGIN; SET LOCAL synchronous_commit = off');
+  /** On a session of its own with synchronous_commit off (postgres-unflushed-session.ts). */
+  executeUnflushed(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return this.unflushed.execute(sql, params, (e, lost) =>
+      lost && this.classifyError(e).code === undefined ? this.wrap('bookkeeping write', e, true) : e,
+    );
   }
 
   /** COPY FROM STDIN in one transaction; its commit does not wait for the WAL flush (seed data). */
@@ -184,8 +184,8 @@ export class PostgresDialect implements Dialect {
     });
   }
 
-  /** BEGIN (or `begin`: BEGIN and SET LOCALs), fn on one pooled client, COMMIT; ROLLBACK on throw. */
-  private async inTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  /** BEGIN, fn on one pooled client, COMMIT; ROLLBACK on throw. */
+  private async inTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     // A checked-out client has no error listener of the pool's: keep a lost connection from crashing
     // the process (the pending query rejects with the failure anyway).
@@ -197,7 +197,7 @@ export class PostgresDialect implements Dialect {
     client.on('error', onError);
     let broken: unknown;
     try {
-      await client.query(begin);
+      await client.query('BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
@@ -357,6 +357,7 @@ export class PostgresDialect implements Dialect {
     if (this.closed) return;
     this.closed = true;
     await this.buildSessions.close();
+    await this.unflushed.close();
     await this.pool.end();
   }
 

@@ -24,7 +24,6 @@ import type {
   SchemaSnapshot,
   UsageStatistics,
   TableSize,
-  UnflushedWrite,
 } from './dialect.js';
 import { classifySqliteError, describeSqliteError } from './sqlite-errors.js';
 import { summarizeSqlitePlan, tableAliases } from './sqlite-explain.js';
@@ -131,20 +130,15 @@ export class SqliteDialect implements Dialect {
   }
 
   /**
-   * One BEGIN IMMEDIATE transaction committed with `synchronous = NORMAL` (in WAL mode: no fsync of the
-   * log at that commit; the next commit at the connection's own level, an index build's, syncs it), then
-   * the connection's level again.
+   * Committed with `synchronous = NORMAL` (in WAL mode: no fsync of the log at that commit; the next
+   * commit at the connection's own level, an index build's, syncs it), then the connection's level again.
    */
-  writeUnflushed(statements: readonly UnflushedWrite[]): Promise<void> {
-    if (statements.length === 0) return Promise.resolve();
+  executeUnflushed(sql: string, params: readonly unknown[] = []): Promise<number> {
     return this.exclusive(() => {
       const level = this.db.pragma('synchronous', { simple: true }) as number;
       this.db.pragma('synchronous = NORMAL');
       try {
-        const write = this.db.transaction(() => {
-          for (const s of statements) this.prepared(s.sql).run(...bindings(s.params));
-        });
-        write.immediate();
+        return this.prepared(sql).run(...bindings(params)).changes;
       } finally {
         this.db.pragma(`synchronous = ${level}`);
       }

@@ -15,7 +15,7 @@ import {
 } from './bookkeeping-store.js';
 import type { IndexAction } from './run-observer.js';
 
-type Db = Pick<Dialect, 'query' | 'execute' | 'writeUnflushed' | 'introspect'>;
+type Db = Pick<Dialect, 'query' | 'execute' | 'executeUnflushed' | 'introspect'>;
 type Row = Record<string, unknown>;
 
 const CREATE_MIGRATIONS = `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (
@@ -130,7 +130,7 @@ export class SqlBookkeepingStore implements BookkeepingStore {
   }
 
   /**
-   * Build rows are written with writeUnflushed (PostgreSQL: synchronous_commit off for that transaction):
+   * Build rows are written with executeUnflushed (PostgreSQL: a session with synchronous_commit off):
    * their commit does not wait for the disk. Safe because a build row is re-derivable from the catalog:
    * a server crash can lose only what was committed since the last flushed commit, and every index
    * build's own commit flushes the log up to it (so a `running` row is on disk before its index can be).
@@ -139,25 +139,23 @@ export class SqlBookkeepingStore implements BookkeepingStore {
    * row belongs to a build that never committed anything. Phase rows stay flushed.
    */
   async insertBuild(r: BuildRow): Promise<void> {
-    await this.db.writeUnflushed([{ sql: INSERT_BUILD, params: buildValues(r) }]);
+    await this.db.executeUnflushed(INSERT_BUILD, buildValues(r));
   }
 
   async finishBuild(id: string, f: BuildFinish): Promise<void> {
-    await this.db.writeUnflushed([
-      {
-        sql: `UPDATE ${BUILDS_TABLE} SET status = $2, finished_at = $3, duration_ms = $4, error_code = $5,
+    await this.db.executeUnflushed(
+      `UPDATE ${BUILDS_TABLE} SET status = $2, finished_at = $3, duration_ms = $4, error_code = $5,
          error_message = $6, owned = $7 WHERE id = $1`,
-        params: [
-          id,
-          f.status,
-          f.finishedAt,
-          f.durationMs,
-          f.errorCode ?? null,
-          truncate(f.errorMessage ?? null),
-          f.owned ? 1 : 0,
-        ],
-      },
-    ]);
+      [
+        id,
+        f.status,
+        f.finishedAt,
+        f.durationMs,
+        f.errorCode ?? null,
+        truncate(f.errorMessage ?? null),
+        f.owned ? 1 : 0,
+      ],
+    );
   }
 
   async listRunningBuilds(): Promise<BuildRow[]> {

@@ -161,11 +161,25 @@ async function recordSettingsAndBuild(url: string, admin: pg.Client): Promise<vo
       client_connection_check_interval: `${CLIENT_CHECK_INTERVAL_MS / 1000}s`,
       max_parallel_maintenance_workers: server['max_parallel_maintenance_workers'],
     });
+    // The server ends the idle session: the next build runs on a new one.
+    await admin.query('SELECT pg_terminate_backend($1)', [Number(pid)]);
+    await waitGone(admin, pid);
+    await dialect.createIndex(testIndex('idx_accounts_id_email', 'accounts', 'id'), BASE);
+    const third = (await seenSettings(admin))['pid'];
+    assert.ok(third !== undefined && third !== pid, 'a new session after the server ended the last');
     await dialect.releaseSessions();
-    const alive = await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [Number(pid)]);
-    assert.equal(alive.rowCount, 0, 'releaseSessions ended the build session');
+    await waitGone(admin, third);
   } finally {
     await dialect.close();
+  }
+}
+
+/** Waits until the backend is gone (releaseSessions, or the server ended it); fails after 10 s. */
+async function waitGone(admin: pg.Client, pid: string | undefined): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [Number(pid)])).rowCount) {
+    assert.ok(Date.now() < deadline, `session ${pid} ended`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
