@@ -3,7 +3,7 @@
  * own, opened with `synchronous_commit = off` as a startup option, so that each write is one round trip
  * whose commit does not wait for the WAL flush (`SET LOCAL` needs a transaction of its own: three round
  * trips, which on a loaded machine cost more than the flush they save). Nothing else runs on it. It is
- * opened on first use, and again after its connection failed or ended.
+ * opened on first use, and again after a failed write or when its connection failed or ended.
  */
 import type pg from 'pg';
 
@@ -25,11 +25,17 @@ export class PostgresUnflushedSession {
     wrap: (e: unknown, lost: boolean) => unknown,
   ): Promise<number> {
     let session: Session | undefined;
+    const opening = this.current();
     try {
-      session = await this.current();
+      session = await opening;
       return (await session.client.query(sql, [...params])).rowCount ?? 0;
     } catch (e) {
-      throw wrap(e, session?.lost ?? false);
+      // Whatever failed (the server may be ending the session before the driver says so), the next
+      // write starts on a new session: a failed bookkeeping write is rare, a connect is cheap.
+      if (this.opening === opening) this.opening = undefined;
+      const lost = session?.lost ?? false;
+      void session?.client.end().catch(() => undefined);
+      throw wrap(e, lost);
     }
   }
 
