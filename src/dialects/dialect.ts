@@ -146,6 +146,12 @@ export interface SchemaSnapshot {
   readonly foreignKeys: readonly ForeignKeyInfo[];
 }
 
+/** What a scoped introspection must hold (see Dialect.introspect). */
+export interface IntrospectScope {
+  readonly tables: readonly string[];
+  readonly indexes: readonly string[];
+}
+
 export interface BuildOptions {
   /** PostgreSQL lock_timeout for the build's session, ms. */
   readonly lockTimeoutMs: number;
@@ -316,7 +322,12 @@ export interface Dialect {
    */
   bulkInsert(rows: BulkRows): Promise<number>;
 
-  introspect(): Promise<SchemaSnapshot>;
+  /**
+   * The schema. With a scope, a cheaper read that holds at least the scope's tables, every index on them
+   * and every index named in it (wherever it is): what re-checking those indexes needs; its foreign
+   * keys may be left out (PostgreSQL), and a dialect may return more (MariaDB reads everything).
+   */
+  introspect(scope?: IntrospectScope): Promise<SchemaSnapshot>;
 
   quoteIdentifier(name: string): string;
   /** CREATE [UNIQUE] INDEX [CONCURRENTLY] ... as this dialect would run it. */

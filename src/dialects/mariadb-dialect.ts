@@ -223,6 +223,7 @@ export class MariadbDialect implements Dialect {
     }
   }
 
+  /** Every table, with or without a scope (a superset of any scope). */
   introspect(): Promise<SchemaSnapshot> {
     return introspectMariadb((sql, params) => this.query(sql, params));
   }

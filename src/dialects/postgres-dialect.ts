@@ -22,6 +22,7 @@ import type {
   ExplainOptions,
   ExplainResult,
   HeldLock,
+  IntrospectScope,
   SchemaSnapshot,
   UsageStatistics,
   TableSize,
@@ -213,8 +214,8 @@ export class PostgresDialect implements Dialect {
     }
   }
 
-  introspect(): Promise<SchemaSnapshot> {
-    return introspectPostgres((sql, params) => this.query(sql, params));
+  introspect(scope?: IntrospectScope): Promise<SchemaSnapshot> {
+    return introspectPostgres((sql, params) => this.query(sql, params), scope);
   }
 
   tableSizes(tables: readonly string[]): Promise<ReadonlyMap<string, TableSize>> {

@@ -3,7 +3,14 @@
  * function so it holds no driver code of its own.
  */
 import { canonicalPredicate } from '../catalogue/index-definition.js';
-import type { Dialect, ExistingIndex, ForeignKeyInfo, SchemaSnapshot, TableInfo } from './dialect.js';
+import type {
+  Dialect,
+  ExistingIndex,
+  ForeignKeyInfo,
+  IntrospectScope,
+  SchemaSnapshot,
+  TableInfo,
+} from './dialect.js';
 import { parsePredicate } from './predicate-parser.js';
 
 type Query = Dialect['query'];
@@ -14,6 +21,7 @@ SELECT c.relname AS name, c.reltuples::float8 AS reltuples,
         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+  AND ($1::text[] IS NULL OR c.relname = ANY($1::text[]))
 ORDER BY c.relname`;
 
 const INDEXES_SQL = `
@@ -31,6 +39,7 @@ JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class t ON t.oid = x.indrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
 WHERE n.nspname = current_schema()
+  AND ($1::text[] IS NULL OR t.relname = ANY($1::text[]) OR i.relname = ANY($2::text[]))
 ORDER BY t.relname, i.relname`;
 
 const FOREIGN_KEYS_SQL = `
@@ -63,13 +72,20 @@ interface IndexRow extends Record<string, unknown> {
 /** INDOPTION_DESC: bit 0 of pg_index.indoption for a key column. */
 const INDOPTION_DESC = 1;
 
-export async function introspectPostgres(query: Query): Promise<SchemaSnapshot> {
+/** The schema; with a scope, only its tables and the indexes on them or of its names, no foreign keys. */
+export async function introspectPostgres(query: Query, scope?: IntrospectScope): Promise<SchemaSnapshot> {
   const [tables, indexes, foreignKeys] = await Promise.all([
-    query<{ name: string; reltuples: number; columns: string[] }>(TABLES_SQL),
-    query<IndexRow>(INDEXES_SQL),
-    query<{ name: string; table_name: string; ref_table: string; columns: string[]; ref_columns: string[] }>(
-      FOREIGN_KEYS_SQL,
-    ),
+    query<{ name: string; reltuples: number; columns: string[] }>(TABLES_SQL, [scope?.tables ?? null]),
+    query<IndexRow>(INDEXES_SQL, [scope?.tables ?? null, scope?.indexes ?? []]),
+    scope === undefined
+      ? query<{
+          name: string;
+          table_name: string;
+          ref_table: string;
+          columns: string[];
+          ref_columns: string[];
+        }>(FOREIGN_KEYS_SQL)
+      : [],
   ]);
   return {
     tables: new Map<string, TableInfo>(

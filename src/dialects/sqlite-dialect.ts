@@ -21,6 +21,7 @@ import type {
   DialectCapabilities,
   ExplainResult,
   HeldLock,
+  IntrospectScope,
   SchemaSnapshot,
   UsageStatistics,
   TableSize,
@@ -162,8 +163,8 @@ export class SqliteDialect implements Dialect {
     });
   }
 
-  introspect(): Promise<SchemaSnapshot> {
-    return this.exclusive(() => introspectSqlite((sql, params) => this.sync.query(sql, params)));
+  introspect(scope?: IntrospectScope): Promise<SchemaSnapshot> {
+    return this.exclusive(() => introspectSqlite((sql, params) => this.sync.query(sql, params), scope));
   }
 
   tableSizes(tables: readonly string[]): Promise<ReadonlyMap<string, TableSize>> {

@@ -5,7 +5,14 @@
  * kept (they are real unique indexes).
  */
 import { canonicalPredicate, type Condition, type PredicateLiteral } from '../catalogue/index-definition.js';
-import type { Dialect, ExistingIndex, ForeignKeyInfo, SchemaSnapshot, TableInfo } from './dialect.js';
+import type {
+  Dialect,
+  ExistingIndex,
+  ForeignKeyInfo,
+  IntrospectScope,
+  SchemaSnapshot,
+  TableInfo,
+} from './dialect.js';
 import { parsePredicateTokens, tokenize } from './predicate-parser.js';
 
 type Query = Dialect['query'];
@@ -16,10 +23,26 @@ interface ColumnRow extends Record<string, unknown> {
   pk: number;
 }
 
-export async function introspectSqlite(query: Query): Promise<SchemaSnapshot> {
-  const names = await query<{ name: string }>(
-    `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`,
-  );
+const TABLES_SQL = `SELECT name FROM sqlite_schema
+  WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`;
+
+/** The scope's tables and the tables of the indexes of its names (arrays bound as JSON text). */
+const SCOPED_TABLES_SQL = `SELECT name FROM sqlite_schema
+  WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+    AND (name IN (SELECT value FROM json_each($1))
+      OR name IN (SELECT tbl_name FROM sqlite_schema WHERE type = 'index'
+                  AND name IN (SELECT value FROM json_each($2))))
+  ORDER BY name`;
+
+/** Every table, or with a scope only the tables it needs (see Dialect.introspect), each in full. */
+export async function introspectSqlite(query: Query, scope?: IntrospectScope): Promise<SchemaSnapshot> {
+  const names =
+    scope === undefined
+      ? await query<{ name: string }>(TABLES_SQL)
+      : await query<{ name: string }>(SCOPED_TABLES_SQL, [
+          JSON.stringify(scope.tables),
+          JSON.stringify(scope.indexes),
+        ]);
   const hasStat = (await query(`SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1'`)).length > 0;
   const tables = new Map<string, TableInfo>();
   const indexes: ExistingIndex[] = [];

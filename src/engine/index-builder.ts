@@ -3,6 +3,7 @@
  * table), records a build row per attempt, retries transient failures with backoff, and reports.
  */
 import type { IndexDefinition } from '../catalogue/index-definition.js';
+import type { IntrospectScope } from '../dialects/dialect.js';
 import type { IndexReport, PlannedIndex, RunError } from './engine.js';
 import { planIndex } from './planner.js';
 import type { RunContext } from './run-context.js';
@@ -73,10 +74,22 @@ async function recheckPaced(ctx: RunContext, def: IndexDefinition): Promise<Plan
   return turn === 'waited' ? recheck(ctx, def) : planned;
 }
 
-/** The database right before a build (ownership does not change what to do, so it is not read). */
+/**
+ * The database right before a build (ownership does not change what to do, so it is not read): a read
+ * of the phase's tables and the indexes on them or of its names, all that planIndex looks at.
+ */
 async function recheck(ctx: RunContext, def: IndexDefinition): Promise<PlannedIndex> {
-  const snapshot = await ctx.snapshot();
+  const snapshot = await ctx.snapshot(phaseScope(ctx, def));
   return planIndex(def, { snapshot, capabilities: ctx.dialect.capabilities, owned: new Set() });
+}
+
+/** The tables and index names of the definition's phase (the definition's own when not found). */
+function phaseScope(ctx: RunContext, def: IndexDefinition): IntrospectScope {
+  const defs = ctx.catalogue.phases.find((p) => p.name === def.phase)?.indexes ?? [def];
+  return {
+    tables: [...new Set(defs.map((d) => d.table))].sort(),
+    indexes: defs.map((d) => d.name).sort(),
+  };
 }
 
 async function attemptBuild(

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Catalogue } from '../catalogue/catalogue.js';
-import type { BuildOptions, Dialect, SchemaSnapshot } from '../dialects/dialect.js';
+import type { BuildOptions, Dialect, IntrospectScope, SchemaSnapshot } from '../dialects/dialect.js';
 import type { BookkeepingStore } from './bookkeeping-store.js';
 import { systemClock, type Clock } from './clock.js';
 import {
@@ -55,12 +55,13 @@ export interface RunContext {
   /** ISO 8601 of the clock's now. */
   nowIso(): string;
   /**
-   * The schema as introspected at most SNAPSHOT_MAX_AGE_MS ago (concurrent callers share one read).
+   * The schema as introspected at most SNAPSHOT_MAX_AGE_MS ago (concurrent callers share one read);
+   * with a scope, a read of only what it names (Dialect.introspect), cached apart from the others.
    * Introspection can take longer than a small build; within a run no other runner changes the schema
    * (runner lock) and each index is touched only by its own build, so a fresh-enough snapshot is a
    * sound re-check. Call invalidateSnapshot() after a failed attempt (it may leave an INVALID index).
    */
-  snapshot(): Promise<SchemaSnapshot>;
+  snapshot(scope?: IntrospectScope): Promise<SchemaSnapshot>;
   invalidateSnapshot(): void;
 }
 
@@ -115,22 +116,23 @@ function withSteps(store: BookkeepingStore, steps: StepHook | undefined): Bookke
 }
 
 function snapshotCache(dialect: Dialect, clock: Clock): Pick<RunContext, 'snapshot' | 'invalidateSnapshot'> {
-  let cached: { readonly at: number; readonly snapshot: Promise<SchemaSnapshot> } | undefined;
+  const cached = new Map<string, { readonly at: number; readonly snapshot: Promise<SchemaSnapshot> }>();
   return {
-    snapshot() {
+    snapshot(scope) {
+      const key = scope === undefined ? '' : JSON.stringify([scope.tables, scope.indexes]);
       const now = clock.now();
-      if (!cached || now - cached.at > SNAPSHOT_MAX_AGE_MS) {
-        const snapshot = dialect.introspect();
-        cached = { at: now, snapshot };
-        // A failed read is not cached.
-        snapshot.catch(() => {
-          if (cached?.snapshot === snapshot) cached = undefined;
-        });
-      }
-      return cached.snapshot;
+      const hit = cached.get(key);
+      if (hit && now - hit.at <= SNAPSHOT_MAX_AGE_MS) return hit.snapshot;
+      const snapshot = dialect.introspect(scope);
+      cached.set(key, { at: now, snapshot });
+      // A failed read is not cached.
+      snapshot.catch(() => {
+        if (cached.get(key)?.snapshot === snapshot) cached.delete(key);
+      });
+      return snapshot;
     },
     invalidateSnapshot() {
-      cached = undefined;
+      cached.clear();
     },
   };
 }
