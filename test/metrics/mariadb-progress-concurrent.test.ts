@@ -14,22 +14,15 @@ import { mariadbRatio, type MariadbProgressRow } from '../../src/dialects/mariad
 import { openDialect } from '../../src/dialects/open-dialect.js';
 import { freshMariadb } from '../helpers/databases.js';
 import { testIndex } from '../helpers/index-definitions.js';
+import { progressRow } from '../helpers/mariadb-progress-row.js';
 import { startOwnMariadb } from '../helpers/mariadb-server.js';
 
 const BUILD: BuildOptions = { lockTimeoutMs: 30_000, statementTimeoutMs: 0, busyTimeoutMs: 5000 };
 const ROWS = 400_000;
 
-const row = (over: Partial<MariadbProgressRow>): MariadbProgressRow => ({
-  id: 9,
-  state: 'altering table',
-  stage: 0,
-  maxStage: 0,
-  progress: 0,
-  info: 'ALTER TABLE "t" ADD INDEX "i" ("x"), ALGORITHM=INPLACE, LOCK=NONE',
-  onlineAlters: 2,
-  onlinePct: 4_000,
-  ...over,
-});
+/** Two online ALTERs on the server, the server-wide counter at 40%. */
+const row = (over: Partial<MariadbProgressRow>): MariadbProgressRow =>
+  progressRow({ onlineAlters: 2, onlinePct: 4_000, ...over });
 
 void test('the ratio: the build’s own InnoDB stage work first, the server-wide counter only when alone', () => {
   assert.equal(mariadbRatio(row({ work: { done: 300, total: 1_000 } })), 0.3);

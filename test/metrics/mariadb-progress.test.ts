@@ -20,6 +20,7 @@ import { ProgressPoller } from '../../src/metrics/progress-poller.js';
 import { freshMariadb } from '../helpers/databases.js';
 import { holdTransactionOpen } from '../helpers/dialects.js';
 import { testIndex } from '../helpers/index-definitions.js';
+import { progressRow } from '../helpers/mariadb-progress-row.js';
 import { eventually } from '../kube/eventually.js';
 
 const BUILD: BuildOptions = { lockTimeoutMs: 30_000, statementTimeoutMs: 0, busyTimeoutMs: 5000 };
@@ -39,17 +40,7 @@ void test('the table and index of an ADD INDEX statement, however its names are 
   for (const [info, want] of cases) assert.deepEqual(parseAddIndex(info), want, info);
 });
 
-const row = (over: Partial<MariadbProgressRow>): MariadbProgressRow => ({
-  id: 9,
-  state: 'altering table',
-  stage: 0,
-  maxStage: 0,
-  progress: 0,
-  info: 'ALTER TABLE "t" ADD INDEX "i" ("x"), ALGORITHM=INPLACE, LOCK=NONE',
-  onlineAlters: 1,
-  onlinePct: 0,
-  ...over,
-});
+const row = progressRow;
 
 void test('the ratio: a stage percentage where the server counts stages, else the online build counter', () => {
   const cases: [Partial<MariadbProgressRow>, number][] = [
