@@ -7,28 +7,16 @@
 import { after } from 'node:test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import mariadb from 'mariadb';
+import { freePort } from './free-port.js';
 
 export interface OwnMariadb {
   readonly port: number;
   readonly dir: string;
   /** mariadb:// URL of `database` on this server, as root (no password). */
   url(database: string): string;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function ready(port: number, child: ChildProcess, deadlineMs: number, tls: boolean): Promise<void> {

@@ -11,7 +11,7 @@ import { runCli } from '../../src/cli/run-cli.js';
 import { freshPostgres } from '../helpers/databases.js';
 import { withDialect } from '../helpers/dialects.js';
 import { memoryIo } from '../cli/memory-io.js';
-import { freePort } from '../dashboards/prometheus-server.js';
+import { freePort } from '../helpers/free-port.js';
 
 const catalogue = {
   name: 'upmetrics',
