@@ -39,6 +39,7 @@ import {
   type StageWork,
   isLockWait,
   mariadbBuildProgress,
+  ForwardProgress,
   parseAddIndex,
   toMariadbProgressRow,
 } from './mariadb-progress.js';
@@ -98,6 +99,8 @@ export class MariadbDialect implements Dialect {
   /** Connection id of the runner lock's session while this dialect holds it (0: not held). */
   private lockSession = 0;
   private closed = false;
+  /** Each build's highest ratio so far in its phase (see ForwardProgress). */
+  private readonly forwardProgress = new ForwardProgress();
 
   private constructor(
     url: MariadbUrl,
@@ -293,14 +296,14 @@ export class MariadbDialect implements Dialect {
       const w = work.get(r.id);
       return w === undefined ? r : { ...r, work: w };
     });
-    const out: BuildProgress[] = [];
+    const out: { session: number; progress: BuildProgress }[] = [];
     for (const row of rows) {
       const table = parseAddIndex(row.info)?.table;
       const lockers = table !== undefined && isLockWait(row) ? await this.lockers(table, row.id) : 0;
       const progress = mariadbBuildProgress(row, lockers);
-      if (progress !== undefined) out.push(progress);
+      if (progress !== undefined) out.push({ session: row.id, progress });
     }
-    return out;
+    return this.forwardProgress.apply(out);
   }
 
   /**
@@ -309,9 +312,18 @@ export class MariadbDialect implements Dialect {
    */
   private async stageWork(): Promise<Map<number, StageWork>> {
     try {
-      const rows = await this.query<{ id: unknown; done: unknown; total: unknown }>(MARIADB_STAGE_WORK_SQL);
+      const rows = await this.query<{ id: unknown; stage: unknown; done: unknown; total: unknown }>(
+        MARIADB_STAGE_WORK_SQL,
+      );
       return new Map(
-        rows.map((r) => [Number(r.id), { done: Number(r.done ?? 0), total: Number(r.total ?? 0) }]),
+        rows.map((r) => [
+          Number(r.id),
+          {
+            done: Number(r.done ?? 0),
+            total: Number(r.total ?? 0),
+            ...(typeof r.stage === 'string' ? { stage: r.stage } : {}),
+          },
+        ]),
       );
     } catch (e) {
       this.options.log?.debug({ err: e }, 'performance_schema stage progress not readable');

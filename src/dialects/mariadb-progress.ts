@@ -26,8 +26,8 @@ export const MARIADB_PROGRESS_SQL = `SELECT p.ID AS id, p.STATE AS state, p.STAG
  * these instruments/consumer are off; the dialect reads it on its own, so a user without SELECT on
  * performance_schema only loses it).
  */
-export const MARIADB_STAGE_WORK_SQL = `SELECT t.PROCESSLIST_ID AS id, s.WORK_COMPLETED AS done,
-    s.WORK_ESTIMATED AS total
+export const MARIADB_STAGE_WORK_SQL = `SELECT t.PROCESSLIST_ID AS id, s.EVENT_NAME AS stage,
+    s.WORK_COMPLETED AS done, s.WORK_ESTIMATED AS total
   FROM performance_schema.events_stages_current s
   JOIN performance_schema.threads t ON t.THREAD_ID = s.THREAD_ID
   WHERE s.EVENT_NAME LIKE 'stage/innodb/alter%'`;
@@ -36,6 +36,22 @@ export const MARIADB_STAGE_WORK_SQL = `SELECT t.PROCESSLIST_ID AS id, s.WORK_COM
 export interface StageWork {
   readonly done: number;
   readonly total: number;
+  /** The stage's event name, e.g. `stage/innodb/alter table (merge sort)` (absent: unknown). */
+  readonly stage?: string;
+}
+
+/**
+ * The build's own ratio from its InnoDB stage work, or undefined when that work says nothing yet. InnoDB
+ * raises WORK_ESTIMATED to WORK_COMPLETED whenever the work overtakes its estimate, which it does
+ * throughout "read PK and internal sort" when the table's statistics undercount its rows (seen on
+ * 10.11: 226/226, 496/496 … 1952/1952, then 2149/4232 once "merge sort" re-estimates): done = total
+ * before the last stages ("log apply", "flush", "end") is an overtaken estimate, not a finished build.
+ */
+export function stageWorkRatio(work: StageWork): number | undefined {
+  if (work.total <= 0) return undefined;
+  const last = work.stage === undefined || /\((log apply|flush|end)/i.test(work.stage);
+  if (work.done >= work.total && !last) return undefined;
+  return Math.min(1, work.done / work.total);
 }
 
 /** Sessions other than the build holding a metadata lock on the table (metadata_lock_info plugin). */
@@ -102,9 +118,8 @@ export function isLockWait(row: Pick<MariadbProgressRow, 'state'>): boolean {
 export function mariadbRatio(row: MariadbProgressRow): number {
   const clamp = (x: number): number => Math.max(0, Math.min(1, x));
   if (row.maxStage > 0) return clamp(row.progress / 100);
-  if (row.work !== undefined && row.work.total > 0 && !isLockWait(row)) {
-    return clamp(row.work.done / row.work.total);
-  }
+  const own = row.work === undefined || isLockWait(row) ? undefined : stageWorkRatio(row.work);
+  if (own !== undefined) return clamp(own);
   if (row.state === 'altering table' && row.onlineAlters === 1) return clamp(row.onlinePct / 10_000);
   return 0;
 }
@@ -129,4 +144,28 @@ export function mariadbBuildProgress(row: MariadbProgressRow, lockers: number): 
       ratio,
     ]),
   };
+}
+
+/**
+ * Keeps each build's reported ratio from moving backwards within one phase: InnoDB re-estimates its work
+ * between stages (an overtaken estimate, a stage row briefly absent between stages, the server-wide
+ * counter's owner becoming unknown when a second online ALTER starts), and a progress bar or a
+ * remaining-time estimate that jumps back is worse than one that holds. A build is one session's
+ * statement on one index; a new phase (e.g. the final commit) starts from its own figure, and builds not
+ * seen in a poll are forgotten.
+ */
+export class ForwardProgress {
+  private held = new Map<string, number>();
+
+  apply(samples: readonly { readonly session: number; readonly progress: BuildProgress }[]): BuildProgress[] {
+    const next = new Map<string, number>();
+    const out = samples.map(({ session, progress }) => {
+      const key = `${session}\u0000${progress.indexName}\u0000${progress.phase}`;
+      const ratio = Math.max(progress.ratio, this.held.get(key) ?? 0);
+      next.set(key, ratio);
+      return ratio === progress.ratio ? progress : { ...progress, ratio };
+    });
+    this.held = next;
+    return out;
+  }
 }

@@ -10,7 +10,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import mariadb from 'mariadb';
 import type { BuildOptions, BuildProgress } from '../../src/dialects/dialect.js';
-import { mariadbRatio, type MariadbProgressRow } from '../../src/dialects/mariadb-progress.js';
+import {
+  ForwardProgress,
+  mariadbBuildProgress,
+  mariadbRatio,
+  type MariadbProgressRow,
+} from '../../src/dialects/mariadb-progress.js';
 import { openDialect } from '../../src/dialects/open-dialect.js';
 import { freshMariadb } from '../helpers/databases.js';
 import { testIndex } from '../helpers/index-definitions.js';
@@ -33,6 +38,39 @@ void test('the ratio: the build’s own InnoDB stage work first, the server-wide
     mariadbRatio(row({ work: { done: 300, total: 1_000 }, state: 'Waiting for table metadata lock' })),
     0,
   );
+});
+
+void test('an overtaken InnoDB estimate (done = total before the last stages) is not a finished build', () => {
+  const stage = (name: string) => `stage/innodb/alter table (${name})`;
+  const work = (done: number, total: number, name: string) => ({ done, total, stage: stage(name) });
+  // The sequence seen on 10.11 while reading a table whose statistics undercounted its rows.
+  assert.equal(mariadbRatio(row({ work: work(1_952, 1_952, 'read PK and internal sort') })), 0);
+  assert.equal(
+    mariadbRatio(row({ work: work(1_952, 1_952, 'read PK and internal sort'), onlineAlters: 1 })),
+    0.4,
+    'alone: the server-wide counter instead',
+  );
+  assert.equal(mariadbRatio(row({ work: work(2_149, 4_232, 'merge sort') })), 2_149 / 4_232);
+  assert.equal(mariadbRatio(row({ work: work(4_339, 4_339, 'insert') })), 0);
+  assert.equal(mariadbRatio(row({ work: work(5_353, 5_353, 'log apply index') })), 1);
+});
+
+void test('a build’s reported ratio never moves back within its phase; a new phase or build starts afresh', () => {
+  const hold = new ForwardProgress();
+  const sample = (session: number, info: string, over: Partial<MariadbProgressRow>) => {
+    const progress = mariadbBuildProgress(row({ id: session, info, ...over }), 0);
+    assert.ok(progress !== undefined, info);
+    return { session, progress };
+  };
+  const a = 'ALTER TABLE t ADD INDEX ia (x)';
+  const b = 'ALTER TABLE u ADD INDEX ib (y)';
+  const poll = (...s: ReturnType<typeof sample>[]) => hold.apply(s).map((p) => p.ratio);
+  const w = (done: number, total: number) => ({ work: { done, total, stage: 'x (merge sort)' } });
+  assert.deepEqual(poll(sample(1, a, w(50, 100)), sample(2, b, w(10, 100))), [0.5, 0.1]);
+  assert.deepEqual(poll(sample(1, a, w(40, 100)), sample(2, b, {})), [0.5, 0.1], 're-estimated, absent');
+  assert.deepEqual(poll(sample(1, a, w(70, 100))), [0.7]);
+  assert.deepEqual(poll(sample(1, a, { state: 'Committing alter table to storage engine' })), [0]);
+  assert.deepEqual(poll(sample(2, b, w(5, 100))), [0.05], 'forgotten when not seen');
 });
 
 /** Both builds' samples while they ran together ('altering table' in the same poll). */
