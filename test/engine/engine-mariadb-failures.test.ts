@@ -12,9 +12,14 @@ import type { Catalogue } from '../../src/catalogue/catalogue.js';
 import { exampleCatalogue } from '../../src/catalogue/example/example-catalogue.js';
 import { openDialect } from '../../src/dialects/open-dialect.js';
 import type { Clock } from '../../src/engine/clock.js';
-import { applyPhases, readStatus } from '../../src/engine/engine.js';
+import { applyPhases } from '../../src/engine/engine.js';
 import { holdTransactionOpen } from '../helpers/dialects.js';
-import { assertBookkeepingMatchesDatabase, catalogueIndexesInDb, engineFixture } from './engine-fixture.js';
+import {
+  assertBookkeepingMatchesDatabase,
+  assertCoreRolledBack,
+  assertLockTimeoutRetried,
+  engineFixture,
+} from './engine-fixture.js';
 
 /**
  * A second session whose open transaction read `table`: its metadata lock lasts until it ends (a read,
@@ -39,29 +44,11 @@ void describe('engine failures on mariadb only', () => {
     const f = await engineFixture('mariadb');
     const holder = await openWriter(f.db.url, 'comments');
     try {
-      // The retry waits for the other session to commit: a condition, not a timer.
-      const clock: Clock = { now: () => Date.now(), sleep: () => holder.release() };
-      const report = await applyPhases(f.deps({ clock }), exampleCatalogue, {
-        phases: ['core'],
-        concurrency: 1,
+      await assertLockTimeoutRetried(f, holder.release, {
         lockTimeoutMs: 1000,
-        retries: { limit: 3, backoffMs: 10 },
+        concurrency: 1,
+        errorCode: '1205',
       });
-      assert.equal(report.ok, true, report.error?.message);
-      const retries = f.events.filter((e) => e.event === 'indexRetry');
-      assert.equal(retries.length, 1);
-      assert.equal(retries[0]?.payload['reason'], 'lock_timeout');
-      const builds = (await readStatus(f.deps())).phases[0]?.builds.filter(
-        (b) => b.indexName === 'idx_comments_post_id',
-      );
-      assert.deepEqual(
-        builds?.map((b) => [b.attempt, b.status, b.errorCode]),
-        [
-          [1, 'failed', '1205'],
-          [2, 'succeeded', null],
-        ],
-      );
-      await assertBookkeepingMatchesDatabase(f.dialect);
     } finally {
       await holder.release();
     }
@@ -91,16 +78,7 @@ void describe('engine failures on mariadb only', () => {
       );
       assert.match(said, /Nothing was created/);
       assert.equal(f.events.filter((e) => e.event === 'indexRetry').length, 1);
-      assert.equal(report.phases[0]?.outcome, 'failed');
-      assert.deepEqual(
-        [...(await catalogueIndexesInDb(f.dialect)).keys()],
-        [],
-        'idx_posts_author_id rolled back',
-      );
-      await assertBookkeepingMatchesDatabase(f.dialect);
-      const status = await readStatus(f.deps(), exampleCatalogue);
-      assert.equal(status.phases[0]?.status, 'failed');
-      assert.match(status.phases[0]?.message ?? '', /rolled back: dropped 1 index built by this run/);
+      await assertCoreRolledBack(f, report);
     } finally {
       await holder.release();
     }

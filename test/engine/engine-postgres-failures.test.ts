@@ -10,7 +10,13 @@ import pg from 'pg';
 import { exampleCatalogue } from '../../src/catalogue/example/example-catalogue.js';
 import { applyPhases, planRun, readStatus } from '../../src/engine/engine.js';
 import type { Clock } from '../../src/engine/clock.js';
-import { assertBookkeepingMatchesDatabase, catalogueIndexesInDb, engineFixture } from './engine-fixture.js';
+import {
+  assertBookkeepingMatchesDatabase,
+  assertCoreRolledBack,
+  assertLockTimeoutRetried,
+  catalogueIndexesInDb,
+  engineFixture,
+} from './engine-fixture.js';
 
 /** A second session holding SHARE UPDATE EXCLUSIVE on a table (what CREATE INDEX CONCURRENTLY needs). */
 async function lockTable(url: string, table: string) {
@@ -73,29 +79,11 @@ void describe('engine failures on postgresql only', () => {
   void test('a lock timeout released in time is retried and the build succeeds', async () => {
     const f = await engineFixture('postgresql');
     const holder = await lockTable(f.db.url, 'comments');
-    // The retry waits for the other session to commit: a condition, not a timer.
-    const clock: Clock = { now: () => Date.now(), sleep: () => holder.release() };
-    const report = await applyPhases(f.deps({ clock }), exampleCatalogue, {
-      phases: ['core'],
+    const report = await assertLockTimeoutRetried(f, holder.release, {
       lockTimeoutMs: 100,
-      retries: { limit: 3, backoffMs: 10 },
+      errorCode: '55P03',
     });
-    assert.equal(report.ok, true, report.error?.message);
-    const retries = f.events.filter((e) => e.event === 'indexRetry');
-    assert.equal(retries.length, 1);
-    assert.equal(retries[0]?.payload['reason'], 'lock_timeout');
-    const builds = (await readStatus(f.deps())).phases[0]?.builds.filter(
-      (b) => b.indexName === 'idx_comments_post_id',
-    );
-    assert.deepEqual(
-      builds?.map((b) => [b.attempt, b.status, b.errorCode]),
-      [
-        [1, 'failed', '55P03'],
-        [2, 'succeeded', null],
-      ],
-    );
     assert.equal(report.phases[0]?.indexes.find((i) => i.name === 'idx_comments_post_id')?.attempts, 2);
-    await assertBookkeepingMatchesDatabase(f.dialect);
   });
 
   void test('an open writer never released fails the phase after the retries and rolls it back; nothing INVALID remains', async () => {
@@ -117,16 +105,7 @@ void describe('engine failures on postgresql only', () => {
       assert.equal(said.match(/create index/g)?.length, 1, said);
       assert.match(said, /failed \(55P03 lock_timeout\): canceling/);
       assert.equal(f.events.filter((e) => e.event === 'indexRetry').length, 2);
-      assert.equal(report.phases[0]?.outcome, 'failed');
-      assert.deepEqual(
-        [...(await catalogueIndexesInDb(f.dialect)).keys()],
-        [],
-        'idx_posts_author_id rolled back',
-      );
-      await assertBookkeepingMatchesDatabase(f.dialect);
-      const status = await readStatus(f.deps(), exampleCatalogue);
-      assert.equal(status.phases[0]?.status, 'failed');
-      assert.match(status.phases[0]?.message ?? '', /rolled back: dropped 1 index built by this run/);
+      await assertCoreRolledBack(f, report);
     } finally {
       await holder.release();
     }
