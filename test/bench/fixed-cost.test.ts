@@ -2,6 +2,7 @@
  * The fixed-cost measurement at its smallest: both sides build the same indexes in alternating order,
  * the figures are computed from the rounds shown, and the database is left as it was found.
  */
+import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadBuiltInCatalogue } from '../../src/catalogue/registry.js';
@@ -28,11 +29,24 @@ for (const dialect of DIALECTS_WITHOUT_MARIADB) {
         ['direct', 'engine'],
       );
       assert.ok(r.indexes > 0);
-      for (const x of r.rounds) assert.ok(x.directSeconds > 0 && x.engineSeconds > 0);
-      const direct = r.rounds.reduce((s, x) => s + x.directSeconds, 0);
-      const engine = r.rounds.reduce((s, x) => s + x.engineSeconds, 0);
+      for (const x of r.rounds) {
+        assert.ok(x.directSeconds > 0 && x.engineSeconds > 0);
+        assert.ok(x.directCpuSeconds > 0 && x.engineCpuSeconds > 0);
+        // Seconds, not micro- or milliseconds: one process's CPU fits in its wall time times the cores.
+        const cores = availableParallelism();
+        assert.ok(x.engineCpuSeconds <= x.engineSeconds * cores, `engine cpu ${x.engineCpuSeconds} s`);
+        assert.ok(x.directCpuSeconds <= x.directSeconds * cores, `direct cpu ${x.directCpuSeconds} s`);
+      }
+      const sum = (f: (x: (typeof r.rounds)[number]) => number): number =>
+        r.rounds.reduce((s, x) => s + f(x), 0);
+      const direct = sum((x) => x.directSeconds);
+      const engine = sum((x) => x.engineSeconds);
       assert.equal(r.ratio, engine / direct);
       assert.equal(r.overheadMsPerIndex, ((engine - direct) * 1000) / (r.indexes * 2));
+      const directCpu = sum((x) => x.directCpuSeconds);
+      const engineCpu = sum((x) => x.engineCpuSeconds);
+      assert.equal(r.cpuRatio, engineCpu / directCpu);
+      assert.equal(r.cpuOverheadMsPerIndex, ((engineCpu - directCpu) * 1000) / (r.indexes * 2));
       const after = await planRun(deps, catalogue, { phases });
       const created = after.phases.flatMap((p) => p.indexes).filter((i) => i.action === 'create');
       assert.equal(created.length, r.indexes, 'every index both sides built is gone again');
