@@ -1,5 +1,6 @@
 /** The shape of one bench run, written as JSON beside its Markdown report. */
 import type { DialectName } from '../src/dialects/dialect.js';
+import type { FixedCostResult } from './measure-fixed-cost.js';
 import type { LatencySummary } from './stats.js';
 
 export interface MachineInfo {
@@ -203,8 +204,15 @@ export interface WriteImpactResult {
 }
 
 export interface BuildCostResult {
+  /** Per build of the catalogue: the mean over the fixed-cost rounds (one build before they existed). */
   readonly directSeconds: number;
   readonly directWhat: string;
+  /** Concurrency 1: the mean of the fixed-cost rounds' engine side; concurrency 2: one run. */
   readonly engine: readonly BuildCost[];
+  /**
+   * The engine at concurrency 1 against the direct statements in rounds of alternating order
+   * (measure-fixed-cost.ts): what the engine-cost aim is judged on. Absent in results written before it.
+   */
+  readonly fixedCost?: FixedCostResult;
   readonly peakRssMiB: number;
 }

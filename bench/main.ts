@@ -19,7 +19,7 @@ import { runBench } from './run-bench.js';
 const USAGE = `usage: npm run bench -- [--dialect postgresql|sqlite|mariadb] [--scale ${Object.keys(SCALES).join('|')}] [--runs N]
   [--database URL] [--out DIR] [--concurrency N] [--seed N] [--writer-interval MS]
   [--load-clients N] [--load-seconds N] [--reuse-seed] [--seed-only] [--query-budget-seconds N]
-  [--skip mix,engine-cost,write-impact] [--deadline HH:MM|ISO-time]
+  [--skip mix,engine-cost,write-impact] [--deadline HH:MM|ISO-time] [--fixed-cost-rounds N]
   --seed-only   seed the database (leaving a marker of what was loaded) and stop
   --reuse-seed  skip seeding when the database holds this scale's seed (same seed number, schema and data
                 generator version, per the marker); refuses a database whose seed differs
@@ -27,7 +27,9 @@ const USAGE = `usage: npm run bench -- [--dialect postgresql|sqlite|mariadb] [--
                 runs; the report gives the runs made)
   --skip        leave these sections out (reported as not run)
   --deadline    leave out engine-cost / write-impact when its predicted time (full builds as long as the
-                main apply) would end past this time (UTC); reported as not run, with the prediction`;
+                main apply) would end past this time (UTC); reported as not run, with the prediction
+  --fixed-cost-rounds N  engine cost: rounds of direct and engine at concurrency 1, in alternating
+                order (default 2; see bench/fixed-cost.ts)`;
 
 const { values } = parseArgs({
   options: {
@@ -46,6 +48,7 @@ const { values } = parseArgs({
     'query-budget-seconds': { type: 'string' },
     skip: { type: 'string' },
     deadline: { type: 'string' },
+    'fixed-cost-rounds': { type: 'string', default: '2' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -128,6 +131,7 @@ async function bench(
     },
     catalogue: loadBuiltInCatalogue('contextforge'),
     concurrency: positive('concurrency', values.concurrency),
+    fixedCostRounds: positive('fixed-cost-rounds', values['fixed-cost-rounds']),
     writerIntervalMs: positive('writer-interval', values['writer-interval']),
     loadClients: positive('load-clients', values['load-clients']),
     loadSeconds: positive('load-seconds', values['load-seconds']),

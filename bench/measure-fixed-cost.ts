@@ -26,6 +26,8 @@ export interface FixedCostOptions {
   readonly phases?: readonly string[];
   /** Rounds; each runs both sides once, the first side alternating between rounds. */
   readonly rounds: number;
+  /** Called with each engine run's report (round from 0) before it is rolled back. */
+  readonly onEngineRun?: (report: RunReport, round: number) => void;
 }
 
 export interface FixedCostRound {
@@ -70,7 +72,7 @@ export async function measureFixedCost(deps: EngineDeps, o: FixedCostOptions): P
     await dropDirect(deps.dialect, defs);
     return side;
   };
-  const engine = async (): Promise<Side> => {
+  const engine = async (round: number): Promise<Side> => {
     let report: RunReport | undefined;
     const side = await timed(async () => {
       report = await mustSucceed(applyPhases(deps, o.catalogue, { concurrency: 1, ...selection }));
@@ -78,14 +80,15 @@ export async function measureFixedCost(deps: EngineDeps, o: FixedCostOptions): P
     if (report === undefined) throw new Error('fixed cost: the engine returned no report');
     const built = report.phases.reduce((n, p) => n + p.indexesCreated, 0);
     if (built !== defs.length) throw new Error(`fixed cost: the engine built ${built} of ${defs.length}`);
+    o.onEngineRun?.(report, round);
     await mustSucceed(rollbackPhases(deps, o.catalogue, selection));
     return side;
   };
   const rounds: FixedCostRound[] = [];
   for (let i = 0; i < o.rounds; i++) {
     const first = i % 2 === 0 ? 'direct' : 'engine';
-    const a = first === 'direct' ? await direct() : await engine();
-    const b = first === 'direct' ? await engine() : await direct();
+    const a = first === 'direct' ? await direct() : await engine(i);
+    const b = first === 'direct' ? await engine(i) : await direct();
     const [d, e] = first === 'direct' ? [a, b] : [b, a];
     rounds.push({
       first,

@@ -4,12 +4,12 @@ import { basename, join } from 'node:path';
 import {
   ran,
   type BenchResult,
-  type BuildCostResult,
   type NotRun,
   type QueryComparison,
   type WriteImpactResult,
 } from './bench-result.js';
 import { mixChart, phaseChart, queryChart, renderSvg, writerChart, type LatencyPoint } from './charts.js';
+import { costAims, renderBuildCost } from './report-cost.js';
 import { estimateAims, renderEstimates } from './report-estimate.js';
 import { mixAims, renderRequestMix } from './report-mix.js';
 import { fmt, header, row } from './markdown.js';
@@ -241,16 +241,6 @@ function renderWriteImpact(w: WriteImpactResult | NotRun): string[] {
   return out;
 }
 
-function renderBuildCost(c: BuildCostResult | NotRun): string[] {
-  const out = ['## Engine cost', ''];
-  if (!ran(c)) return [...out, `Not run: ${c.notRun}.`, ''];
-  out.push(`Direct: ${c.directWhat}: ${fmt(c.directSeconds)} s.`, '');
-  out.push(header(['run', 'concurrency', 'seconds', 'ratio to direct']));
-  for (const e of c.engine) out.push(row([e.label, e.concurrency, e.seconds, `${fmt(e.ratioToDirect)}x`]));
-  out.push('', `Peak resident memory of the bench process: ${fmt(c.peakRssMiB)} MiB.`, '');
-  return out;
-}
-
 function aims(r: BenchResult): string[] {
   const lines: string[] = [];
   const slow = r.queries.filter((q) => q.speedup < 10);
@@ -264,18 +254,7 @@ function aims(r: BenchResult): string[] {
   lines.push(...mixAims(r));
   lines.push(...estimateAims(r));
   lines.push(...writeAims(r.writeImpact));
-  const cost = r.buildCost;
-  if (!ran(cost))
-    return [
-      ...lines,
-      `- Engine build time within 1.2x of the same statements run directly: not run (${cost.notRun}).`,
-    ];
-  const c1 = cost.engine.find((e) => e.concurrency === 1);
-  if (c1) {
-    lines.push(
-      `- Engine build time within 1.2x of the same statements run directly: ${c1.ratioToDirect <= 1.2 ? 'met' : 'not met'} (${fmt(c1.ratioToDirect)}x at concurrency 1).`,
-    );
-  }
+  lines.push(...costAims(r));
   return lines;
 }
 

@@ -13,13 +13,12 @@ export interface SectionPlan {
 
 /**
  * Full catalogue builds each section runs, as multiples of the main apply (rollbacks are cheap, counted
- * generously): engine cost = direct + engine at concurrency 1 and 2; write impact = engine ×3 + direct +
- * blocking + an idle window.
+ * generously): engine cost = direct + engine at concurrency 1 per fixed-cost round, then engine at
+ * concurrency 2; write impact = engine ×3 + direct + blocking + an idle window.
  */
-export const SECTION_BUILDS: Readonly<Record<Exclude<OptionalSection, 'mix'>, number>> = {
-  'engine-cost': 3.5,
-  'write-impact': 6,
-};
+export function sectionBuilds(section: Exclude<OptionalSection, 'mix'>, fixedCostRounds: number): number {
+  return section === 'engine-cost' ? 2 * fixedCostRounds + 1.5 : 6;
+}
 
 /** Why the section is not run, or undefined when it runs. */
 export function notRunReason(

@@ -9,6 +9,7 @@ import { median } from '../src/verify/time-queries.js';
 import { round } from './stats.js';
 import { MIX_AIMS } from './report-mix.js';
 import { ESTIMATE_AIM_PCT, errorPct } from './report-estimate.js';
+import { describeEngineCost, engineCostFigure } from './report-cost.js';
 
 const results = process.argv
   .slice(2)
@@ -39,8 +40,7 @@ table(
   ],
   results.map(({ file, r }) => {
     const tenX = r.queries.filter((q) => q.speedup >= 10).length;
-    const cost = r.buildCost;
-    const c1 = ran(cost) ? cost.engine.find((e) => e.concurrency === 1) : undefined;
+    const cost = engineCostFigure(r);
     return [
       `[${name(r)}](bench/results/${file}.md)`,
       r.load.rows.toLocaleString('en-US'),
@@ -48,7 +48,7 @@ table(
       fmt(r.build.totalSeconds),
       `${tenX} of ${r.queries.length}`,
       `${fmt(median(r.queries.map((q) => q.speedup)))}x`,
-      ran(cost) ? `${fmt(c1?.ratioToDirect)}x` : 'not run',
+      ran(cost) ? describeEngineCost(cost) : 'not run',
       `${loadAvg(r.loadAverage.start)} → ${loadAvg(r.loadAverage.end)}`,
     ];
   }),
@@ -120,6 +120,7 @@ table(
     'every hot query ≥10x',
     'every hot query p50 < 1 ms after',
     `estimate (first / refined) ±${ESTIMATE_AIM_PCT}%`,
+    'engine / direct (≤1.1x at 100k, ≤1.05x at 1m)',
   ],
   results.map(({ r }) => {
     const m = r.requestMix;
@@ -132,9 +133,16 @@ table(
       met(slow === 0, `${slow} of ${r.queries.length} below`),
       met(over === 0, `${over} of ${r.queries.length} at or above`),
       estimate(r),
+      engineCost(r),
     ];
   }),
 );
+
+function engineCost(r: BenchResult): string {
+  const f = engineCostFigure(r);
+  if (!ran(f)) return 'not run';
+  return `${f.met ? 'met' : 'not met'} (${fmt(f.ratio)}x, aim ${fmt(f.aim)}x)`;
+}
 
 function estimate(r: BenchResult): string {
   const e = r.estimates;

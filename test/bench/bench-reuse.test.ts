@@ -29,6 +29,7 @@ function options(url: string, over: Partial<BenchOptions>): BenchOptions {
     reuseSeed: false,
     catalogue: loadBuiltInCatalogue('contextforge'),
     concurrency: 1,
+    fixedCostRounds: 1,
     writerIntervalMs: 5,
     loadClients: 2,
     loadSeconds: 1,
