@@ -20,6 +20,10 @@
  *   ANALYZE TABLE samples 20 pages per index (innodb_stats_persistent_sample_pages), about 2,000 rows.
  * The same machine under other load was up to 2x faster or slower than these: a starting point only. A
  * database's own builds (estimate.ts) set its speed after the first few, rolled back or not.
+ * Checked 2026-12-03 on the seed's current data shape: at one load the PostgreSQL builds took the same
+ * multiple of these at 100k and at 1m (1.61 and 1.54 at load 12-16), and 0.51 of them at 1m at load 5-7
+ * (2026-12-02): the shape holds, the machine's speed moves; left as they are (README, Estimated
+ * migration time).
  */
 import type { BuildCost } from './dialect.js';
 
