@@ -11,7 +11,9 @@
  * visibility and owner_email, which (team_id, enabled, created_at DESC) serves); and, no read path
  * filtering or ordering by them found in upstream's services,
  * idx_tools_gateway_id_enabled (uq_gateway_id__original_name already leads with gateway_id) and our
- * own owner_email/created_at, import_batch_id, gateways.slug and gateway reachability indexes.
+ * own owner_email/created_at, import_batch_id, gateways.slug and gateway reachability indexes. And, as
+ * measured, INCLUDE (name) on idx_tools_enabled_created_at_id: it turns tools_keyset_deep_page into an
+ * index-only walk (once vacuumed), but the application selects the whole row (README "verify").
  */
 import { definePhase, type IndexSpec } from '../../src/catalogue/define-phase.js';
 import { ix } from './define.js';
