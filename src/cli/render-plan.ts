@@ -47,9 +47,15 @@ function estimateLine(plan: Plan): string {
 export function describeModel(m: BuildModel): string {
   const rate =
     `${formatDuration((m.fixedSeconds + m.overheadSeconds) * 1000)} per index + ${(m.bytesPerSecond / 1e6).toFixed(0)} MB/s + ` +
-    `${Math.round(m.rowsPerSecond / 1000)}k rows/s, ANALYZE ${(m.analyzeBytesPerSecond / 1e6).toFixed(0)} MB/s`;
+    `${Math.round(m.rowsPerSecond / 1000)}k rows/s, ANALYZE ${analyzeRate(m)}`;
   if (m.source === 'default') return `default rate of this dialect: ${rate}`;
   return `rate measured on ${m.samples} earlier build${m.samples === 1 ? '' : 's'} of this database, ${m.speedFactor.toFixed(2)}x the default: ${rate}`;
+}
+
+function analyzeRate(m: BuildModel): string {
+  if (m.analyzeIndexEntriesPerSecond !== undefined)
+    return `${(m.analyzeIndexEntriesPerSecond / 1e6).toFixed(1)}M index entries/s`;
+  return `${(m.analyzeBytesPerSecond / 1e6).toFixed(0)} MB/s`;
 }
 
 function indexRow(p: PlannedIndex): string[] {

@@ -14,8 +14,12 @@
  *   builds of its phase, and at 1m it costs about what it did at 100k, so counting it per index (as the
  *   first model did) overestimated 100k by 77% and would have overestimated 1m more.
  * - SQLite (2 runs): rows only (bytes add nothing measurable). ANALYZE reads each index whole (no
- *   analysis_limit, so that sqlite_stat4 is written: see SqliteDialect.analyze): timed at 100k on the four
- *   largest tables with their catalogue indexes, 280 to 550 MB/s of table bytes.
+ *   analysis_limit, so that sqlite_stat4 is written: see SqliteDialect.analyze), so it costs the table's
+ *   rows times its indexes. Refitted 2026-12-03 at 1m (20.1M rows) on two `up` runs (load 12 and 8): the
+ *   phases' time outside their builds followed index entries read, 0.34-0.44 s per million (2.3-3.0M/s),
+ *   2.5M/s at the speed of the default build rates; it had been counted from the tables' bytes at 350 MB/s,
+ *   a third of what it took (7.3 s against 22.3 s in the load-12 run). ANALYZE of each catalogue table
+ *   after `up`, alone at load 5: 3.2 to 8.3M entries/s, 150 to 670 MB/s of table bytes.
  * - MariaDB 10.11 (2 runs): the fixed part weighs most at these sizes (an online ALTER TABLE's own steps);
  *   ANALYZE TABLE samples 20 pages per index (innodb_stats_persistent_sample_pages), about 2,000 rows.
  * The same machine under other load was up to 2x faster or slower than these: a starting point only. A
@@ -42,7 +46,9 @@ export const SQLITE_BUILD_COST: BuildCost = {
   bytesPerSecond: 10e9,
   rowsPerSecond: 330e3,
   analyzeSampleRows: Number.POSITIVE_INFINITY,
+  // Not used while analyzeIndexEntriesPerSecond is set (the bytes rate of the model before it).
   analyzeBytesPerSecond: 350e6,
+  analyzeIndexEntriesPerSecond: 2.5e6,
 };
 
 export const MARIADB_BUILD_COST: BuildCost = {

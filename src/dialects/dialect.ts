@@ -48,7 +48,8 @@ export interface DialectCapabilities {
  * tableBytes / bytesPerSecond + tableRows / rowsPerSecond`, plus `overheadSeconds` of the engine's own
  * work around it (bookkeeping rows, checks); the ANALYZE after the phase reads each table
  * it built on once, about `sampledBytes / analyzeBytesPerSecond`, where the sampled bytes are the
- * table's bytes times `min(1, analyzeSampleRows / tableRows)` (ANALYZE samples that many rows at most).
+ * table's bytes times `min(1, analyzeSampleRows / tableRows)` (ANALYZE samples that many rows at most);
+ * or, where ANALYZE reads every index whole, `tableRows * indexes / analyzeIndexEntriesPerSecond`.
  */
 export interface BuildCost {
   /** Per build, whatever the table's size (session, waits for writers, catalog updates). */
@@ -63,6 +64,12 @@ export interface BuildCost {
   readonly analyzeSampleRows: number;
   /** Sampled table bytes ANALYZE reads and summarises per second. */
   readonly analyzeBytesPerSecond: number;
+  /**
+   * Set where ANALYZE reads every index of the table whole (SQLite without analysis_limit): index entries
+   * it reads per second. A table's ANALYZE then costs its rows times its indexes (those it has and those
+   * the run built on it so far) over this rate, instead of the sampled bytes.
+   */
+  readonly analyzeIndexEntriesPerSecond?: number;
 }
 
 /** A table's size as the database reports it, cheaply (no full count). */

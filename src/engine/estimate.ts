@@ -4,11 +4,16 @@
  *   build   = fixedSeconds + tableBytes / bytesPerSecond + tableRows / rowsPerSecond
  *   index   = build + overheadSeconds
  *   analyze = tableBytes * min(1, analyzeSampleRows / tableRows) / analyzeBytesPerSecond
+ *          or, where ANALYZE reads every index whole (SQLite: analyzeIndexEntriesPerSecond),
+ *           = tableRows * indexes on the table after the phase / analyzeIndexEntriesPerSecond
  * A build reads the table's pages and sorts its rows (PostgreSQL's CREATE INDEX CONCURRENTLY reads the
  * heap twice: build, then validate); ANALYZE reads a sample of at most analyzeSampleRows rows (PostgreSQL
  * 300 x default_statistics_target = 30,000), so its cost stops growing once a table outgrows the sample:
  * counting it once per table and phase, not per index, is what lets a model fitted at 10k and 100k hold
- * at 1m. The dialect gives the defaults (capabilities.buildCost, fitted in build-cost-defaults.ts).
+ * at 1m. SQLite's full ANALYZE reads each index of the table, the ones it had and the ones the run built
+ * so far: at 1m its time followed rows x indexes (residuals up to 0.7 s per phase) and not the table's
+ * bytes (up to 1.8 s), which had it at a third of what it took. The dialect gives the defaults
+ * (capabilities.buildCost, fitted in build-cost-defaults.ts).
  *
  * Every completed build the bookkeeping recorded (index_operator_index_builds: succeeded, or built and
  * rolled back since: a rollback does not undo the measurement) scales the defaults by the speed this
@@ -79,9 +84,14 @@ export function buildSeconds(cost: BuildCost, size: TableSize): number {
   return cost.fixedSeconds + size.bytes / cost.bytesPerSecond + knownRows(size) / cost.rowsPerSecond;
 }
 
-/** Seconds the ANALYZE of one table takes under the model: the bytes of the rows it samples. */
-export function analyzeSeconds(cost: BuildCost, size: TableSize): number {
+/**
+ * Seconds the ANALYZE of one table takes under the model: the bytes of the rows it samples, or, where it
+ * reads every index whole, its rows times `indexes` (the indexes on the table then, at least 1).
+ */
+export function analyzeSeconds(cost: BuildCost, size: TableSize, indexes = 1): number {
   const rows = knownRows(size);
+  if (cost.analyzeIndexEntriesPerSecond !== undefined)
+    return (rows * Math.max(1, indexes)) / cost.analyzeIndexEntriesPerSecond;
   const sampled = rows > cost.analyzeSampleRows ? (size.bytes * cost.analyzeSampleRows) / rows : size.bytes;
   return sampled / cost.analyzeBytesPerSecond;
 }
@@ -100,6 +110,9 @@ export function fitModel(defaults: BuildCost, samples: readonly BuildSample[]): 
     rowsPerSecond: defaults.rowsPerSecond / speedFactor,
     analyzeSampleRows: defaults.analyzeSampleRows,
     analyzeBytesPerSecond: defaults.analyzeBytesPerSecond / speedFactor,
+    ...(defaults.analyzeIndexEntriesPerSecond === undefined
+      ? {}
+      : { analyzeIndexEntriesPerSecond: defaults.analyzeIndexEntriesPerSecond / speedFactor }),
     source: 'measured',
     speedFactor,
     samples: recent.length,
@@ -153,12 +166,18 @@ function overlapping(builds: readonly BuildRow[]): Set<string> {
   return out;
 }
 
-/** Per phase, the indexes `up` would build (create, rebuild) and their estimated seconds. */
+/**
+ * Per phase, the indexes `up` would build (create, rebuild) and their estimated seconds. `indexesOnTables`:
+ * the indexes each table has now (any owner, primary key and unique constraints included); each phase's
+ * creates add to them, in phase order, for the ANALYZE that reads every index.
+ */
 export function estimatePhases(
   phases: readonly Pick<PlannedPhase, 'name' | 'indexes'>[],
   sizes: ReadonlyMap<string, TableSize>,
   model: BuildModel,
+  indexesOnTables: ReadonlyMap<string, number> = new Map(),
 ): Estimate {
+  const onTable = new Map(indexesOnTables);
   const estimated = phases.map((phase) => {
     const indexes = phase.indexes
       .filter((i) => i.action === 'create' || i.action === 'rebuild')
@@ -167,8 +186,10 @@ export function estimatePhases(
         table: i.index.table,
         seconds: buildSeconds(model, sizeOf(sizes, i.index.table)) + model.overheadSeconds,
       }));
+    for (const i of phase.indexes.filter((x) => x.action === 'create'))
+      onTable.set(i.index.table, (onTable.get(i.index.table) ?? 0) + 1);
     const analyze = [...new Set(indexes.map((i) => i.table))].reduce(
-      (total, table) => total + analyzeSeconds(model, sizeOf(sizes, table)),
+      (total, table) => total + analyzeSeconds(model, sizeOf(sizes, table), onTable.get(table)),
       0,
     );
     return {

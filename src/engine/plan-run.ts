@@ -36,9 +36,11 @@ export async function planRunImpl(
     target: deps.dialect.target,
     phases: planned,
     counts: countActions(planned),
-    estimate: await readEstimate(deps.dialect, planned, {
-      builds,
-      nowMs: (deps.clock ?? systemClock).now(),
-    }),
+    estimate: await readEstimate(
+      deps.dialect,
+      planned,
+      { builds, nowMs: (deps.clock ?? systemClock).now() },
+      snapshot,
+    ),
   };
 }

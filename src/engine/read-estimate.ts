@@ -2,7 +2,7 @@
  * The estimate's I/O edge: reads the sizes of the tables a plan builds on and of the tables earlier
  * builds ran on (dialect.tableSizes), then hands everything to the pure estimate.ts.
  */
-import type { Dialect, TableSize } from '../dialects/dialect.js';
+import type { Dialect, SchemaSnapshot, TableSize } from '../dialects/dialect.js';
 import type { BuildRow } from './bookkeeping-store.js';
 import type { PlannedPhase } from './engine.js';
 import {
@@ -21,11 +21,22 @@ export interface RecordedRuns {
   readonly nowMs: number;
 }
 
-/** Estimated build time of the planned phases, with the speed shown by the recorded builds. */
+/** The indexes each table of the snapshot has (primary keys and unique constraints included). */
+export function indexesOnTables(snapshot: Pick<SchemaSnapshot, 'indexes'>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const i of snapshot.indexes) out.set(i.table, (out.get(i.table) ?? 0) + 1);
+  return out;
+}
+
+/**
+ * Estimated build time of the planned phases, with the speed shown by the recorded builds; `snapshot` is
+ * the one the phases were planned on.
+ */
 export async function readEstimate(
   dialect: Pick<Dialect, 'tableSizes' | 'capabilities'>,
   phases: readonly PlannedPhase[],
   recorded: RecordedRuns,
+  snapshot: Pick<SchemaSnapshot, 'indexes'>,
 ): Promise<Estimate> {
   const { builds } = recorded;
   const planned = phases.flatMap((p) =>
@@ -38,7 +49,7 @@ export async function readEstimate(
     ...new Set([...planned, ...measured]),
   ]);
   const model = fitModel(dialect.capabilities.buildCost, buildSamples(builds, sizes));
-  return estimatePhases(phases, sizes, model);
+  return estimatePhases(phases, sizes, model, indexesOnTables(snapshot));
 }
 
 /** What is left of a run now: the estimate of what is not built yet, less what running builds did. */
@@ -79,8 +90,9 @@ export async function readRemaining(
   dialect: Pick<Dialect, 'tableSizes' | 'capabilities'>,
   phases: readonly PlannedPhase[],
   recorded: RecordedRuns,
+  snapshot: Pick<SchemaSnapshot, 'indexes'>,
 ): Promise<RemainingEstimate> {
-  const estimate = await readEstimate(dialect, phases, recorded);
+  const estimate = await readEstimate(dialect, phases, recorded, snapshot);
   const remaining = remainingByPhase(estimate, runningBuilds(phases, recorded.builds, recorded.nowMs));
   const left = estimate.phases.map((p) => ({
     name: p.name,

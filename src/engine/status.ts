@@ -17,20 +17,24 @@ export async function readStatusImpl(deps: EngineDeps, catalogue?: Catalogue): P
   const builds = hasTables ? await store.listBuilds() : [];
   const owned = hasTables ? await store.listOwned() : [];
   const rows = new Map(migrations.map((m) => [m.phase, m]));
-  const planned = catalogue
-    ? planPhases({
-        phases: catalogue.phases,
-        snapshot: await deps.dialect.introspect(),
-        capabilities: deps.dialect.capabilities,
-        migrations,
-        owned: new Set(owned.map((o) => o.indexName)),
-      })
-    : [];
-  const estimate = catalogue
-    ? await readRemaining(deps.dialect, planned, {
-        builds,
-        nowMs: (deps.clock ?? systemClock).now(),
-      })
+  const snapshot = catalogue ? await deps.dialect.introspect() : undefined;
+  const planned =
+    catalogue && snapshot
+      ? planPhases({
+          phases: catalogue.phases,
+          snapshot,
+          capabilities: deps.dialect.capabilities,
+          migrations,
+          owned: new Set(owned.map((o) => o.indexName)),
+        })
+      : [];
+  const estimate = snapshot
+    ? await readRemaining(
+        deps.dialect,
+        planned,
+        { builds, nowMs: (deps.clock ?? systemClock).now() },
+        snapshot,
+      )
     : undefined;
   const byName = new Map(planned.map((p) => [p.name, p]));
   const names = catalogue

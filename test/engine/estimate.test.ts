@@ -50,8 +50,65 @@ void describe('analyzeSeconds: the bytes of the rows ANALYZE samples', () => {
   ];
   for (const c of cases) void test(c.name, () => close(analyzeSeconds(COST, c.size), c.seconds, c.name));
 
-  void test('every row sampled (SQLite): the whole table', () =>
+  void test('every row sampled: the whole table', () =>
     close(analyzeSeconds({ ...COST, analyzeSampleRows: Infinity }, { bytes: 4e7, rows: 4e5 }), 10, 'all'));
+});
+
+void describe('analyzeSeconds where ANALYZE reads every index whole (SQLite): rows x indexes', () => {
+  const cost: BuildCost = { ...COST, analyzeSampleRows: Infinity, analyzeIndexEntriesPerSecond: 1e5 };
+  const cases: { name: string; size: TableSize; indexes?: number; seconds: number }[] = [
+    { name: 'one index: the rows once', size: { bytes: 4e7, rows: 2e5 }, indexes: 1, seconds: 2 },
+    { name: 'three indexes: three times', size: { bytes: 4e7, rows: 2e5 }, indexes: 3, seconds: 6 },
+    { name: 'the bytes do not count', size: { bytes: 4e9, rows: 2e5 }, indexes: 3, seconds: 6 },
+    { name: 'indexes not given: one', size: { bytes: 4e7, rows: 2e5 }, seconds: 2 },
+    {
+      name: 'no index: still the rows once (a count)',
+      size: { bytes: 4e7, rows: 2e5 },
+      indexes: 0,
+      seconds: 2,
+    },
+    { name: 'rows unknown: 100 bytes a row', size: { bytes: 2e7, rows: -1 }, indexes: 2, seconds: 4 },
+  ];
+  for (const c of cases)
+    void test(c.name, () => close(analyzeSeconds(cost, c.size, c.indexes), c.seconds, c.name));
+
+  void test('a measured speed scales the entries rate too', () => {
+    const model = fitModel(cost, [{ seconds: 2 * 2.5 + PRIOR_SECONDS, size: { bytes: 1e6, rows: 1e4 } }]);
+    close(model.speedFactor, (5 + 2 * PRIOR_SECONDS) / (2.5 + PRIOR_SECONDS), 'speed');
+    close(model.analyzeIndexEntriesPerSecond ?? NaN, 1e5 / model.speedFactor, 'entries rate');
+  });
+
+  void test("estimatePhases counts the indexes a table has, then each phase's creates in order", () => {
+    const sizes = new Map([
+      ['big', { bytes: 4e6, rows: 1e5 }],
+      ['other', { bytes: 4e6, rows: 2e5 }],
+    ]);
+    const estimate = estimatePhases(
+      [
+        { name: 'core', indexes: [planned('a', 'big', 'create'), planned('b', 'big', 'create')] },
+        { name: 'done', indexes: [planned('c', 'big', 'exists')] },
+        {
+          name: 'rbac',
+          indexes: [
+            planned('d', 'big', 'create'),
+            planned('e', 'other', 'create'),
+            planned('f', 'big', 'skip'),
+          ],
+        },
+      ],
+      sizes,
+      fitModel(cost, []),
+      new Map([
+        ['big', 2],
+        ['unrelated', 7],
+      ]),
+    );
+    // big: 2 there + 2 built = 4 indexes of 1e5 rows at 1e5/s; then 5 (and other: 0 + 1 of 2e5 rows).
+    assert.deepEqual(
+      estimate.phases.map((p) => p.analyzeSeconds),
+      [4, 0, 5 + 2],
+    );
+  });
 });
 
 void describe('fitModel', () => {
