@@ -54,6 +54,25 @@ void describe('sqlite dialect', () => {
     assert.match(byColumns.get('code,region')?.name ?? '', /^sqlite_autoindex_users_/);
   });
 
+  void it('estimates rows from sqlite_stat1, else the largest rowid, and counts only WITHOUT ROWID tables', async () => {
+    await db.execute('CREATE TABLE est_rowid (id INTEGER PRIMARY KEY, v TEXT)');
+    await db.execute('CREATE TABLE est_norowid (k TEXT PRIMARY KEY, v TEXT) WITHOUT ROWID');
+    await db.execute('CREATE TABLE est_empty (v TEXT)');
+    await db.execute(`INSERT INTO est_rowid (id, v) VALUES (1, 'a'), (2, 'b'), (40, 'c')`);
+    await db.execute(`INSERT INTO est_norowid VALUES ('a', 'x'), ('b', 'y')`);
+    const rows = async (): Promise<(number | undefined)[]> => {
+      const { tables } = await db.introspect({
+        tables: ['est_rowid', 'est_norowid', 'est_empty'],
+        indexes: [],
+      });
+      return ['est_rowid', 'est_norowid', 'est_empty'].map((t) => tables.get(t)?.estimatedRows);
+    };
+    // Not analyzed: the largest rowid (3 rows, one of them id 40), a count, an empty table's 0.
+    assert.deepEqual(await rows(), [40, 2, 0]);
+    await db.execute('ANALYZE est_rowid');
+    assert.deepEqual(await rows(), [3, 2, 0], 'ANALYZE counted est_rowid');
+  });
+
   void it('leaves INCLUDE columns out of the statement (no covering indexes on SQLite)', async () => {
     const covering = def('ix_users_email_cov', { include: ['name'] });
     assert.equal(db.capabilities.supportsInclude, false);
