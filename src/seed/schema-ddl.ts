@@ -25,10 +25,11 @@ interface DdlStyle {
    */
   readonly foreignKeys: 'inline' | 'after-load';
   /**
-   * SET statements around the after-load foreign keys (MariaDB: with foreign_key_checks off InnoDB adds a
-   * key in place instead of copying the table; the generated rows are consistent by construction).
+   * `per-table`: what comes after the load is one ALTER TABLE per table with all its non-unique
+   * indexes and foreign keys (MariaDB: InnoDB reads the table once for all of them instead of once per
+   * index, and each statement carries its own session setting, so tables can be altered at once).
    */
-  readonly foreignKeySession?: readonly [string, string];
+  readonly afterLoad?: 'per-table';
 }
 
 /** Column types and literals per dialect (data, not branches: SQLAlchemy's own mapping). */
@@ -77,7 +78,7 @@ const STYLES: Readonly<Record<DialectName, DdlStyle>> = {
     varchar: (n) => `VARCHAR(${n ?? '255'})`,
     booleans: ['0', '1'],
     foreignKeys: 'after-load',
-    foreignKeySession: ['SET SESSION foreign_key_checks = 0', 'SET SESSION foreign_key_checks = 1'],
+    afterLoad: 'per-table',
   },
 };
 
@@ -127,12 +128,44 @@ export function createTableDdl(t: TableFact, dialect: DialectName, foreignKeys =
 
 /** CREATE INDEX for an index that is not part of CREATE TABLE (primary keys and constraints are). */
 export function createSchemaIndexDdl(i: SchemaIndex, dialect: DialectName): string {
-  const cols = i.columns.map((c) => `${q(c.name)}${c.order === 'DESC' ? ' DESC' : ''}`).join(', ');
   // A dialect without the predicate (MariaDB has no partial indexes) gets the full index, as SQLAlchemy
   // ignores another dialect's `postgresql_where`.
   const predicate = i.whereSql?.[dialect];
   const where = predicate === undefined ? '' : ` WHERE ${predicate}`;
-  return `CREATE ${i.unique ? 'UNIQUE ' : ''}INDEX ${q(i.name)} ON ${q(i.table)} (${cols})${where}`;
+  const key = indexKey(i);
+  const name = q(i.name);
+  return `CREATE ${i.unique ? 'UNIQUE ' : ''}INDEX ${name} ON ${q(i.table)} ${key.slice(name.length + 1)}${where}`;
+}
+
+/** `"name" ("col", "col" DESC)`, as CREATE INDEX and ALTER TABLE ... ADD INDEX write it. */
+function indexKey(i: SchemaIndex): string {
+  return `${q(i.name)} (${i.columns.map((c) => `${q(c.name)}${c.order === 'DESC' ? ' DESC' : ''}`).join(', ')})`;
+}
+
+/**
+ * One ALTER TABLE per table with its indexes and foreign keys, foreign key checks off for the statement
+ * (InnoDB then adds a key in place); for a dialect with no partial index (the predicate is dropped, as
+ * createSchemaIndexDdl does for it).
+ */
+function perTableAlters(
+  tables: readonly TableFact[],
+  indexes: readonly SchemaIndex[],
+  dialect: DialectName,
+): string[] {
+  const stray = indexes.find((i) => !tables.some((t) => t.name === i.table));
+  if (stray !== undefined) throw new Error(`index ${stray.name}: no table ${stray.table} in the schema`);
+  return tables.flatMap((t) => {
+    const own = indexes.filter((i) => i.table === t.name);
+    if (own.some((i) => i.whereSql?.[dialect] !== undefined)) {
+      throw new Error(`per-table DDL for ${t.name}: ${dialect} has a partial index; render it alone`);
+    }
+    const parts = [
+      ...own.map((i) => `ADD ${i.unique ? 'UNIQUE ' : ''}INDEX ${indexKey(i)}`),
+      ...t.foreign_keys.map((f) => `ADD ${foreignKeyDdl(f)}`),
+    ];
+    if (parts.length === 0) return [];
+    return [`SET STATEMENT foreign_key_checks = 0 FOR ALTER TABLE ${q(t.name)} ${parts.join(', ')}`];
+  });
 }
 
 /** Tables ordered so that every referenced table comes before the tables that reference it. */
@@ -158,13 +191,18 @@ export function tablesInDependencyOrder(schema: SchemaFacts): TableFact[] {
 export interface SchemaDdl {
   /** CREATE TABLE, then the unique indexes (constraints a foreign key may reference: before any row). */
   readonly tables: readonly string[];
-  /** The non-unique secondary indexes. */
+  /**
+   * The non-unique secondary indexes: CREATE INDEX each, or (a `per-table` dialect) one ALTER TABLE
+   * per table with its indexes and foreign keys, statements that may run at once on several sessions.
+   */
   readonly indexes: readonly string[];
   /**
-   * ALTER TABLE ... ADD FOREIGN KEY, where the dialect adds them after the load (else empty), with the
-   * dialect's session settings around them; run them in order on one connection.
+   * ALTER TABLE ... ADD FOREIGN KEY, where the dialect adds them after the load on their own (else
+   * empty).
    */
   readonly foreignKeys: readonly string[];
+  /** Secondary indexes created in all (unique and not; primary keys and constraints not counted). */
+  readonly indexCount: number;
 }
 
 /**
@@ -187,19 +225,20 @@ export function schemaDdlParts(
   const alters = ordered.flatMap((t) =>
     t.foreign_keys.map((f) => `ALTER TABLE ${q(t.name)} ADD ${foreignKeyDdl(f)}`),
   );
-  const session = style.foreignKeySession;
+  const tables = [
+    ...ordered.map((t) => createTableDdl(t, dialect, inline)),
+    ...indexes.filter((i) => i.unique).map(render),
+  ];
+  const later = indexes.filter((i) => !i.unique);
+  if (style.afterLoad === 'per-table') {
+    const perTable = perTableAlters(ordered, later, dialect);
+    return { tables, indexes: perTable, foreignKeys: [], indexCount: indexes.length };
+  }
   return {
-    tables: [
-      ...ordered.map((t) => createTableDdl(t, dialect, inline)),
-      ...indexes.filter((i) => i.unique).map(render),
-    ],
-    indexes: indexes.filter((i) => !i.unique).map(render),
-    foreignKeys:
-      inline || alters.length === 0
-        ? []
-        : session === undefined
-          ? alters
-          : [session[0], ...alters, session[1]],
+    tables,
+    indexes: later.map(render),
+    foreignKeys: inline ? [] : alters,
+    indexCount: indexes.length,
   };
 }
 

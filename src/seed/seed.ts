@@ -3,7 +3,7 @@
  * itself) and fills it with deterministic synthetic data. Refuses a database that already has tables
  * unless `reset` is set, and then drops only the ContextForge tables and index-operator bookkeeping.
  * Loading: tables first, then each table's rows through the dialect's bulkInsert (parents before
- * children), then the schema's secondary indexes and (PostgreSQL) foreign keys, then ANALYZE.
+ * children), then the schema's secondary indexes and (PostgreSQL, MariaDB) foreign keys, then ANALYZE.
  */
 import type { Dialect } from '../dialects/dialect.js';
 import { quoteIdentifier } from '../dialects/render-sql.js';
@@ -63,7 +63,8 @@ export async function seedDatabase(db: Dialect, options: SeedOptions): Promise<S
   t0 = performance.now();
   const rows = options.tools > 0 ? await loadData(db, schema, options) : 0;
   const indexStart = performance.now();
-  await runDdl(db, [...ddl.indexes, ...ddl.foreignKeys]);
+  await runAfterLoad(db, ddl.indexes);
+  await runDdl(db, ddl.foreignKeys);
   const indexMs = performance.now() - indexStart;
   const loadMs = performance.now() - t0;
 
@@ -73,7 +74,7 @@ export async function seedDatabase(db: Dialect, options: SeedOptions): Promise<S
   return {
     schema: options.schema,
     tables: schema.tables.length,
-    indexes: [...ddl.tables, ...ddl.indexes].filter((sql) => sql.includes(' INDEX ')).length,
+    indexes: ddl.indexCount,
     rows,
     schemaMs,
     loadMs,
@@ -83,11 +84,38 @@ export async function seedDatabase(db: Dialect, options: SeedOptions): Promise<S
   };
 }
 
-/** One transaction: one commit instead of one per statement (both dialects have transactional DDL). */
+/** One transaction: one commit instead of one per statement (where DDL is transactional). */
 async function runDdl(db: Dialect, statements: readonly string[]): Promise<void> {
+  if (statements.length === 0) return;
   await db.transaction(async (tx) => {
     for (const sql of statements) await tx.execute(sql);
   });
+}
+
+/** Index builds at once after the load where DDL is not transactional (MariaDB: per-table ALTERs). */
+const AFTER_LOAD_SESSIONS = 2;
+
+/**
+ * The indexes after the load: in one transaction where DDL is transactional; else (each statement
+ * commits on its own) AFTER_LOAD_SESSIONS statements at a time on the pool, so the server builds
+ * two tables' indexes at once.
+ */
+async function runAfterLoad(db: Dialect, statements: readonly string[]): Promise<void> {
+  if (db.capabilities.supportsTransactionalDdl) return runDdl(db, statements);
+  let next = 0;
+  let failed: { readonly error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    // After a failure the other session finishes its statement and starts no other.
+    while (failed === undefined && next < statements.length) {
+      const sql = statements[next] as string;
+      next += 1;
+      await db.execute(sql).catch((error: unknown) => {
+        failed ??= { error };
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(AFTER_LOAD_SESSIONS, statements.length) }, worker));
+  if (failed !== undefined) throw failed.error;
 }
 
 async function loadData(db: Dialect, schema: SchemaFacts, options: SeedOptions): Promise<number> {

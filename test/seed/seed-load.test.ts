@@ -99,6 +99,19 @@ void describe('seed DDL split', () => {
     assert.equal(inline.length, fks);
   });
 
+  void it('MariaDB adds the other indexes and foreign keys of a table after the load in one ALTER', () => {
+    const parts = schemaDdlParts(schema, 'mariadb');
+    assert.deepEqual(parts.foreignKeys, []);
+    const tables = parts.indexes.map((sql) => /ALTER TABLE "([^"]+)"/.exec(sql)?.[1]);
+    assert.equal(new Set(tables).size, parts.indexes.length, 'one statement per table');
+    assert.ok(parts.indexes.every((sql) => sql.startsWith('SET STATEMENT foreign_key_checks = 0 FOR ')));
+    const all = parts.indexes.join('\n');
+    assert.equal(all.match(/ADD FOREIGN KEY/g)?.length, fks);
+    const later = schemaDdlParts(schema, 'postgresql').indexes.length;
+    assert.equal(all.match(/ADD INDEX/g)?.length, later);
+    assert.equal(parts.indexCount, schemaDdlParts(schema, 'postgresql').indexCount);
+  });
+
   void it('unique indexes come before the rows, the others after', () => {
     const parts = schemaDdlParts(schema, 'sqlite');
     const indexes = parts.tables.filter((sql) => sql.startsWith('CREATE UNIQUE INDEX'));
