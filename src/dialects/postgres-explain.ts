@@ -10,6 +10,7 @@ interface PlanNode {
   readonly 'Index Cond'?: unknown;
   readonly 'Hash Cond'?: unknown;
   readonly 'Merge Cond'?: unknown;
+  readonly 'Join Type'?: unknown;
   readonly Plans?: unknown;
 }
 
@@ -65,14 +66,37 @@ function nodeType(node: unknown): string {
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /**
+ * Which inputs of a join (0 outer, 1 inner) the join reads whole whatever indexes exist: the preserved
+ * side of an outer join (every row is output, matched or not) and the side an anti join keeps. No
+ * nested loop can probe such a side by its join column, so its scan is no stand-in for an index probe.
+ */
+const READ_WHOLE: Readonly<Record<string, readonly number[]>> = {
+  Left: [0],
+  Anti: [0],
+  Right: [1],
+  'Right Anti': [1],
+  Full: [0, 1],
+};
+
+function readWhole(joinType: string | undefined): readonly number[] {
+  return (joinType === undefined ? undefined : READ_WHOLE[joinType]) ?? [];
+}
+
+/**
  * The sequential scans that are direct inputs of a hash join (through its Hash node) or a merge join,
- * with the scanned table's column in the join condition (`((alias.column)::text = …)`).
+ * with the scanned table's column in the join condition (`((alias.column)::text = …)`); not a side the
+ * join needs whole (see readWhole: e.g. the listed table of a `LEFT OUTER JOIN` eager load).
  */
 function scansFeedingJoin(n: PlanNode): JoinScan[] {
   const cond = text(n['Hash Cond']) ?? text(n['Merge Cond']);
   if (cond === undefined || !Array.isArray(n.Plans)) return [];
-  const inputs = (n.Plans as PlanNode[]).map((c) =>
-    text(c['Node Type']) === 'Hash' && Array.isArray(c.Plans) ? (c.Plans[0] as PlanNode | undefined) : c,
+  const whole = readWhole(text(n['Join Type']));
+  const inputs = (n.Plans as PlanNode[]).map((c, i) =>
+    whole.includes(i)
+      ? undefined
+      : text(c['Node Type']) === 'Hash' && Array.isArray(c.Plans)
+        ? (c.Plans[0] as PlanNode | undefined)
+        : c,
   );
   const out: JoinScan[] = [];
   for (const input of inputs) {

@@ -71,6 +71,23 @@ void test('a join input read whole passes only when an index serves the join and
     const text = formatVerifyReport(report);
     assert.match(text, /ok +personal_team_by_id +scan of teams for a join an index serves \(teams \(id\)\)/);
     assert.match(text, /FAIL personal_team_by_slug +SEQUENTIAL SCAN of teams/);
+
+    // The listed table of an eager load (LEFT OUTER JOIN) is output whole, matched or not: its primary
+    // key leads the join and the filter keeps most rows, but no probe could replace that scan.
+    const listing: HotQuery = {
+      name: 'personal_teams_listing',
+      description: 'a listing with its members eager-loaded',
+      sql:
+        'SELECT teams.*, members_1.* FROM teams LEFT OUTER JOIN members AS members_1 ON members_1.team_id = ' +
+        'teams.id WHERE teams.is_personal IS true ORDER BY teams.name DESC LIMIT $1',
+      params: [51],
+      tables: ['teams'],
+      phases: [],
+    };
+    const [list] = (await runVerify(db, [listing], { largeTableRows: 1050 })).queries;
+    assert.ok(list?.seqScans.includes('teams'), `teams is read whole: ${list?.summary}`);
+    assert.equal(list?.outcome, 'seq_scan', `the preserved side is no join input: ${list?.summary}`);
+    assert.equal(list?.joinServed, undefined, 'no join input an index serves');
   } finally {
     await db.close();
   }
