@@ -77,6 +77,14 @@ const LISTED: readonly Listed[] = [
   },
 ];
 
+/**
+ * The columns SQLAlchemy selects for `select(DbTool)` with joinedload: every column of the entity and of
+ * each eager-loaded relation (so no plan here can be index-only where the application's is not).
+ */
+function selectList(l: Listed): string {
+  return [l.table, ...l.joins.map(([alias]) => alias)].map((a) => `${a}.*`).join(', ');
+}
+
 function fromClause(l: Listed): string {
   const joins = l.joins.map(
     ([alias, table, col]) => `LEFT OUTER JOIN ${table} AS ${alias} ON ${alias}.id = ${l.table}.${col}`,
@@ -92,7 +100,7 @@ function firstPage(l: Listed): HotQuery {
     description: `${l.noun}, enabled, newest first (first page)`,
     source: l.source,
     sql:
-      `SELECT ${t}.id, ${t}.created_at, ${t}.visibility ${fromClause(l)} WHERE ${l.where ?? ''}${t}.enabled{=true} ` +
+      `SELECT ${selectList(l)} ${fromClause(l)} WHERE ${l.where ?? ''}${t}.enabled{=true} ` +
       `ORDER BY ${t}.created_at DESC, ${t}.id DESC LIMIT $1`,
     params: [PAGE],
     tables: [t],
@@ -108,7 +116,7 @@ function publicPage(l: Listed): HotQuery {
     description: `${l.noun} a public-only token sees, enabled, newest first (first page)`,
     source: `${l.source} (token_teams = [], _apply_access_control: public only)`,
     sql:
-      `SELECT ${t}.id, ${t}.created_at ${fromClause(l)} WHERE ${l.where ?? ''}${t}.enabled{=true} AND ` +
+      `SELECT ${selectList(l)} ${fromClause(l)} WHERE ${l.where ?? ''}${t}.enabled{=true} AND ` +
       `${t}.visibility = $1 ORDER BY ${t}.created_at DESC, ${t}.id DESC LIMIT $2`,
     params: ['public', PAGE],
     tables: [t],
@@ -129,7 +137,7 @@ function teamPage(l: Listed): HotQuery {
     description: `one team's ${l.noun}: team-visible or owned by the caller (a department-sized team, first page)`,
     source: `${l.source} (team_id)`,
     sql:
-      `SELECT ${t}.id, ${t}.created_at ${fromClause(l)} WHERE ${l.where ?? ''}${t}.enabled{=true} AND ` +
+      `SELECT ${selectList(l)} ${fromClause(l)} WHERE ${l.where ?? ''}${t}.enabled{=true} AND ` +
       `(${t}.team_id = $1 AND ${t}.visibility IN ($2, $3) OR ${t}.team_id = $4 AND ${t}.owner_email = $5) ` +
       `ORDER BY ${t}.created_at DESC, ${t}.id DESC LIMIT $6`,
     params: [teamWithMost(t, 2), 'team', 'public', teamWithMost(t, 2), ownerOf(t), PAGE],
@@ -140,13 +148,16 @@ function teamPage(l: Listed): HotQuery {
 
 const tools = LISTED[0] as Listed;
 
+/** `SELECT … FROM …` of the tools listing (its columns and eager-loaded joins), for its other pages. */
+export const TOOLS_LISTING_SELECT = `SELECT ${selectList(tools)} ${fromClause(tools)}`;
+
 /** What a signed-in user sees: public, their own, and their teams' team/public rows. */
 const toolsOfUser: HotQuery = {
   name: 'tools_listing_for_user',
   description: 'tools a user may see: public, owned, or team-visible in their teams (first page)',
   source: 'mcpgateway/services/tool_service.py:ToolService.list_tools (user_email, no team_id)',
   sql:
-    `SELECT tools.id, tools.created_at ${fromClause(tools)} WHERE tools.enabled{=true} AND ` +
+    `SELECT ${selectList(tools)} ${fromClause(tools)} WHERE tools.enabled{=true} AND ` +
     '(tools.visibility = $1 OR tools.owner_email = $2 OR tools.team_id IN ($3, $4) AND tools.visibility IN ($5, $6)) ' +
     'ORDER BY tools.created_at DESC, tools.id DESC LIMIT $7',
   params: [
@@ -167,7 +178,7 @@ function lookup(name: string, description: string, source: string, table: string
     name,
     description,
     source,
-    sql: `SELECT ${table}.id, ${table}.enabled FROM ${table} WHERE ${table}.${column} = $1`,
+    sql: `SELECT ${table}.* FROM ${table} WHERE ${table}.${column} = $1`,
     params: [sample(`SELECT ${column} FROM ${table} ORDER BY id LIMIT 1`, NO_ID)],
     tables: [table],
     phases: ['core'],

@@ -16,7 +16,7 @@ import {
   sample,
   sampleAt,
 } from '../../src/catalogue/contextforge/sample-param.js';
-import { listingQueries } from './hot-listings.js';
+import { listingQueries, TOOLS_LISTING_SELECT } from './hot-listings.js';
 
 const NO_ID = '00000000-0000-0000-0000-000000000000';
 const NO_EMAIL = 'nobody@example.com';
@@ -611,7 +611,7 @@ const deepCursor: HotQuery = {
   source:
     'mcpgateway/services/tool_service.py:ToolService.list_tools via utils/pagination.py:unified_paginate',
   sql:
-    'SELECT tools.id, tools.name, tools.created_at FROM tools WHERE tools.enabled{=true} AND ' +
+    `${TOOLS_LISTING_SELECT} WHERE tools.enabled{=true} AND ` +
     '(tools.created_at < $1 OR tools.created_at = $2 AND tools.id < $3) ORDER BY tools.created_at DESC, ' +
     'tools.id DESC LIMIT $4',
   params: [
