@@ -74,7 +74,8 @@ const DEFAULT_DATABASE: Readonly<
   mariadb: () =>
     benchDatabase(
       'mariadb://root@127.0.0.1:3306',
-      '',
+      // A URL names a database; the server's own `mysql` schema is there to connect to.
+      'mysql',
       'SELECT 1 AS x FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = $1',
     ),
 };

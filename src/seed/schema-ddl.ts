@@ -27,7 +27,7 @@ interface DdlStyle {
   /**
    * `per-table`: what comes after the load is one ALTER TABLE per table with all its non-unique
    * indexes and foreign keys (MariaDB: InnoDB reads the table once for all of them instead of once per
-   * index, and each statement carries its own session setting, so tables can be altered at once).
+   * index, and each statement carries its own session setting).
    */
   readonly afterLoad?: 'per-table';
 }
@@ -193,7 +193,7 @@ export interface SchemaDdl {
   readonly tables: readonly string[];
   /**
    * The non-unique secondary indexes: CREATE INDEX each, or (a `per-table` dialect) one ALTER TABLE
-   * per table with its indexes and foreign keys, statements that may run at once on several sessions.
+   * per table with its indexes and foreign keys.
    */
   readonly indexes: readonly string[];
   /**

@@ -63,8 +63,9 @@ export async function seedDatabase(db: Dialect, options: SeedOptions): Promise<S
   t0 = performance.now();
   const rows = options.tools > 0 ? await loadData(db, schema, options) : 0;
   const indexStart = performance.now();
-  await runAfterLoad(db, ddl.indexes);
-  await runDdl(db, ddl.foreignKeys);
+  // One statement at a time: two of MariaDB 10.11.19's ALTERs at once (one adding a foreign key to a
+  // table the other altered) crashed the server (signal 11 in mysql_alter_table, 2026-12-03).
+  await runDdl(db, [...ddl.indexes, ...ddl.foreignKeys]);
   const indexMs = performance.now() - indexStart;
   const loadMs = performance.now() - t0;
 
@@ -90,32 +91,6 @@ async function runDdl(db: Dialect, statements: readonly string[]): Promise<void>
   await db.transaction(async (tx) => {
     for (const sql of statements) await tx.execute(sql);
   });
-}
-
-/** Index builds at once after the load where DDL is not transactional (MariaDB: per-table ALTERs). */
-const AFTER_LOAD_SESSIONS = 2;
-
-/**
- * The indexes after the load: in one transaction where DDL is transactional; else (each statement
- * commits on its own) AFTER_LOAD_SESSIONS statements at a time on the pool, so the server builds
- * two tables' indexes at once.
- */
-async function runAfterLoad(db: Dialect, statements: readonly string[]): Promise<void> {
-  if (db.capabilities.supportsTransactionalDdl) return runDdl(db, statements);
-  let next = 0;
-  let failed: { readonly error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    // After a failure the other session finishes its statement and starts no other.
-    while (failed === undefined && next < statements.length) {
-      const sql = statements[next] as string;
-      next += 1;
-      await db.execute(sql).catch((error: unknown) => {
-        failed ??= { error };
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(AFTER_LOAD_SESSIONS, statements.length) }, worker));
-  if (failed !== undefined) throw failed.error;
 }
 
 async function loadData(db: Dialect, schema: SchemaFacts, options: SeedOptions): Promise<number> {
