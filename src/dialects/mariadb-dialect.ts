@@ -123,6 +123,9 @@ export class MariadbDialect implements Dialect {
       insertIdAsNumber: true,
       multipleStatements: false,
       permitLocalInfile: false,
+      // `SELECT tools.*, gateways_1.*` (the listings' joinedload) repeats `id`: the row keeps the last
+      // column of a name, as the PostgreSQL and SQLite drivers do, instead of the connector refusing it.
+      checkDuplicate: false,
     };
     this.pool = mariadb.createPool({
       ...this.config,
