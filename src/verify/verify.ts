@@ -6,12 +6,22 @@
  *
  * With a subset of phases selected, a hot query that needs a phase outside it is reported as "not
  * covered by the selected phases" and does not fail the run. A hot query whose own shape defeats any
- * index (HotQuery.shapeLimit) is reported with its rewrite instead of a verdict.
+ * index (HotQuery.shapeLimit) is reported with its rewrite instead of a verdict. On MariaDB, a query
+ * filtering a boolean key column by `IS true`/`IS false` gets a note naming the indexes that predicate
+ * cannot search (plan's `boolean-is`): it does not change the verdict.
  */
 import type { HotQuery } from '../catalogue/catalogue.js';
-import type { Dialect, ExplainResult, IndexSearch, JoinScan, SchemaSnapshot } from '../dialects/dialect.js';
+import type {
+  Dialect,
+  DialectName,
+  ExistingIndex,
+  ExplainResult,
+  IndexSearch,
+  JoinScan,
+  SchemaSnapshot,
+} from '../dialects/dialect.js';
 import { errorMessage } from '../errors.js';
-import { hotQuerySql } from './hot-query-sql.js';
+import { hotQuerySql, renderHotQuerySql } from './hot-query-sql.js';
 import { resolveParams } from './resolve-params.js';
 
 /** Tables with at least this many (estimated) rows are "large": scanning one fails verify. */
@@ -59,6 +69,22 @@ export interface QueryVerdict {
   readonly summary: string;
   /** not_covered: the needed phases outside the selection; query_shape: the rewrite. */
   readonly note?: string;
+  /**
+   * Where the database cannot search a boolean key column by `IS TRUE`/`IS FALSE` (MariaDB, the plan's
+   * `boolean-is` adaptation): each of the query's `col IS true|false` predicates on such a column of an
+   * index of its tables, with those indexes.
+   */
+  readonly booleanIs?: readonly BooleanIsLimit[];
+}
+
+export interface BooleanIsLimit {
+  /** As the query writes it, e.g. `email_teams.is_active IS true`. */
+  readonly predicate: string;
+  readonly column: string;
+  /** The spelling MariaDB can search by, e.g. `= true`. */
+  readonly searchable: string;
+  /** The indexes whose use the predicate changes (see booleanIsLimits). */
+  readonly indexes: readonly string[];
 }
 
 export interface VerifyReport {
@@ -103,7 +129,7 @@ export async function runVerify(
     const absent = q.tables.filter((t) => !tables.has(t));
     if (missing.length > 0) verdicts.push(skipped(q, 'not_covered', `needs phase ${missing.join(', ')}`));
     else if (absent.length > 0) verdicts.push(skipped(q, 'no_table', `no table ${absent.join(', ')}`));
-    else verdicts.push(await verifyQuery(db, q, scans));
+    else verdicts.push(withBooleanIs(await verifyQuery(db, q, scans), q, db, snapshot));
   }
   return {
     ok: verdicts.every((v) => PASSING.has(v.outcome)),
@@ -111,6 +137,72 @@ export async function runVerify(
     ...(options.phases ? { phases: options.phases } : {}),
     queries: verdicts,
   };
+}
+
+/** `col IS [NOT] {true|false}`, the column optionally qualified (SQLAlchemy's `.is_(True)`). */
+const IS_BOOLEAN = /(?:\b(\w+)\.)?\b(\w+)\s+IS\s+(NOT\s+)?\{(true|false)\}/gi;
+
+/** What the plan did: the indexes it used and the tables it read whole. */
+export type PlanReads = Pick<QueryVerdict, 'indexesUsed' | 'seqScans'>;
+
+/**
+ * The query's `IS true|false` predicates on a boolean key column whose plan they change on a database
+ * that cannot search such a column by `IS` (DialectCapabilities.searchesBooleanIs false), with the
+ * indexes concerned (a qualifier naming one of the query's tables narrows to it). An index of the
+ * query's tables with that column in its key is concerned when
+ * - the plan used it and key columns follow the boolean (they neither narrow nor order the read),
+ * - the plan read its table whole (`= true` could have searched it), or
+ * - the plan read its table by another index, the query's WHERE names every key column before the
+ *   boolean and its ORDER BY one after it (the index meant to search and order the rows, passed over).
+ */
+export function booleanIsLimits(
+  q: Pick<HotQuery, 'sql' | 'tables'>,
+  plan: PlanReads,
+  snapshot: SchemaSnapshot,
+  dialect: DialectName,
+): BooleanIsLimit[] {
+  const out = new Map<string, BooleanIsLimit>();
+  const where = wordsOf(/\bWHERE\b([\s\S]*?)(?:\bORDER\s+BY\b|$)/i.exec(q.sql)?.[1]);
+  const orderBy = wordsOf(/\bORDER\s+BY\b([\s\S]*)$/i.exec(q.sql)?.[1]);
+  for (const m of q.sql.matchAll(IS_BOOLEAN)) {
+    const [, qualifier, column = '', not = '', value = ''] = m;
+    const tables = qualifier !== undefined && q.tables.includes(qualifier) ? [qualifier] : q.tables;
+    const concerned = (i: ExistingIndex): boolean => {
+      const at = i.columns.findIndex((c) => c.name === column);
+      if (at < 0 || snapshot.tables.get(i.table)?.keyInfo?.get(column)?.boolean !== true) return false;
+      if (plan.seqScans.includes(i.table)) return true;
+      const followed = at < i.columns.length - 1;
+      if (plan.indexesUsed.includes(i.name)) return followed;
+      const named = (words: ReadonlySet<string>) => (c: { readonly name: string | null }) =>
+        c.name !== null && words.has(c.name.toLowerCase());
+      const before = i.columns.slice(0, at);
+      return before.length > 0 && before.every(named(where)) && i.columns.slice(at + 1).some(named(orderBy));
+    };
+    const indexes = snapshot.indexes
+      .filter((i) => tables.includes(i.table) && concerned(i))
+      .map((i) => i.name);
+    if (indexes.length === 0) continue;
+    const literal = renderHotQuerySql(`{${value}}`, dialect);
+    const predicate = `${qualifier === undefined ? '' : `${qualifier}.`}${column} IS ${not === '' ? '' : 'NOT '}${literal}`;
+    const seen = out.get(predicate)?.indexes ?? [];
+    out.set(predicate, {
+      predicate,
+      column,
+      searchable: `= ${literal}`,
+      indexes: [...new Set([...seen, ...indexes])],
+    });
+  }
+  return [...out.values()];
+}
+
+function wordsOf(text: string | undefined): ReadonlySet<string> {
+  return new Set(text?.toLowerCase().match(/\w+/g) ?? []);
+}
+
+function withBooleanIs(v: QueryVerdict, q: HotQuery, db: Dialect, snapshot: SchemaSnapshot): QueryVerdict {
+  if (db.capabilities.searchesBooleanIs || v.outcome === 'error') return v;
+  const limits = booleanIsLimits(q, v, snapshot, db.name);
+  return limits.length === 0 ? v : { ...v, booleanIs: limits };
 }
 
 /** The queries whose tables all exist in this database (the others belong to a newer schema). */
@@ -271,6 +363,15 @@ function describe(q: QueryVerdict): string {
   }
 }
 
+/** Said under a query's verdict: what MariaDB does with the predicate, and the spelling it can search. */
+function describeBooleanIs(b: BooleanIsLimit): string {
+  return (
+    `note: \`${b.predicate}\` cannot search ${b.column} in ${b.indexes.join(', ')} here (plan: boolean-is): ` +
+    `the key columns before it are searched and ${b.column} is checked entry by entry; ` +
+    `\`${b.searchable}\` can search it`
+  );
+}
+
 const MARK: Readonly<Record<QueryOutcome, string>> = {
   index: 'ok  ',
   small_scan: 'ok  ',
@@ -284,7 +385,10 @@ const MARK: Readonly<Record<QueryOutcome, string>> = {
 /** One line per query, then the result: what `verify` prints. */
 export function formatVerifyReport(report: VerifyReport): string {
   const width = Math.max(...report.queries.map((q) => q.name.length), 10);
-  const lines = report.queries.map((q) => `${MARK[q.outcome]} ${q.name.padEnd(width)}  ${describe(q)}`);
+  const lines = report.queries.flatMap((q) => [
+    `${MARK[q.outcome]} ${q.name.padEnd(width)}  ${describe(q)}`,
+    ...(q.booleanIs ?? []).map((b) => `${' '.repeat(width + 7)}${describeBooleanIs(b)}`),
+  ]);
   const count = (o: QueryOutcome): number => report.queries.filter((q) => q.outcome === o).length;
   const failed = count('seq_scan') + count('error');
   const checked = report.queries.length - count('not_covered') - count('no_table');
