@@ -2,7 +2,9 @@
  * MariaDB failure behaviour on the real server: a metadata lock held by an open transaction makes the
  * online ALTER wait its lock_wait_timeout (errno 1205, transient): released in time, the retry builds
  * the index; never released, the phase fails after its retries naming the blocking session and is
- * rolled back. A table that cannot be altered online by the time its build starts fails at once with a
+ * rolled back (the holder is named through the metadata_lock_info plugin, which .ci/run installs: the
+ * test fails saying so where it is missing; test/dialects/mariadb-lock-holders.test.ts checks the
+ * message without it). A table that cannot be altered online by the time its build starts fails at once with a
  * permanent error naming the index and why (no retry), and the phase is rolled back. (Two runners: see
  * test/cli/runs-and-duplicates.test.ts, which runs on every dialect.)
  */
@@ -13,6 +15,7 @@ import { exampleCatalogue } from '../../src/catalogue/example/example-catalogue.
 import { openDialect } from '../../src/dialects/open-dialect.js';
 import type { Clock } from '../../src/engine/clock.js';
 import { applyPhases } from '../../src/engine/engine.js';
+import { requireMariadbPlugin } from '../helpers/databases.js';
 import { holdTransactionOpen } from '../helpers/dialects.js';
 import {
   assertBookkeepingMatchesDatabase,
@@ -55,6 +58,7 @@ void describe('engine failures on mariadb only', () => {
   });
 
   void test('a metadata lock never released: the phase fails after its retries naming the holder, and is rolled back', async () => {
+    await requireMariadbPlugin('metadata_lock_info', 'naming the session that holds the metadata lock');
     const f = await engineFixture('mariadb');
     const holder = await openWriter(f.db.url, 'comments');
     try {

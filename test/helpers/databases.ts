@@ -92,6 +92,26 @@ export async function mariadbAdmin<T>(fn: (c: MariadbConnection) => Promise<T>):
   }
 }
 
+/**
+ * Fails (never skips) unless the shared MariaDB has `plugin` active, saying what needs it and how to
+ * install it (.ci/run does): a test that relies on it would otherwise fail on a different message.
+ */
+export async function requireMariadbPlugin(plugin: string, neededFor: string): Promise<void> {
+  const rows = await mariadbAdmin((c) =>
+    c.query<{ status: string }[]>(
+      'SELECT PLUGIN_STATUS AS status FROM information_schema.PLUGINS WHERE PLUGIN_NAME = ?',
+      [plugin.toUpperCase()],
+    ),
+  );
+  const status = rows[0]?.status;
+  if (status === 'ACTIVE') return;
+  throw new Error(
+    `${neededFor} needs the MariaDB plugin ${plugin} at ${MARIADB_HOST}:${MARIADB_PORT}, which is ` +
+      `${status === undefined ? 'not installed' : status}: run .ci/run, or as root: ` +
+      `INSTALL SONAME '${plugin.toLowerCase()}'`,
+  );
+}
+
 /** Runs fn on a raw MariaDB session on `database`, with the dialect's ANSI_QUOTES / PIPES_AS_CONCAT. */
 export async function mariadbSession<T>(
   database: string,
