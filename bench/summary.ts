@@ -9,7 +9,7 @@ import { median } from '../src/verify/time-queries.js';
 import { round } from './stats.js';
 import { MIX_AIMS } from './report-mix.js';
 import { ESTIMATE_AIM_PCT, errorPct } from './report-estimate.js';
-import { describeEngineCost, engineCostFigure } from './report-cost.js';
+import { describeEngineCost, engineCostFigure, roundsStraddle } from './report-cost.js';
 
 const results = process.argv
   .slice(2)
@@ -141,7 +141,9 @@ table(
 function engineCost(r: BenchResult): string {
   const f = engineCostFigure(r);
   if (!ran(f)) return 'not run';
-  return `${f.met ? 'met' : 'not met'} (${fmt(f.ratio)}x, aim ${fmt(f.aim)}x)`;
+  const spread = roundsStraddle(r.buildCost, f.aim);
+  const rounds = spread ? `; rounds ${fmt(spread.min)}x to ${fmt(spread.max)}x: unsettled` : '';
+  return `${f.met ? 'met' : 'not met'} (${fmt(f.ratio)}x, aim ${fmt(f.aim)}x${rounds})`;
 }
 
 function estimate(r: BenchResult): string {

@@ -15,10 +15,11 @@ import { createLogger } from '../../src/log.js';
 import { runBench } from '../../bench/run-bench.js';
 import { writeReport } from '../../bench/report.js';
 import { summarizeWriter } from '../../bench/writer-load.js';
+import { summarizeFixedCost } from '../../bench/measure-fixed-cost.js';
 import { ran, type BenchResult, type NotRun } from '../../bench/bench-result.js';
 import { ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
 import { REQUEST_MIX } from '../../bench/request-mix.js';
-import { engineCostFigure } from '../../bench/report-cost.js';
+import { engineCostFigure, roundsStraddle } from '../../bench/report-cost.js';
 import { fmt } from '../../bench/markdown.js';
 
 const SECTIONS = [
@@ -244,4 +245,25 @@ void test('the longest stall is the longest time without a completed write, less
   assert.equal(r.longestStallMs, 2010 - 6 - 5);
   assert.equal(r.latency.max, 2000);
   assert.equal(summarizeWriter([], 5).longestStallMs, 0);
+});
+
+void test('rounds whose own ratios fall on both sides of the aim are named; rounds on one side are not', () => {
+  const round = (directSeconds: number, engineSeconds: number) => ({
+    first: 'direct' as const,
+    directSeconds,
+    engineSeconds,
+    directCpuSeconds: 0,
+    engineCpuSeconds: 0,
+  });
+  const cost = (rounds: ReturnType<typeof round>[]) => ({
+    directSeconds: 1,
+    directWhat: 'direct',
+    engine: [],
+    peakRssMiB: 1,
+    fixedCost: summarizeFixedCost(70, rounds),
+  });
+  assert.deepEqual(roundsStraddle(cost([round(100, 63), round(38, 52)]), 1.05), { min: 0.63, max: 52 / 38 });
+  assert.equal(roundsStraddle(cost([round(100, 101), round(50, 51)]), 1.05), undefined);
+  assert.equal(roundsStraddle(cost([round(100, 63)]), 1.05), undefined, 'one round: nothing to compare');
+  assert.equal(roundsStraddle({ notRun: 'skipped' }, 1.05), undefined);
 });
