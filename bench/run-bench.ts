@@ -296,6 +296,27 @@ async function buildBlocking(db: Dialect, defs: readonly IndexDefinition[]): Pro
   return (nowMs() - t0) / 1000;
 }
 
+/**
+ * The kind of statement the dialect renders for an online build, in words for the report: its first
+ * keywords and its online clause (`CREATE INDEX CONCURRENTLY`; `ALTER TABLE … ADD INDEX, ALGORITHM=INPLACE,
+ * LOCK=NONE`; SQLite's plain `CREATE INDEX`).
+ */
+export function statementKind(sql: string): string {
+  const head =
+    /^\s*(CREATE\s+(?:UNIQUE\s+)?INDEX(?:\s+CONCURRENTLY)?|ALTER\s+TABLE)/i.exec(sql)?.[1] ?? 'index';
+  const online = /ALGORITHM=\w+,\s*LOCK=\w+/i.exec(sql)?.[0];
+  const words = head.replace(/\s+/g, ' ').replace(/ UNIQUE/i, '');
+  return words.toUpperCase().startsWith('ALTER')
+    ? `${words} … ADD INDEX${online ? `, ${online}` : ''}`
+    : words;
+}
+
+/** statementKind of what `db` sends for the first of `defs` (optionally rewritten by `as`). */
+function kindOf(db: Dialect, defs: readonly IndexDefinition[], as = (sql: string) => sql): string {
+  const first = defs[0];
+  return first === undefined ? 'CREATE INDEX' : statementKind(as(db.renderCreateIndex(first)));
+}
+
 function blocking(sql: string): string {
   return sql
     .replace(' CONCURRENTLY ', ' ')
@@ -397,7 +418,7 @@ async function measureWriteImpact(
       o,
       'direct concurrent',
       concurrent
-        ? 'the same CREATE INDEX CONCURRENTLY statements, one after another'
+        ? `the same ${kindOf(db, defs)} statements, one after another`
         : 'the same CREATE INDEX statements, one transaction each',
       () => buildDirect(db, defs),
     ),
@@ -407,7 +428,7 @@ async function measureWriteImpact(
     await withWriter(
       o,
       'blocking transaction',
-      'plain CREATE INDEX for every definition in one transaction',
+      `${kindOf(db, defs, blocking)} for every definition in one transaction`,
       () => buildBlocking(db, defs),
     ),
   );
@@ -429,6 +450,7 @@ async function measureBuildCost(
   const db = deps.dialect;
   await resetCatalogue(o, deps);
   const refined = (await planRun(deps, o.catalogue, phases(o))).estimate;
+  const kind = kindOf(db, await pendingDefinitions(deps, o.catalogue, phases(o)));
   let firstRun: RunReport | undefined;
   o.log.info({ rounds: o.fixedCostRounds }, 'build cost: engine and direct, alternating');
   const fixedCost = await measureFixedCost(deps, {
@@ -452,7 +474,7 @@ async function measureBuildCost(
   return {
     buildCost: {
       directSeconds,
-      directWhat: `${fixedCost.indexes} ${db.capabilities.supportsConcurrentBuild ? 'CREATE INDEX CONCURRENTLY' : 'CREATE INDEX'} statements one after another, with ANALYZE after each phase as the engine does (mean of ${rounds})`,
+      directWhat: `${fixedCost.indexes} ${kind} statements one after another, with ANALYZE after each phase as the engine does (mean of ${rounds})`,
       engine,
       fixedCost,
       peakRssMiB: process.resourceUsage().maxRSS / 1024,

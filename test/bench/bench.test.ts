@@ -77,6 +77,13 @@ function assertHonest(r: BenchResult): void {
     'direct concurrent',
     'blocking transaction',
   ]);
+  // Each scenario names the statements this dialect really sent (MariaDB: no CONCURRENTLY).
+  const direct = writeImpact.scenarios.find((s) => s.scenario === 'direct concurrent')?.what ?? '';
+  const online = { postgresql: /CREATE INDEX CONCURRENTLY/, mariadb: /ALGORITHM=INPLACE, LOCK=NONE/ };
+  for (const [dialect, statement] of Object.entries(online)) {
+    assert.equal(statement.test(direct), r.dialect === dialect, `${r.dialect}: ${direct}`);
+    assert.equal(statement.test(buildCost.directWhat), r.dialect === dialect, buildCost.directWhat);
+  }
   for (const s of writeImpact.scenarios) {
     assert.ok(s.writes > 0, `${s.scenario}: the writer wrote`);
     assert.equal(s.failedWrites, 0, `${s.scenario}: no write failed`);
