@@ -332,7 +332,8 @@ export interface Dialect {
   /**
    * The schema. With a scope, a cheaper read that holds at least the scope's tables, every index on them
    * and every index named in it (wherever it is): what re-checking those indexes needs; its foreign
-   * keys may be left out (PostgreSQL), and a dialect may return more (MariaDB reads everything).
+   * keys may be left out (PostgreSQL; MariaDB keeps those of the scope's tables), and a dialect may
+   * return more indexes than asked.
    */
   introspect(scope?: IntrospectScope): Promise<SchemaSnapshot>;
 

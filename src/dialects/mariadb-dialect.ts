@@ -22,6 +22,7 @@ import type {
   DialectCapabilities,
   ExplainResult,
   HeldLock,
+  IntrospectScope,
   SchemaSnapshot,
   UsageStatistics,
   TableSize,
@@ -238,8 +239,8 @@ export class MariadbDialect implements Dialect {
   }
 
   /** Every table, with or without a scope (a superset of any scope). */
-  introspect(): Promise<SchemaSnapshot> {
-    return introspectMariadb((sql, params) => this.query(sql, params));
+  introspect(scope?: IntrospectScope): Promise<SchemaSnapshot> {
+    return introspectMariadb((sql, params) => this.query(sql, params), scope);
   }
 
   tableSizes(tables: readonly string[]): Promise<ReadonlyMap<string, TableSize>> {

@@ -9,6 +9,7 @@ import type {
   Dialect,
   ExistingIndex,
   ForeignKeyInfo,
+  IntrospectScope,
   SchemaSnapshot,
   TableInfo,
 } from './dialect.js';
@@ -16,24 +17,54 @@ import { fkIndexName } from './mariadb-sql.js';
 
 type Query = Dialect['query'];
 
+// `{scope}` is replaced by a TABLE_NAME (and for STATISTICS, INDEX_NAME) filter when introspection is
+// scoped: information_schema then opens only those tables instead of every table of the database.
 const TABLES_SQL = `SELECT TABLE_NAME AS name, TABLE_ROWS AS table_rows, ENGINE AS engine FROM information_schema.TABLES
-  WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`;
+  WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'{scope} ORDER BY TABLE_NAME`;
 
 const COLUMNS_SQL = `SELECT TABLE_NAME AS table_name, COLUMN_NAME AS name, DATA_TYPE AS data_type,
     COLUMN_TYPE AS column_type, CHARACTER_OCTET_LENGTH AS octets, CHARACTER_MAXIMUM_LENGTH AS chars
-  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()
+  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE(){scope}
   ORDER BY TABLE_NAME, ORDINAL_POSITION`;
 
 const INDEXES_SQL = `SELECT TABLE_NAME AS table_name, INDEX_NAME AS name, NON_UNIQUE AS non_unique,
     COLUMN_NAME AS column_name, COLLATION AS collation, SUB_PART AS sub_part, INDEX_TYPE AS index_type
-  FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()
+  FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE(){scope}
   ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`;
 
 const FOREIGN_KEYS_SQL = `SELECT CONSTRAINT_NAME AS name, TABLE_NAME AS table_name, COLUMN_NAME AS column_name,
     REFERENCED_TABLE_NAME AS ref_table, REFERENCED_COLUMN_NAME AS ref_column
   FROM information_schema.KEY_COLUMN_USAGE
-  WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL
+  WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL{scope}
   ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION`;
+
+/** The statements with their scope filter and parameters (the whole database without a scope). */
+function scoped(scope: IntrospectScope | undefined): {
+  sql: (text: string) => string;
+  params: string[];
+  indexSql: string;
+  indexParams: string[];
+} {
+  if (scope === undefined) {
+    const sql = (text: string): string => text.replace('{scope}', '');
+    return { sql, params: [], indexSql: sql(INDEXES_SQL), indexParams: [] };
+  }
+  // An empty IN () is a syntax error: a name no table or index has stands in for none.
+  const names = (list: readonly string[]): string[] => (list.length === 0 ? [''] : [...list]);
+  const tables = names(scope.tables);
+  const indexes = names(scope.indexes);
+  const marks = (n: number, from = 1): string =>
+    Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ');
+  return {
+    sql: (text) => text.replace('{scope}', ` AND TABLE_NAME IN (${marks(tables.length)})`),
+    params: tables,
+    indexSql: INDEXES_SQL.replace(
+      '{scope}',
+      ` AND (TABLE_NAME IN (${marks(tables.length)}) OR INDEX_NAME IN (${marks(indexes.length, tables.length + 1)}))`,
+    ),
+    indexParams: [...tables, ...indexes],
+  };
+}
 
 interface ColumnRow extends Record<string, unknown> {
   table_name: string;
@@ -62,11 +93,19 @@ interface ForeignKeyRow extends Record<string, unknown> {
   ref_column: string;
 }
 
-export async function introspectMariadb(query: Query): Promise<SchemaSnapshot> {
-  const tables = await query<{ name: string; table_rows: number | null; engine: string | null }>(TABLES_SQL);
-  const columns = await query<ColumnRow>(COLUMNS_SQL);
-  const indexRows = await query<IndexRow>(INDEXES_SQL);
-  const fkRows = await query<ForeignKeyRow>(FOREIGN_KEYS_SQL);
+/**
+ * The schema; with a scope, only its tables (their columns, indexes and foreign keys) and the indexes
+ * of its names wherever they are.
+ */
+export async function introspectMariadb(query: Query, scope?: IntrospectScope): Promise<SchemaSnapshot> {
+  const s = scoped(scope);
+  const tables = await query<{ name: string; table_rows: number | null; engine: string | null }>(
+    s.sql(TABLES_SQL),
+    s.params,
+  );
+  const columns = await query<ColumnRow>(s.sql(COLUMNS_SQL), s.params);
+  const indexRows = await query<IndexRow>(s.indexSql, s.indexParams);
+  const fkRows = await query<ForeignKeyRow>(s.sql(FOREIGN_KEYS_SQL), s.params);
   const byTable = groupBy(columns, (c) => c.table_name);
   const foreignKeys = [...groupBy(fkRows, (r) => `${r.table_name}\0${r.name}`).values()].map(toForeignKey);
   const indexes = [...groupBy(indexRows, (r) => `${r.table_name}\0${r.name}`).values()];

@@ -21,6 +21,7 @@ for (const dialect of ALL_DIALECTS) {
         const full = await db.introspect();
         const scoped = await db.introspect({ tables: ['alpha'], indexes: ['ix_elsewhere', 'ix_missing'] });
         assert.deepEqual(scoped.tables.get('alpha'), full.tables.get('alpha'));
+        assert.equal(scoped.tables.has('beta'), false, 'a table outside the scope is not read');
         const names = (s: typeof full, keep: (table: string, name: string) => boolean): string[] =>
           s.indexes
             .filter((i) => keep(i.table, i.name))
