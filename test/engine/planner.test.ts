@@ -7,6 +7,7 @@ import type { ExistingIndex, SchemaSnapshot, TableInfo } from '../../src/dialect
 import type { MigrationRow } from '../../src/engine/bookkeeping-store.js';
 import type { PlannedIndex } from '../../src/engine/engine.js';
 import { countActions, planPhases } from '../../src/engine/planner.js';
+import { existingIndex } from '../helpers/index-definitions.js';
 
 const phase = definePhase('p', 'test phase', [
   { name: 'idx_t_a', table: 't', columns: ['a'], reason: 'a' },
@@ -24,21 +25,6 @@ const phase = definePhase('p', 'test phase', [
 
 function table(name: string, columns: string[]): [string, TableInfo] {
   return [name, { name, columns, estimatedRows: 10 }];
-}
-
-function existing(over: Partial<ExistingIndex> & Pick<ExistingIndex, 'name'>): ExistingIndex {
-  return {
-    table: 't',
-    columns: [{ name: 'a', order: 'ASC' }],
-    include: [],
-    unique: false,
-    primary: false,
-    predicate: '',
-    valid: true,
-    ready: true,
-    definition: `CREATE INDEX ${over.name} ON t (a)`,
-    ...over,
-  };
 }
 
 function snapshot(indexes: ExistingIndex[] = []): SchemaSnapshot {
@@ -86,8 +72,8 @@ void test('an empty database plans create, and skips what is missing with the re
 
 void test('exists: same name and definition, or an equivalent index under another name', () => {
   const p = plan([
-    existing({ name: 'idx_t_a' }),
-    existing({
+    existingIndex({ name: 'idx_t_a' }),
+    existingIndex({
       name: 'legacy_b_c',
       columns: [
         { name: 'b', order: 'ASC' },
@@ -105,13 +91,13 @@ void test('exists: same name and definition, or an equivalent index under anothe
 
 void test('not equivalent: other direction, order, predicate, table or an invalid index', () => {
   const variants: ExistingIndex[] = [
-    existing({ name: 'x1', columns: [{ name: 'a', order: 'DESC' }] }),
-    existing({ name: 'x3', predicate: 'a IS NOT NULL' }),
-    existing({ name: 'x4', valid: false }),
-    existing({ name: 'x5', table: 'u' }),
+    existingIndex({ name: 'x1', columns: [{ name: 'a', order: 'DESC' }] }),
+    existingIndex({ name: 'x3', predicate: 'a IS NOT NULL' }),
+    existingIndex({ name: 'x4', valid: false }),
+    existingIndex({ name: 'x5', table: 'u' }),
   ];
   for (const v of variants) assert.equal(actions(plan([v]))['idx_t_a'], 'create', v.name);
-  const swapped = existing({
+  const swapped = existingIndex({
     name: 'x6',
     columns: [
       { name: 'c', order: 'DESC' },
@@ -151,8 +137,8 @@ const ab = (bOrder: 'ASC' | 'DESC' = 'ASC'): ExistingIndex['columns'] => [
 
 void test('a valid unique index with the same key and predicate satisfies a plain definition', () => {
   const byName = planned(phase, [
-    existing({ name: 'uq_t_a', unique: true }),
-    existing({ name: 'uq_t_live', unique: true, columns: ab(), predicate: 'deleted = false' }),
+    existingIndex({ name: 'uq_t_a', unique: true }),
+    existingIndex({ name: 'uq_t_live', unique: true, columns: ab(), predicate: 'deleted = false' }),
   ]);
   for (const [name, uq] of [
     ['idx_t_a', 'uq_t_a'],
@@ -165,21 +151,21 @@ void test('a valid unique index with the same key and predicate satisfies a plai
     assert.match(i.reason ?? '', new RegExp(`unique index '${uq}' .*serves its lookups`));
   }
   // A primary key is a unique index too.
-  const pk = planned(phase, [existing({ name: 't_pkey', unique: true, primary: true })]);
+  const pk = planned(phase, [existingIndex({ name: 't_pkey', unique: true, primary: true })]);
   assert.equal(pk.get('idx_t_a')?.existingName, 't_pkey');
 });
 
 void test('a unique index does not satisfy a plain definition with another key, direction or predicate, nor when invalid', () => {
   const variants: ExistingIndex[] = [
-    existing({ name: 'u1', unique: true, columns: [{ name: 'a', order: 'DESC' }] }),
-    existing({ name: 'u2', unique: true, columns: ab() }),
-    existing({ name: 'u3', unique: true, predicate: 'deleted = false' }),
-    existing({ name: 'u4', unique: true, valid: false }),
-    existing({ name: 'u5', unique: true, ready: false }),
-    existing({ name: 'u6', unique: true, table: 'u' }),
+    existingIndex({ name: 'u1', unique: true, columns: [{ name: 'a', order: 'DESC' }] }),
+    existingIndex({ name: 'u2', unique: true, columns: ab() }),
+    existingIndex({ name: 'u3', unique: true, predicate: 'deleted = false' }),
+    existingIndex({ name: 'u4', unique: true, valid: false }),
+    existingIndex({ name: 'u5', unique: true, ready: false }),
+    existingIndex({ name: 'u6', unique: true, table: 'u' }),
   ];
   for (const v of variants) assert.equal(planned(phase, [v]).get('idx_t_a')?.action, 'create', v.name);
-  const wrongOrder = existing({
+  const wrongOrder = existingIndex({
     name: 'u7',
     unique: true,
     columns: ab('DESC'),
@@ -190,19 +176,19 @@ void test('a unique index does not satisfy a plain definition with another key, 
 
 void test('a plain index never satisfies a unique definition', () => {
   const byName = planned(uniqueDef, [
-    existing({ name: 'plain_a' }),
-    existing({ name: 'plain_live', columns: ab(), predicate: 'deleted = false' }),
+    existingIndex({ name: 'plain_a' }),
+    existingIndex({ name: 'plain_live', columns: ab(), predicate: 'deleted = false' }),
   ]);
   assert.equal(byName.get('idx_t_a_unique')?.action, 'create');
   assert.equal(byName.get('idx_t_live_unique')?.action, 'create');
   // The same unique shape under another name is equivalent, as before.
-  const same = planned(uniqueDef, [existing({ name: 'uq_a', unique: true })]);
+  const same = planned(uniqueDef, [existingIndex({ name: 'uq_a', unique: true })]);
   assert.equal(same.get('idx_t_a_unique')?.action, 'exists');
   assert.match(same.get('idx_t_a_unique')?.reason ?? '', /equivalent index 'uq_a'/);
 });
 
 void test('a partial index matches on its canonical predicate', () => {
-  const live = existing({
+  const live = existingIndex({
     name: 'other_live',
     columns: [
       { name: 'a', order: 'ASC' },
@@ -215,7 +201,7 @@ void test('a partial index matches on its canonical predicate', () => {
 });
 
 void test('an INVALID index with the name is rebuilt', () => {
-  const p = plan([existing({ name: 'idx_t_a', valid: false })]);
+  const p = plan([existingIndex({ name: 'idx_t_a', valid: false })]);
   const i = p.indexes.find((x) => x.index.name === 'idx_t_a');
   assert.equal(i?.action, 'rebuild');
   assert.match(i?.reason ?? '', /INVALID/);
@@ -223,7 +209,7 @@ void test('an INVALID index with the name is rebuilt', () => {
 
 void test('same name, different definition is a conflict naming both definitions', () => {
   const p = plan([
-    existing({
+    existingIndex({
       name: 'idx_t_a',
       columns: [{ name: 'b', order: 'ASC' }],
       definition: 'CREATE INDEX idx_t_a ON t (b)',
@@ -235,7 +221,7 @@ void test('same name, different definition is a conflict naming both definitions
   assert.match(i?.reason ?? '', /CREATE INDEX idx_t_a ON t \(b\)/);
   assert.match(i?.reason ?? '', /t\(a ASC\)/);
   // INCLUDE differs under the same name: also a conflict where INCLUDE is supported.
-  const inc = existing({
+  const inc = existingIndex({
     name: 'idx_t_b_c',
     columns: [
       { name: 'b', order: 'ASC' },
@@ -272,8 +258,8 @@ void test('applied, drift and ownership come from the bookkeeping', () => {
     message: null,
   });
   const all = [
-    existing({ name: 'idx_t_a' }),
-    existing({
+    existingIndex({ name: 'idx_t_a' }),
+    existingIndex({
       name: 'idx_t_b_c',
       columns: [
         { name: 'b', order: 'ASC' },
@@ -281,7 +267,7 @@ void test('applied, drift and ownership come from the bookkeeping', () => {
       ],
       include: ['d'],
     }),
-    existing({
+    existingIndex({
       name: 'idx_t_live',
       columns: [
         { name: 'a', order: 'ASC' },
@@ -318,11 +304,11 @@ void test('a phase recorded succeeded whose indexes are not all there is incompl
     indexesSkipped: 2,
     message: null,
   };
-  const p = plan([existing({ name: 'idx_t_a' })], { migrations: [row], owned: ['idx_t_a'] });
+  const p = plan([existingIndex({ name: 'idx_t_a' })], { migrations: [row], owned: ['idx_t_a'] });
   assert.equal(p.status, 'incomplete');
   assert.equal(p.applied, false);
   assert.match(p.message ?? '', /2 of its 5 indexes are not in the database \(idx_t_b_c, idx_t_live\)/);
-  const invalid = plan([existing({ name: 'idx_t_a', valid: false })], { migrations: [row] });
+  const invalid = plan([existingIndex({ name: 'idx_t_a', valid: false })], { migrations: [row] });
   assert.equal(invalid.status, 'incomplete', 'an INVALID index is not there');
   for (const status of ['rolling_back', 'skipped', 'running'] as const) {
     const other = plan([], { migrations: [{ ...row, status }] });
@@ -332,7 +318,7 @@ void test('a phase recorded succeeded whose indexes are not all there is incompl
 });
 
 void test('countActions totals every phase', () => {
-  assert.deepEqual(countActions([plan([existing({ name: 'idx_t_a', valid: false })])]), {
+  assert.deepEqual(countActions([plan([existingIndex({ name: 'idx_t_a', valid: false })])]), {
     create: 2,
     exists: 0,
     rebuild: 1,

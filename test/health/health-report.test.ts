@@ -7,24 +7,18 @@ import assert from 'node:assert/strict';
 import type { ExistingIndex, SchemaSnapshot } from '../../src/dialects/dialect.js';
 import { analyzeHealth, findDuplicates } from '../../src/health/health-report.js';
 import { definePhase } from '../../src/catalogue/define-phase.js';
+import { existingIndex } from '../helpers/index-definitions.js';
 
 function ix(name: string, cols: string, over: Partial<ExistingIndex> = {}): ExistingIndex {
-  return {
+  return existingIndex({
     name,
-    table: 't',
     columns: cols.split(',').map((c) => {
       const [n, o] = c.trim().split(' ');
       return { name: n === '(expr)' ? null : (n ?? ''), order: o === 'DESC' ? 'DESC' : 'ASC' };
     }),
-    include: [],
-    unique: false,
-    primary: false,
-    predicate: '',
-    valid: true,
-    ready: true,
     definition: '',
     ...over,
-  };
+  });
 }
 
 void test('duplicates and overlaps: what counts and which index is called redundant', () => {

@@ -10,20 +10,15 @@ import type { ColumnKeyInfo, ExistingIndex, SchemaSnapshot } from '../../src/dia
 import { openDialect } from '../../src/dialects/open-dialect.js';
 import { booleanIsLimits, formatVerifyReport, runVerify } from '../../src/verify/verify.js';
 import { ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
+import { existingIndex } from '../helpers/index-definitions.js';
 
 function index(name: string, columns: readonly string[]): ExistingIndex {
-  return {
+  return existingIndex({
     name,
     table: 'tokens',
     columns: columns.map((c) => ({ name: c, order: 'ASC' as const })),
-    include: [],
-    unique: false,
-    primary: false,
-    predicate: '',
-    valid: true,
-    ready: true,
     definition: '',
-  };
+  });
 }
 
 const key = (boolean: boolean): ColumnKeyInfo => ({ keyBytes: 4, needsPrefix: false, type: 'int', boolean });
