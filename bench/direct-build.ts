@@ -6,7 +6,7 @@
 import type { Catalogue } from '../src/catalogue/catalogue.js';
 import type { IndexDefinition } from '../src/catalogue/index-definition.js';
 import type { Dialect } from '../src/dialects/dialect.js';
-import { planRun, type EngineDeps } from '../src/engine/engine.js';
+import { planRun, type EngineDeps, type Plan } from '../src/engine/engine.js';
 import { nowMs } from './timer.js';
 
 /** The definitions the engine would build now, as it would build them on this dialect. */
@@ -15,7 +15,11 @@ export async function pendingDefinitions(
   catalogue: Catalogue,
   phases: { readonly phases?: readonly string[] },
 ): Promise<IndexDefinition[]> {
-  const plan = await planRun(deps, catalogue, phases);
+  return definitionsToCreate(await planRun(deps, catalogue, phases));
+}
+
+/** The definitions a plan creates, in build order. */
+export function definitionsToCreate(plan: Pick<Plan, 'phases'>): IndexDefinition[] {
   return plan.phases.flatMap((p) => p.indexes.filter((i) => i.action === 'create').map((i) => i.index));
 }
 

@@ -36,7 +36,7 @@ import { measureQueries, resolveQueries, type Repeats } from './measure-queries.
 import { notRunReason, sectionBuilds, type SectionPlan } from './sections.js';
 import { pgbenchLoad, type LoadOptions } from './pgbench-load.js';
 import { clientProcessCpu, serverProcessCpu, workerLoad } from './worker-load.js';
-import { buildDirect, dropDirect, pendingDefinitions } from './direct-build.js';
+import { buildDirect, definitionsToCreate, dropDirect, pendingDefinitions } from './direct-build.js';
 import { measureFixedCost } from './measure-fixed-cost.js';
 import { nowMs } from './timer.js';
 import { startWriter, type WriterResult } from './writer-load.js';
@@ -449,8 +449,9 @@ async function measureBuildCost(
 ): Promise<{ buildCost: BuildCostResult; estimates: EstimateVsActual }> {
   const db = deps.dialect;
   await resetCatalogue(o, deps);
-  const refined = (await planRun(deps, o.catalogue, phases(o))).estimate;
-  const kind = kindOf(db, await pendingDefinitions(deps, o.catalogue, phases(o)));
+  const plan = await planRun(deps, o.catalogue, phases(o));
+  const refined = plan.estimate;
+  const kind = kindOf(db, definitionsToCreate(plan));
   let firstRun: RunReport | undefined;
   o.log.info({ rounds: o.fixedCostRounds }, 'build cost: engine and direct, alternating');
   const fixedCost = await measureFixedCost(deps, {

@@ -238,7 +238,7 @@ export class MariadbDialect implements Dialect {
     }
   }
 
-  /** Every table, with or without a scope (a superset of any scope). */
+  /** Every table, or with a scope only what it names (see introspectMariadb). */
   introspect(scope?: IntrospectScope): Promise<SchemaSnapshot> {
     return introspectMariadb((sql, params) => this.query(sql, params), scope);
   }
