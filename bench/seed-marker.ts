@@ -2,7 +2,7 @@
  * `--reuse-seed`: a 1m seed takes half an hour, so a bench may run on a database an earlier bench (or
  * `--seed-only`) seeded. The seed leaves a marker row saying what it loaded: scale, tools, seed number,
  * schema and the data generator's version (a hash of the generator's source and the schema facts it
- * reads, so any change to how data is made refuses the old seed). A reuse checks the marker, removes what
+ * reads, so any change to what data is made refuses the old seed; a change to how it is loaded does not). A reuse checks the marker, removes what
  * an earlier bench's writer left, and checks the row count is the seed's again; anything else is refused
  * with what to do.
  */
@@ -39,21 +39,40 @@ const FACTS: Readonly<Record<SchemaVariant, readonly string[]>> = {
   current: ['schema.json', 'upstream-epic-indexes.json'],
 };
 
-/** The data generator's version: sha256 of src/seed/*.ts, schema-facts.ts and the schema's facts. */
+/**
+ * src/seed files that only sequence the load (DDL order, when indexes and ANALYZE run), not what rows,
+ * schema or indexes it makes: a change to them leaves the data as it was, so it does not refuse a seed.
+ * Every other file there is hashed, a new one too.
+ */
+export const LOAD_SEQUENCE_ONLY: ReadonlySet<string> = new Set(['seed.ts']);
+
+/**
+ * The data generator's version: sha256 of src/seed/*.ts but LOAD_SEQUENCE_ONLY, schema-facts.ts and the
+ * schema's facts.
+ */
 export function generatorVersion(schema: SchemaVariant): string {
+  const hash = createHash('sha256');
+  for (const file of generatorFiles(schema)) {
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(join(ROOT, file)));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** The files generatorVersion hashes, relative to the repository (with a leading separator). */
+export function generatorFiles(schema: SchemaVariant): string[] {
   const seedDir = join(ROOT, 'src', 'seed');
   const factsDir = join(ROOT, 'src', 'catalogue', 'contextforge');
-  const files = [
+  return [
     ...readdirSync(seedDir)
-      .filter((f) => f.endsWith('.ts'))
+      .filter((f) => f.endsWith('.ts') && !LOAD_SEQUENCE_ONLY.has(f))
       .sort()
       .map((f) => join(seedDir, f)),
     join(factsDir, 'schema-facts.ts'),
     ...FACTS[schema].map((f) => join(factsDir, 'facts', f)),
-  ];
-  const hash = createHash('sha256');
-  for (const file of files) hash.update(file.slice(ROOT.length)).update('\0').update(readFileSync(file));
-  return hash.digest('hex').slice(0, 16);
+  ].map((file) => file.slice(ROOT.length));
 }
 
 export async function writeMarker(db: Dialect, marker: SeedMarker): Promise<void> {

@@ -16,7 +16,7 @@ import { writeReport } from '../../bench/report.js';
 import { ran } from '../../bench/bench-result.js';
 import { MIN_RUNS } from '../../bench/measure-queries.js';
 import { notRunReason, parseDeadline, parseSkip } from '../../bench/sections.js';
-import { generatorVersion, markerMismatches } from '../../bench/seed-marker.js';
+import { generatorFiles, generatorVersion, markerMismatches } from '../../bench/seed-marker.js';
 import { ALL_DIALECTS, freshDatabase } from '../helpers/databases.js';
 
 function options(url: string, over: Partial<BenchOptions>): BenchOptions {
@@ -106,6 +106,19 @@ void test('a marker differing in anything this run wants is listed, field by fie
     `generator: the database has ${marker.generator}, this run wants other`,
   ]);
   assert.notEqual(generatorVersion('pre-epic'), generatorVersion('current'));
+});
+
+void test('the generator version covers what makes the rows, not the load sequence', () => {
+  const files = generatorFiles('current').map((f) => f.split(/[\\/]/).slice(-2).join('/'));
+  for (const f of [
+    'seed/data-generator.ts',
+    'seed/value-makers.ts',
+    'seed/team-layout.ts',
+    'seed/schema-ddl.ts',
+  ])
+    assert.ok(files.includes(f), `${f} is hashed`);
+  assert.ok(!files.includes('seed/seed.ts'), 'seed.ts only sequences the load');
+  assert.ok(files.includes('facts/schema.json') && !files.includes('facts/schema-pre-epic.json'));
 });
 
 void test('a section is not run when skipped or when its predicted time ends past the deadline', () => {
