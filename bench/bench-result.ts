@@ -1,5 +1,6 @@
 /** The shape of one bench run, written as JSON beside its Markdown report. */
 import type { DialectName } from '../src/dialects/dialect.js';
+import type { BuildModel } from '../src/engine/engine.js';
 import type { FixedCostResult } from './measure-fixed-cost.js';
 import type { LatencySummary } from './stats.js';
 
@@ -153,6 +154,11 @@ export interface EstimateVsActual {
   /** The refined estimate's model: how many earlier builds it learned from, and the speed they showed. */
   readonly refinedSamples: number;
   readonly refinedSpeedFactor: number;
+  /**
+   * Where the first estimate's rate came from (default, or scaled by the speed probe) and the probe's
+   * reading; absent in results written before the speed probe.
+   */
+  readonly first?: Pick<BuildModel, 'source' | 'speedFactor' | 'probe'>;
   readonly phases: readonly PhaseEstimateVsActual[];
   readonly firstEstimateSeconds: number;
   readonly estimateSeconds: number;

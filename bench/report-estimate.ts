@@ -13,7 +13,7 @@ export function renderEstimates(e: EstimateVsActual | NotRun): string[] {
   if (!ran(e)) return [...out, `Not run: ${e.notRun}.`, ''];
   out.push(
     `What \`plan\` estimated, against ${e.actualWhat}. First: \`plan\` on the freshly seeded database ` +
-      `(the dialect's default build cost). Refined: \`plan\` just before that run, scaled by the ` +
+      `(${firstSource(e)}). Refined: \`plan\` just before that run, scaled by the ` +
       `${e.refinedSamples} builds this database recorded earlier in the bench (speed factor ` +
       `${fmt(e.refinedSpeedFactor)}).`,
     '',
@@ -54,6 +54,18 @@ export function renderEstimates(e: EstimateVsActual | NotRun): string[] {
     '',
   );
   return out;
+}
+
+/** The first estimate's rate: the defaults, scaled by the speed probe where it ran. */
+function firstSource(e: EstimateVsActual): string {
+  const probe = e.first?.probe;
+  if (probe === undefined) return "the dialect's default build cost";
+  if (probe.status === 'measured')
+    return (
+      `the dialect's default build cost scaled by the speed probe: ${fmt(probe.seconds)} s against ` +
+      `${fmt(probe.referenceSeconds)} s at the defaults' speed, ${fmt(probe.factor)}x`
+    );
+  return `the dialect's default build cost; speed probe ${probe.status}: ${probe.reason}`;
 }
 
 const signed = (n: number): string => `${n >= 0 ? '+' : ''}${fmt(n)}`;

@@ -506,6 +506,11 @@ function estimateVsActual(
     actualWhat,
     refinedSamples: refined.model.samples,
     refinedSpeedFactor: refined.model.speedFactor,
+    first: {
+      source: first.model.source,
+      speedFactor: first.model.speedFactor,
+      ...(first.model.probe === undefined ? {} : { probe: first.model.probe }),
+    },
     phases,
     firstEstimateSeconds: first.totalSeconds,
     estimateSeconds: refined.totalSeconds,

@@ -279,6 +279,8 @@ const MEMORY_PATTERN = /^\d{1,9}(kB|MB|GB|TB)?$/;
 
 export interface PlanConfig {
   readonly phases: readonly string[] | undefined;
+  /** --speed-probe-timeout: bound of the estimate's speed probe, ms (0: no probe). */
+  readonly speedProbeTimeoutMs: number;
 }
 
 export interface RunConfig {
@@ -318,12 +320,26 @@ export interface RunDefaults {
   readonly retries: { readonly limit: number; readonly backoffMs: number };
 }
 
-export function parsePlanConfig(values: RawValues, knownPhases: readonly string[]): PlanConfig {
+export function parsePlanConfig(
+  values: RawValues,
+  knownPhases: readonly string[],
+  defaultSpeedProbeTimeoutMs = 0,
+): PlanConfig {
   const problems = new Problems();
   const phases = phasesFlag(values, knownPhases, problems);
+  const speedProbeTimeoutMs = durationFlag(
+    '--speed-probe-timeout',
+    values['speed-probe-timeout'],
+    defaultSpeedProbeTimeoutMs,
+    problems,
+    MAX_SPEED_PROBE_TIMEOUT_MS,
+  );
   problems.done();
-  return { phases };
+  return { phases, speedProbeTimeoutMs };
 }
+
+/** A probe meant to take a fraction of a second is not worth waiting a minute for. */
+const MAX_SPEED_PROBE_TIMEOUT_MS = 60_000;
 
 export function parseUpConfig(
   values: RawValues,

@@ -1,5 +1,12 @@
 /** Text rendering of a plan: per phase its checksum state, per index the action and why. */
-import type { BuildModel, DroppedFeature, Plan, PlannedIndex, PlannedPhase } from '../engine/engine.js';
+import type {
+  BuildModel,
+  DroppedFeature,
+  Plan,
+  PlannedIndex,
+  PlannedPhase,
+  ProbeReading,
+} from '../engine/engine.js';
 import { describeIndex } from './describe-index.js';
 import { countSummary, formatDuration, table } from './output.js';
 
@@ -43,14 +50,36 @@ function estimateLine(plan: Plan): string {
   return `Estimated build time: ${total} for ${builds} index${builds === 1 ? '' : 'es'} (one at a time; ${describeModel(plan.estimate.model)})`;
 }
 
-/** Where the build rate comes from, in words. */
+/** Where the build rate comes from, in words, with the speed probe's reading where it ran. */
 export function describeModel(m: BuildModel): string {
   const rate =
     `${formatDuration((m.fixedSeconds + m.overheadSeconds) * 1000)} per index + ${(m.bytesPerSecond / 1e6).toFixed(0)} MB/s + ` +
     `${Math.round(m.rowsPerSecond / 1000)}k rows/s, ANALYZE ${analyzeRate(m)}`;
-  if (m.source === 'default') return `default rate of this dialect: ${rate}`;
-  return `rate measured on ${m.samples} earlier build${m.samples === 1 ? '' : 's'} of this database, ${m.speedFactor.toFixed(2)}x the default: ${rate}`;
+  const probe = m.probe === undefined ? '' : `; ${describeProbe(m.probe)}`;
+  const speed = `${m.speedFactor.toFixed(2)}x the default`;
+  switch (m.source) {
+    case 'default':
+      return `default rate of this dialect: ${rate}${probe}`;
+    case 'probe':
+      return `default rate scaled by the speed probe, ${speed}: ${rate}${probe}`;
+    case 'measured':
+      return `rate measured on ${m.samples} earlier build${m.samples === 1 ? '' : 's'} of this database, ${speed}: ${rate}${probe}`;
+  }
 }
+
+/** `speed probe 0.42s (0.30s at the default rates' speed)`, or why there is none. */
+function describeProbe(p: ProbeReading): string {
+  switch (p.status) {
+    case 'measured':
+      return `speed probe ${seconds(p.seconds)} against ${seconds(p.referenceSeconds)} at the default rates' speed: ${p.factor.toFixed(2)}x`;
+    case 'failed':
+      return `speed probe failed: ${p.reason}`;
+    case 'skipped':
+      return `no speed probe: ${p.reason}`;
+  }
+}
+
+const seconds = (s: number): string => `${s.toFixed(2)}s`;
 
 function analyzeRate(m: BuildModel): string {
   if (m.analyzeIndexEntriesPerSecond !== undefined)

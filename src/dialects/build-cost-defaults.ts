@@ -38,6 +38,7 @@ export const POSTGRES_BUILD_COST: BuildCost = {
   rowsPerSecond: 380e3,
   analyzeSampleRows: 30_000,
   analyzeBytesPerSecond: 13e6,
+  probeReferenceSeconds: 0.3,
 };
 
 export const SQLITE_BUILD_COST: BuildCost = {
@@ -49,6 +50,7 @@ export const SQLITE_BUILD_COST: BuildCost = {
   // Not used while analyzeIndexEntriesPerSecond is set (the bytes rate of the model before it).
   analyzeBytesPerSecond: 350e6,
   analyzeIndexEntriesPerSecond: 2.5e6,
+  probeReferenceSeconds: 0.3,
 };
 
 export const MARIADB_BUILD_COST: BuildCost = {
@@ -58,4 +60,5 @@ export const MARIADB_BUILD_COST: BuildCost = {
   rowsPerSecond: 230e3,
   analyzeSampleRows: 2_000,
   analyzeBytesPerSecond: 44e6,
+  probeReferenceSeconds: 0.3,
 };

@@ -70,6 +70,11 @@ export interface BuildCost {
    * the run built on it so far) over this rate, instead of the sampled bytes.
    */
   readonly analyzeIndexEntriesPerSecond?: number;
+  /**
+   * Seconds the dialect's speed probe (Dialect.speedProbe) takes on a server running at the speed of
+   * these rates: a probe taking twice that scales every term by 2 (src/engine/estimate.ts).
+   */
+  readonly probeReferenceSeconds: number;
 }
 
 /** A table's size as the database reports it, cheaply (no full count). */
@@ -357,6 +362,13 @@ export interface Dialect {
    * pages of each table; MariaDB information_schema.TABLES data_length and table_rows). Read-only.
    */
   tableSizes(tables: readonly string[]): Promise<ReadonlyMap<string, TableSize>>;
+  /**
+   * Measures the server's speed now: a short workload like a build's (reading and sorting a fixed number
+   * of rows it generates itself; speed-probe.ts), reading no table, creating and writing nothing, stopped
+   * after `timeoutMs` (PostgreSQL statement_timeout, MariaDB max_statement_time, SQLite a deadline
+   * checked between its parts). Returns the workload's seconds; throws when it failed or ran out of time.
+   */
+  speedProbe(timeoutMs: number): Promise<number>;
   /** Refreshes planner statistics of the given tables. */
   analyze(tables: readonly string[]): Promise<void>;
 

@@ -46,6 +46,7 @@ import {
 } from './mariadb-progress.js';
 import { mariadbTableSizes } from './table-sizes.js';
 import { MARIADB_BUILD_COST } from './build-cost-defaults.js';
+import { PROBE_ROWS, mariadbProbeSql } from './speed-probe.js';
 import { holdGetLock } from './mariadb-runner-lock.js';
 import {
   LOCK_HOLDER_SQL,
@@ -351,6 +352,17 @@ export class MariadbDialect implements Dialect {
 
   usageStatistics(): Promise<UsageStatistics> {
     return readMariadbStatistics((sql, params) => this.query(sql, params));
+  }
+
+  /** speed-probe.ts: a filesort of the Sequence engine's rows, bounded by max_statement_time. */
+  async speedProbe(timeoutMs: number): Promise<number> {
+    const start = performance.now();
+    try {
+      await this.pool.query(mariadbProbeSql(PROBE_ROWS, timeoutMs));
+    } catch (e) {
+      throw this.wrap('speed probe', e);
+    }
+    return (performance.now() - start) / 1000;
   }
 
   async analyze(tables: readonly string[]): Promise<void> {

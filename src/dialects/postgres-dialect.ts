@@ -35,6 +35,7 @@ import { summarizePostgresPlan } from './postgres-explain.js';
 import { introspectPostgres } from './postgres-introspection.js';
 import { postgresTableSizes } from './table-sizes.js';
 import { POSTGRES_BUILD_COST } from './build-cost-defaults.js';
+import { POSTGRES_PROBE_SQL, PROBE_ROWS } from './speed-probe.js';
 import { quoteIdentifier, renderCreateIndex, renderDropIndex } from './render-sql.js';
 import { postgresConnectError, withDeadline } from './postgres-connect.js';
 import { readPostgresStatistics } from './postgres-statistics.js';
@@ -302,6 +303,23 @@ export class PostgresDialect implements Dialect {
 
   usageStatistics(): Promise<UsageStatistics> {
     return readPostgresStatistics(this);
+  }
+
+  /** speed-probe.ts: a sort of generated text in a READ ONLY transaction, bounded by statement_timeout. */
+  async speedProbe(timeoutMs: number): Promise<number> {
+    try {
+      return await this.inTransaction(async (client) => {
+        await client.query('SET TRANSACTION READ ONLY');
+        await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
+        await client.query("SET LOCAL work_mem = '64MB'");
+        await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
+        const start = performance.now();
+        await client.query(POSTGRES_PROBE_SQL, [PROBE_ROWS]);
+        return (performance.now() - start) / 1000;
+      });
+    } catch (e) {
+      throw this.wrap('speed probe', e, false);
+    }
   }
 
   async analyze(tables: readonly string[]): Promise<void> {

@@ -32,6 +32,7 @@ import { LOCK_TABLE_SQL, isStale, lockHeldMessage, type LockRow } from './sqlite
 import { introspectSqlite } from './sqlite-introspection.js';
 import { sqliteTableSizes } from './table-sizes.js';
 import { SQLITE_BUILD_COST } from './build-cost-defaults.js';
+import { SQLITE_PROBE_REPEATS, SQLITE_PROBE_ROWS, SQLITE_PROBE_SQL } from './speed-probe.js';
 import { quoteIdentifier, renderCreateIndex, renderDropIndex } from './render-sql.js';
 import { bindings, insertAll, insertSql, rowsPerInsert } from './sqlite-bulk.js';
 import { StatementCache } from './statement-cache.js';
@@ -176,6 +177,27 @@ export class SqliteDialect implements Dialect {
 
   tableSizes(tables: readonly string[]): Promise<ReadonlyMap<string, TableSize>> {
     return this.exclusive(() => sqliteTableSizes((sql, params) => this.sync.query(sql, params), tables));
+  }
+
+  /**
+   * speed-probe.ts: SQLITE_PROBE_REPEATS sorts of generated text; the driver cannot interrupt a
+   * statement, so the deadline is checked between them (bounded by the timeout plus one of them).
+   */
+  speedProbe(timeoutMs: number): Promise<number> {
+    return this.exclusive(() => {
+      const statement = this.prepared(SQLITE_PROBE_SQL);
+      const start = performance.now();
+      for (let i = 0; i < SQLITE_PROBE_REPEATS; i++) {
+        statement.get(SQLITE_PROBE_ROWS, SQLITE_PROBE_ROWS);
+        const ms = performance.now() - start;
+        if (ms > timeoutMs)
+          throw new TransientError(
+            `speed probe ran out of time: ${i + 1} of its ${SQLITE_PROBE_REPEATS} parts took ${Math.round(ms)} ms, over its ${Math.round(timeoutMs)} ms`,
+            { reason: 'statement_timeout' },
+          );
+      }
+      return (performance.now() - start) / 1000;
+    });
   }
 
   quoteIdentifier(name: string): string {

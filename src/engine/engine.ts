@@ -31,8 +31,15 @@ import type { RemainingEstimate } from './read-estimate.js';
 export type { Clock } from './clock.js';
 export type { BuildRow, MigrationRow, MigrationStatus, BuildStatus } from './bookkeeping-store.js';
 export type { PhaseState } from './phase-state.js';
-export type { BuildModel, Estimate, IndexEstimate, PhaseComparison, PhaseEstimate } from './estimate.js';
-export { compareEstimate } from './estimate.js';
+export type {
+  BuildModel,
+  Estimate,
+  IndexEstimate,
+  PhaseComparison,
+  PhaseEstimate,
+  ProbeReading,
+} from './estimate.js';
+export { DEFAULT_SPEED_PROBE_TIMEOUT_MS, compareEstimate } from './estimate.js';
 export type { RemainingEstimate } from './read-estimate.js';
 export type { StepHook, StepPoint } from './steps.js';
 
@@ -60,6 +67,11 @@ export interface EngineDeps {
 export interface PlanOptions {
   /** Phase names to plan, in any order (planned in catalogue order). Default: all. */
   readonly phases?: readonly string[];
+  /**
+   * Bound of the speed probe the estimate runs when this database has too few recorded builds
+   * (estimate.ts), ms; 0 turns it off. Default DEFAULT_SPEED_PROBE_TIMEOUT_MS.
+   */
+  readonly speedProbeTimeoutMs?: number;
 }
 
 /**

@@ -23,6 +23,14 @@
  * beside another build of their run (`--concurrency` > 1) are left out: the estimate is for one at a
  * time. Sizes are the tables' sizes now (the rows do not record them). During a run, each build that
  * finishes counts at once, so the time left follows measured progress.
+ *
+ * Without enough recorded builds, `plan` measures the server's speed now with a speed probe (a short
+ * read-only sort, Dialect.speedProbe): its time over the time it takes at the defaults' speed
+ * (probeReferenceSeconds) is the factor the defaults are scaled by, and it is the prior the recorded
+ * builds are weighed against in place of the bare defaults:
+ *   speed = (Σ actual build seconds + PRIOR x probe factor) / (Σ default build estimate + PRIOR)
+ * The machine's speed moves with the other work on it (a 1m build took 0.5x to 1.6x its default on this
+ * machine at load 5 to 16); a fixed default cannot follow that, the probe can.
  */
 import type { BuildCost, TableSize } from '../dialects/dialect.js';
 import type { BuildRow } from './bookkeeping-store.js';
@@ -38,14 +46,43 @@ export const PRIOR_SECONDS = 5;
 export const MAX_SAMPLES = 100;
 /** Bytes per row assumed when the database does not know a table's row count. */
 export const ASSUMED_ROW_BYTES = 100;
+/**
+ * Default-estimated seconds of recorded builds from which they win alone and `plan` runs no speed probe:
+ * with 4x the prior's weight, the probe would move the speed by at most a fifth of its difference.
+ */
+export const PROBE_UNTIL_SECONDS = 4 * PRIOR_SECONDS;
+
+/** The speed probe takes 0.1-0.6 s on the project's test machine; past this `plan` gives it up. */
+export const DEFAULT_SPEED_PROBE_TIMEOUT_MS = 5_000;
+
+/** What the speed probe said, where `plan` ran it (read-estimate.ts). */
+export type ProbeReading =
+  | {
+      readonly status: 'measured';
+      /** The probe's own seconds now. */
+      readonly seconds: number;
+      /** Its seconds at the speed of the default rates (BuildCost.probeReferenceSeconds). */
+      readonly referenceSeconds: number;
+      /** seconds / referenceSeconds: the defaults are scaled by it. */
+      readonly factor: number;
+    }
+  /** It failed or ran out of time: the defaults stand, and `reason` says why. */
+  | { readonly status: 'failed'; readonly reason: string }
+  /** Not run: enough recorded builds, or turned off. */
+  | { readonly status: 'skipped'; readonly reason: string };
 
 export interface BuildModel extends BuildCost {
-  /** default: the dialect's; measured: scaled by earlier builds of this database. */
-  readonly source: 'default' | 'measured';
-  /** Actual over default-estimated time of those builds (1 for the default). */
+  /**
+   * default: the dialect's; probe: the dialect's scaled by the speed probe; measured: scaled by earlier
+   * builds of this database (with the probe's factor as the prior where it ran).
+   */
+  readonly source: 'default' | 'probe' | 'measured';
+  /** Estimated over default-estimated time (1 for the default). */
   readonly speedFactor: number;
   /** Earlier builds measured. */
   readonly samples: number;
+  /** The speed probe, where it was asked for (plan): its reading, or why it has none. */
+  readonly probe?: ProbeReading;
 }
 
 export interface IndexEstimate {
@@ -96,26 +133,64 @@ export function analyzeSeconds(cost: BuildCost, size: TableSize, indexes = 1): n
   return sampled / cost.analyzeBytesPerSecond;
 }
 
-/** The dialect's defaults scaled by the speed earlier builds showed (or the defaults, without any). */
-export function fitModel(defaults: BuildCost, samples: readonly BuildSample[]): BuildModel {
-  const recent = samples.slice(-MAX_SAMPLES);
-  if (recent.length === 0) return { ...defaults, source: 'default', speedFactor: 1, samples: 0 };
-  const actual = recent.reduce((sum, s) => sum + s.seconds, 0);
-  const predicted = recent.reduce((sum, s) => sum + buildSeconds(defaults, s.size), 0);
-  const speedFactor = (actual + PRIOR_SECONDS) / (predicted + PRIOR_SECONDS);
+/** The probe's reading against its reference time at the defaults' speed. */
+export function probeReading(cost: BuildCost, seconds: number): ProbeReading {
   return {
-    fixedSeconds: defaults.fixedSeconds * speedFactor,
-    overheadSeconds: defaults.overheadSeconds * speedFactor,
-    bytesPerSecond: defaults.bytesPerSecond / speedFactor,
-    rowsPerSecond: defaults.rowsPerSecond / speedFactor,
-    analyzeSampleRows: defaults.analyzeSampleRows,
-    analyzeBytesPerSecond: defaults.analyzeBytesPerSecond / speedFactor,
-    ...(defaults.analyzeIndexEntriesPerSecond === undefined
-      ? {}
-      : { analyzeIndexEntriesPerSecond: defaults.analyzeIndexEntriesPerSecond / speedFactor }),
+    status: 'measured',
+    seconds,
+    referenceSeconds: cost.probeReferenceSeconds,
+    factor: seconds / cost.probeReferenceSeconds,
+  };
+}
+
+/** Whether the recorded builds are too few to win alone: then `plan` runs the speed probe. */
+export function wantsProbe(defaults: BuildCost, samples: readonly BuildSample[]): boolean {
+  return predictedSeconds(defaults, samples.slice(-MAX_SAMPLES)) < PROBE_UNTIL_SECONDS;
+}
+
+const predictedSeconds = (defaults: BuildCost, samples: readonly BuildSample[]): number =>
+  samples.reduce((sum, s) => sum + buildSeconds(defaults, s.size), 0);
+
+/**
+ * The dialect's defaults scaled by the speed earlier builds showed, weighed against the probe's factor
+ * (or the defaults' 1) as the prior; without builds, by the probe's factor alone (or the defaults).
+ */
+export function fitModel(
+  defaults: BuildCost,
+  samples: readonly BuildSample[],
+  probe?: ProbeReading,
+): BuildModel {
+  const recent = samples.slice(-MAX_SAMPLES);
+  const prior = probe?.status === 'measured' ? probe.factor : 1;
+  const withProbe = probe === undefined ? {} : { probe };
+  if (recent.length === 0) {
+    const source = probe?.status === 'measured' ? 'probe' : 'default';
+    return { ...scaled(defaults, prior), source, speedFactor: prior, samples: 0, ...withProbe };
+  }
+  const actual = recent.reduce((sum, s) => sum + s.seconds, 0);
+  const speedFactor = (actual + PRIOR_SECONDS * prior) / (predictedSeconds(defaults, recent) + PRIOR_SECONDS);
+  return {
+    ...scaled(defaults, speedFactor),
     source: 'measured',
     speedFactor,
     samples: recent.length,
+    ...withProbe,
+  };
+}
+
+/** Every term of the cost `factor` times slower. */
+function scaled(defaults: BuildCost, factor: number): BuildCost {
+  return {
+    fixedSeconds: defaults.fixedSeconds * factor,
+    overheadSeconds: defaults.overheadSeconds * factor,
+    bytesPerSecond: defaults.bytesPerSecond / factor,
+    rowsPerSecond: defaults.rowsPerSecond / factor,
+    analyzeSampleRows: defaults.analyzeSampleRows,
+    analyzeBytesPerSecond: defaults.analyzeBytesPerSecond / factor,
+    ...(defaults.analyzeIndexEntriesPerSecond === undefined
+      ? {}
+      : { analyzeIndexEntriesPerSecond: defaults.analyzeIndexEntriesPerSecond / factor }),
+    probeReferenceSeconds: defaults.probeReferenceSeconds,
   };
 }
 

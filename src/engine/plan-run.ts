@@ -1,6 +1,7 @@
 import type { Catalogue } from '../catalogue/catalogue.js';
 import { validateCatalogue } from '../catalogue/validate-catalogue.js';
 import type { EngineDeps, Plan, PlanOptions } from './engine.js';
+import { DEFAULT_SPEED_PROBE_TIMEOUT_MS } from './estimate.js';
 import { countActions, planPhases } from './planner.js';
 import { readEstimate } from './read-estimate.js';
 import { systemClock } from './clock.js';
@@ -30,17 +31,22 @@ export async function planRunImpl(
     migrations,
     owned: new Set(owned.map((o) => o.indexName)),
   });
+  const estimate = await readEstimate(
+    deps.dialect,
+    planned,
+    { builds, nowMs: (deps.clock ?? systemClock).now() },
+    snapshot,
+    options.speedProbeTimeoutMs ?? DEFAULT_SPEED_PROBE_TIMEOUT_MS,
+  );
+  const probe = estimate.model.probe;
+  if (probe?.status === 'failed')
+    deps.log.warn({ reason: probe.reason }, 'speed probe failed: the estimate uses the default rates');
   return {
     catalogue: catalogue.name,
     dialect: deps.dialect.name,
     target: deps.dialect.target,
     phases: planned,
     counts: countActions(planned),
-    estimate: await readEstimate(
-      deps.dialect,
-      planned,
-      { builds, nowMs: (deps.clock ?? systemClock).now() },
-      snapshot,
-    ),
+    estimate,
   };
 }

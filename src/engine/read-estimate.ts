@@ -1,18 +1,26 @@
 /**
  * The estimate's I/O edge: reads the sizes of the tables a plan builds on and of the tables earlier
- * builds ran on (dialect.tableSizes), then hands everything to the pure estimate.ts.
+ * builds ran on (dialect.tableSizes), runs the speed probe when asked and the recorded builds are too few
+ * (dialect.speedProbe), then hands everything to the pure estimate.ts.
  */
 import type { Dialect, SchemaSnapshot, TableSize } from '../dialects/dialect.js';
+import { errorMessage } from '../errors.js';
 import type { BuildRow } from './bookkeeping-store.js';
 import type { PlannedPhase } from './engine.js';
 import {
   buildSamples,
   estimatePhases,
   fitModel,
+  probeReading,
   remainingByPhase,
+  wantsProbe,
+  type BuildSample,
   type Estimate,
+  type ProbeReading,
   type RunningBuild,
 } from './estimate.js';
+
+type EstimateDialect = Pick<Dialect, 'tableSizes' | 'capabilities' | 'speedProbe'>;
 
 /** The bookkeeping the estimate reads: the build rows (all of them, oldest first). */
 export interface RecordedRuns {
@@ -30,13 +38,16 @@ export function indexesOnTables(snapshot: Pick<SchemaSnapshot, 'indexes'>): Map<
 
 /**
  * Estimated build time of the planned phases, with the speed shown by the recorded builds; `snapshot` is
- * the one the phases were planned on.
+ * the one the phases were planned on. `probeTimeoutMs` (plan): run the speed probe, bounded by it, when
+ * the recorded builds are too few to win alone (0: turned off); undefined (status, which the operator
+ * reads on every reconcile): no probe.
  */
 export async function readEstimate(
-  dialect: Pick<Dialect, 'tableSizes' | 'capabilities'>,
+  dialect: EstimateDialect,
   phases: readonly PlannedPhase[],
   recorded: RecordedRuns,
   snapshot: Pick<SchemaSnapshot, 'indexes'>,
+  probeTimeoutMs?: number,
 ): Promise<Estimate> {
   const { builds } = recorded;
   const planned = phases.flatMap((p) =>
@@ -48,8 +59,27 @@ export async function readEstimate(
   const sizes: ReadonlyMap<string, TableSize> = await dialect.tableSizes([
     ...new Set([...planned, ...measured]),
   ]);
-  const model = fitModel(dialect.capabilities.buildCost, buildSamples(builds, sizes));
+  const samples = buildSamples(builds, sizes);
+  const probe = probeTimeoutMs === undefined ? undefined : await readProbe(dialect, samples, probeTimeoutMs);
+  const model = fitModel(dialect.capabilities.buildCost, samples, probe);
   return estimatePhases(phases, sizes, model, indexesOnTables(snapshot));
+}
+
+/** The speed probe's reading, or why there is none; a failure is a reading, never an error of `plan`. */
+async function readProbe(
+  dialect: EstimateDialect,
+  samples: readonly BuildSample[],
+  timeoutMs: number,
+): Promise<ProbeReading> {
+  const cost = dialect.capabilities.buildCost;
+  if (timeoutMs <= 0) return { status: 'skipped', reason: 'turned off (speed probe timeout 0)' };
+  if (!wantsProbe(cost, samples))
+    return { status: 'skipped', reason: `${samples.length} recorded builds of this database set the speed` };
+  try {
+    return probeReading(cost, await dialect.speedProbe(timeoutMs));
+  } catch (e) {
+    return { status: 'failed', reason: errorMessage(e) };
+  }
 }
 
 /** What is left of a run now: the estimate of what is not built yet, less what running builds did. */
@@ -87,7 +117,7 @@ export function runningBuilds(
 }
 
 export async function readRemaining(
-  dialect: Pick<Dialect, 'tableSizes' | 'capabilities'>,
+  dialect: EstimateDialect,
   phases: readonly PlannedPhase[],
   recorded: RecordedRuns,
   snapshot: Pick<SchemaSnapshot, 'indexes'>,

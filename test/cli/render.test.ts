@@ -28,6 +28,7 @@ void test('plan text: phase state and checksum, every action with its reason, a 
         rowsPerSecond: 200e3,
         analyzeSampleRows: 30_000,
         analyzeBytesPerSecond: 12e6,
+        probeReferenceSeconds: 0.3,
         source: 'default',
         speedFactor: 1,
         samples: 0,

@@ -5,6 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exampleCatalogue } from '../../src/catalogue/example/example-catalogue.js';
+import type { Dialect, DialectName } from '../../src/dialects/dialect.js';
 import { openDialect } from '../../src/dialects/open-dialect.js';
 import {
   applyPhases,
@@ -40,9 +41,10 @@ for (const kind of ALL_DIALECTS) {
 
     void test('plan: per phase and in total from the sizes and the default rate; the CLI prints it', async () => {
       const f = await engineFixture(kind, 2000);
-      const plan = await planRun(f.deps(), exampleCatalogue);
+      const plan = await planRun(f.deps(), exampleCatalogue, { speedProbeTimeoutMs: 0 });
       const { model, phases, totalSeconds } = plan.estimate;
       assert.equal(model.source, 'default');
+      assert.equal(model.probe?.status, 'skipped');
       assert.deepEqual(
         { fixed: model.fixedSeconds, bytes: model.bytesPerSecond, rows: model.rowsPerSecond },
         {
@@ -62,24 +64,102 @@ for (const kind of ALL_DIALECTS) {
       const sum = phases.reduce((s, p) => s + p.seconds, 0);
       assert.ok(Math.abs(totalSeconds - sum) < 1e-9);
 
-      const cli = await runCliProcess(['plan', '--database', f.db.url, '--catalogue', 'example']);
+      const cli = await runCliProcess([
+        'plan',
+        '--database',
+        f.db.url,
+        '--catalogue',
+        'example',
+        '--speed-probe-timeout',
+        '0',
+      ]);
       assert.equal(cli.code, 0, describeResult(cli));
       assert.match(cli.stdout, /phase core: pending \(checksum [0-9a-f]{12}, estimated [0-9.]+m?s\)/);
       assert.match(
         cli.stdout,
-        /Estimated build time: [0-9.]+m?s for 8 indexes \(one at a time; default rate of this dialect: /,
+        /Estimated build time: [0-9.]+m?s for 8 indexes \(one at a time; default rate of this dialect: .*; no speed probe: turned off/,
       );
+    });
+
+    void test('the speed probe runs on the database, writes nothing, and scales the defaults', async () => {
+      const f = await engineFixture(kind, 2000);
+      const before = await databaseState(f.dialect);
+      const plan = await planRun(f.deps(), exampleCatalogue);
+      assert.deepEqual(
+        await databaseState(f.dialect),
+        before,
+        'schema, row counts and temp objects unchanged',
+      );
+      const { model } = plan.estimate;
+      const probe = model.probe;
+      assert.ok(probe?.status === 'measured', `probe ${JSON.stringify(probe)}`);
+      assert.equal(model.source, 'probe');
+      assert.ok(probe.seconds > 0);
+      assert.equal(probe.referenceSeconds, f.dialect.capabilities.buildCost.probeReferenceSeconds);
+      assert.equal(model.speedFactor, probe.seconds / probe.referenceSeconds);
+      const unscaled = await planRun(f.deps(), exampleCatalogue, { speedProbeTimeoutMs: 0 });
+      const expected = unscaled.estimate.totalSeconds * probe.factor;
+      assert.ok(
+        Math.abs(plan.estimate.totalSeconds - expected) < 1e-9 * expected,
+        `${plan.estimate.totalSeconds} = default ${unscaled.estimate.totalSeconds} x ${probe.factor}`,
+      );
+
+      const cli = await runCliProcess([
+        'plan',
+        '--database',
+        f.db.url,
+        '--catalogue',
+        'example',
+        '--output',
+        'json',
+      ]);
+      assert.equal(cli.code, 0, describeResult(cli));
+      const json = JSON.parse(cli.stdout) as {
+        estimate: { model: { source: string; probe: { status: string; seconds: number } } };
+      };
+      assert.equal(json.estimate.model.source, 'probe');
+      assert.ok(json.estimate.model.probe.seconds > 0, cli.stdout);
+      const text = await runCliProcess(['plan', '--database', f.db.url, '--catalogue', 'example']);
+      assert.match(
+        text.stdout,
+        /default rate scaled by the speed probe, [0-9.]+x the default: .*; speed probe [0-9.]+s against [0-9.]+s at the default rates' speed: [0-9.]+x\)/,
+      );
+      assert.deepEqual(await databaseState(f.dialect), before, 'unchanged after the CLI plans too');
+    });
+
+    void test('a speed probe that runs out of time leaves the default rates, says why, and plan goes on', async () => {
+      const f = await engineFixture(kind, 2000);
+      const plan = await planRun(f.deps(), exampleCatalogue, { speedProbeTimeoutMs: 1 });
+      const { model } = plan.estimate;
+      assert.equal(model.source, 'default');
+      assert.equal(model.speedFactor, 1);
+      assert.ok(model.probe?.status === 'failed', `probe ${JSON.stringify(model.probe)}`);
+      assert.match(model.probe.reason, /speed probe .*(statement_timeout|ran out of time)/);
+      assert.equal(plan.estimate.phases.length, exampleCatalogue.phases.length);
+
+      const cli = await runCliProcess([
+        'plan',
+        '--database',
+        f.db.url,
+        '--catalogue',
+        'example',
+        '--speed-probe-timeout',
+        '1ms',
+      ]);
+      assert.equal(cli.code, 0, describeResult(cli));
+      assert.match(cli.stdout, /default rate of this dialect: .*; speed probe failed: /);
     });
 
     void test('builds rolled back since still set the rate: a re-apply estimates at the speed shown', async () => {
       const f = await engineFixture(kind, 2000);
-      const first = await planRun(f.deps(), exampleCatalogue);
+      const noProbe = { speedProbeTimeoutMs: 0 };
+      const first = await planRun(f.deps(), exampleCatalogue, noProbe);
       assert.equal(first.estimate.model.source, 'default');
       const run = await applyPhases(f.deps(), exampleCatalogue);
       assert.equal(run.ok, true, run.error?.message);
       const down = await rollbackPhases(f.deps(), exampleCatalogue);
       assert.equal(down.ok, true, down.error?.message);
-      const again = await planRun(f.deps(), exampleCatalogue);
+      const again = await planRun(f.deps(), exampleCatalogue, noProbe);
       assert.deepEqual(
         again.phases.map((p) => [p.name, p.applied]),
         first.phases.map((p) => [p.name, false]),
@@ -193,4 +273,33 @@ for (const kind of ALL_DIALECTS) {
       }
     });
   });
+}
+
+/**
+ * What a read-only probe must leave as it was: the schema (tables, columns, indexes), every table's row
+ * count, and the temporary tables this server shows (PostgreSQL: every session's, in pg_class).
+ */
+async function databaseState(dialect: Dialect): Promise<unknown> {
+  const snapshot = await dialect.introspect();
+  const tables = [...snapshot.tables.values()].map((t) => [t.name, t.columns]).sort();
+  const counts: [string, number][] = [];
+  for (const t of [...snapshot.tables.keys()].sort()) {
+    const rows = await dialect.query<{ n: number | string | bigint }>(
+      `SELECT count(*) AS n FROM ${dialect.quoteIdentifier(t)}`,
+    );
+    counts.push([t, Number(rows[0]?.n)]);
+  }
+  const indexes = snapshot.indexes.map((i) => `${i.table}.${i.name}: ${i.definition}`).sort();
+  return { tables, counts, indexes, temporary: await temporaryTables(dialect) };
+}
+
+const TEMPORARY_TABLES_SQL: Readonly<Record<DialectName, string>> = {
+  postgresql: "SELECT count(*) AS n FROM pg_class WHERE relpersistence = 't'",
+  mariadb: "SELECT count(*) AS n FROM information_schema.TABLES WHERE TABLE_TYPE = 'TEMPORARY'",
+  sqlite: 'SELECT count(*) AS n FROM sqlite_temp_master',
+};
+
+async function temporaryTables(dialect: Dialect): Promise<number> {
+  const rows = await dialect.query<{ n: number | string | bigint }>(TEMPORARY_TABLES_SQL[dialect.name]);
+  return Number(rows[0]?.n);
 }

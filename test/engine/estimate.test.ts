@@ -7,13 +7,17 @@ import type { BuildRow } from '../../src/engine/bookkeeping-store.js';
 import type { PlannedAction, PlannedIndex } from '../../src/engine/engine.js';
 import {
   PRIOR_SECONDS,
+  PROBE_UNTIL_SECONDS,
   analyzeSeconds,
   buildSamples,
   buildSeconds,
   compareEstimate,
   estimatePhases,
   fitModel,
+  probeReading,
   remainingByPhase,
+  wantsProbe,
+  type ProbeReading,
 } from '../../src/engine/estimate.js';
 import { runningBuilds } from '../../src/engine/read-estimate.js';
 
@@ -24,6 +28,7 @@ const COST: BuildCost = {
   rowsPerSecond: 1e4,
   analyzeSampleRows: 1e4,
   analyzeBytesPerSecond: 4e6,
+  probeReferenceSeconds: 0.5,
 };
 const close = (actual: number, expected: number, what: string) =>
   assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} ≠ ${expected}`);
@@ -138,6 +143,88 @@ void describe('fitModel', () => {
       close(analyzeSeconds(model, size), 0.25 * c.speed, 'scaled ANALYZE');
     });
   }
+});
+
+void describe('the speed probe: its factor scales the defaults, and is the prior of recorded builds', () => {
+  const size = { bytes: 1e6, rows: 1e4 }; // default estimate 0.5 + 1 + 1 = 2.5 s
+  // COST.probeReferenceSeconds is 0.5: a probe of 1 s says the server is 2x slower than the defaults.
+  const slow = probeReading(COST, 1);
+
+  void test('its reading: seconds over the reference', () =>
+    assert.deepEqual(slow, { status: 'measured', seconds: 1, referenceSeconds: 0.5, factor: 2 }));
+
+  const cases: { name: string; probe?: ProbeReading; actual: number[]; source: string; speed: number }[] = [
+    { name: 'no builds, probe 2x: every term 2x', probe: slow, actual: [], source: 'probe', speed: 2 },
+    {
+      name: 'no builds, probe 0.5x',
+      probe: probeReading(COST, 0.25),
+      actual: [],
+      source: 'probe',
+      speed: 0.5,
+    },
+    {
+      name: 'no builds, the probe failed: the defaults',
+      probe: { status: 'failed', reason: 'statement timeout' },
+      actual: [],
+      source: 'default',
+      speed: 1,
+    },
+    // (Σ actual + PRIOR x probe factor) / (Σ default + PRIOR): one build moves it from the probe's 2x...
+    {
+      name: 'one build as fast as the default, probe 2x',
+      probe: slow,
+      actual: [2.5],
+      source: 'measured',
+      speed: (2.5 + 2 * PRIOR_SECONDS) / (2.5 + PRIOR_SECONDS),
+    },
+    // ...and a full run's builds outweigh it.
+    {
+      name: '40 builds as fast as the default, probe 2x',
+      probe: slow,
+      actual: Array<number>(40).fill(2.5),
+      source: 'measured',
+      speed: (100 + 2 * PRIOR_SECONDS) / (100 + PRIOR_SECONDS),
+    },
+    {
+      name: 'one build, the probe failed: the defaults are the prior',
+      probe: { status: 'failed', reason: 'x' },
+      actual: [10],
+      source: 'measured',
+      speed: (10 + PRIOR_SECONDS) / (2.5 + PRIOR_SECONDS),
+    },
+  ];
+  for (const c of cases) {
+    void test(c.name, () => {
+      const model = fitModel(
+        COST,
+        c.actual.map((seconds) => ({ seconds, size })),
+        c.probe,
+      );
+      assert.equal(model.source, c.source);
+      assert.deepEqual(model.probe, c.probe);
+      close(model.speedFactor, c.speed, 'speed factor');
+      close(buildSeconds(model, size), 2.5 * c.speed, 'scaled build');
+      close(model.overheadSeconds, COST.overheadSeconds * c.speed, 'scaled overhead');
+      close(analyzeSeconds(model, size), 0.25 * c.speed, 'scaled ANALYZE');
+      assert.equal(model.probeReferenceSeconds, COST.probeReferenceSeconds);
+    });
+  }
+
+  void test('wanted until the recorded builds weigh PROBE_UNTIL_SECONDS at the default rates', () => {
+    const builds = (n: number) => Array.from({ length: n }, () => ({ seconds: 9, size }));
+    const enough = Math.ceil(PROBE_UNTIL_SECONDS / 2.5);
+    assert.equal(wantsProbe(COST, []), true);
+    assert.equal(wantsProbe(COST, builds(enough - 1)), true);
+    assert.equal(wantsProbe(COST, builds(enough)), false);
+    // What they took does not matter, only how much work they were: 8 builds of 2.5 s default is enough.
+    assert.equal(
+      wantsProbe(
+        COST,
+        builds(enough).map((b) => ({ ...b, seconds: 0.1 })),
+      ),
+      false,
+    );
+  });
 });
 
 const row = (over: Partial<BuildRow>): BuildRow => ({
