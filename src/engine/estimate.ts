@@ -59,8 +59,10 @@ export const DEFAULT_SPEED_PROBE_TIMEOUT_MS = 5_000;
 export type ProbeReading =
   | {
       readonly status: 'measured';
-      /** The probe's own seconds now. */
+      /** The probe's own seconds now: the median of its runs. */
       readonly seconds: number;
+      /** Each run's seconds (PROBE_RUNS of them, one after another). */
+      readonly runs: readonly number[];
       /** Its seconds at the speed of the default rates (BuildCost.probeReferenceSeconds). */
       readonly referenceSeconds: number;
       /** seconds / referenceSeconds: the defaults are scaled by it. */
@@ -133,14 +135,34 @@ export function analyzeSeconds(cost: BuildCost, size: TableSize, indexes = 1): n
   return sampled / cost.analyzeBytesPerSecond;
 }
 
-/** The probe's reading against its reference time at the defaults' speed. */
-export function probeReading(cost: BuildCost, seconds: number): ProbeReading {
+/**
+ * Runs of the speed probe, one after another; their median is its reading. One run of a fraction of a
+ * second can fall in a burst of other work or a lull (here 0.11 to 0.59 s within a minute); the median
+ * of three followed the builds' time across loads where one run did not (README).
+ */
+export const PROBE_RUNS = 3;
+
+/** The probe's reading: the median of its runs against its reference time at the defaults' speed. */
+export function probeReading(
+  cost: BuildCost,
+  runs: readonly number[],
+): Extract<ProbeReading, { status: 'measured' }> {
+  const seconds = median(runs);
   return {
     status: 'measured',
     seconds,
+    runs,
     referenceSeconds: cost.probeReferenceSeconds,
     factor: seconds / cost.probeReferenceSeconds,
   };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? NaN)
+    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
 
 /** Whether the recorded builds are too few to win alone: then `plan` runs the speed probe. */

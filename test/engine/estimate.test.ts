@@ -148,16 +148,24 @@ void describe('fitModel', () => {
 void describe('the speed probe: its factor scales the defaults, and is the prior of recorded builds', () => {
   const size = { bytes: 1e6, rows: 1e4 }; // default estimate 0.5 + 1 + 1 = 2.5 s
   // COST.probeReferenceSeconds is 0.5: a probe of 1 s says the server is 2x slower than the defaults.
-  const slow = probeReading(COST, 1);
+  const slow = probeReading(COST, [3, 1, 0.2]);
 
-  void test('its reading: seconds over the reference', () =>
-    assert.deepEqual(slow, { status: 'measured', seconds: 1, referenceSeconds: 0.5, factor: 2 }));
+  void test('its reading: the median of its runs over the reference', () => {
+    assert.deepEqual(slow, {
+      status: 'measured',
+      seconds: 1,
+      runs: [3, 1, 0.2],
+      referenceSeconds: 0.5,
+      factor: 2,
+    });
+    close(probeReading(COST, [0.4, 0.2]).seconds, 0.3, 'two runs: their mean');
+  });
 
   const cases: { name: string; probe?: ProbeReading; actual: number[]; source: string; speed: number }[] = [
     { name: 'no builds, probe 2x: every term 2x', probe: slow, actual: [], source: 'probe', speed: 2 },
     {
       name: 'no builds, probe 0.5x',
-      probe: probeReading(COST, 0.25),
+      probe: probeReading(COST, [0.25]),
       actual: [],
       source: 'probe',
       speed: 0.5,
