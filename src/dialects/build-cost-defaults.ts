@@ -28,6 +28,12 @@
  * multiple of these at 100k and at 1m (1.61 and 1.54 at load 12-16), and 0.51 of them at 1m at load 5-7
  * (2026-12-02): the shape holds, the machine's speed moves; left as they are (README, Estimated
  * migration time).
+ *
+ * probeReferenceSeconds: what the speed probe (speed-probe.ts, the median of 3 runs) took when the builds
+ * ran at these rates. Fitted 2026-12-03 13:32-13:58 UTC on 6 rounds per dialect (bench/probe-calibration.ts:
+ * probe, `up --concurrency 1` at 100k, `down`; load average 3 to 13, with 0-6 busy loops added): the
+ * geometric mean of probe seconds / (actual `up` / default estimate). Per round that ratio was PostgreSQL
+ * 0.44-0.60, SQLite 0.22-0.30, MariaDB 0.34-1.15 (its builds follow the probe least: README).
  */
 import type { BuildCost } from './dialect.js';
 
@@ -38,7 +44,7 @@ export const POSTGRES_BUILD_COST: BuildCost = {
   rowsPerSecond: 380e3,
   analyzeSampleRows: 30_000,
   analyzeBytesPerSecond: 13e6,
-  probeReferenceSeconds: 0.3,
+  probeReferenceSeconds: 0.52,
 };
 
 export const SQLITE_BUILD_COST: BuildCost = {
@@ -50,7 +56,7 @@ export const SQLITE_BUILD_COST: BuildCost = {
   // Not used while analyzeIndexEntriesPerSecond is set (the bytes rate of the model before it).
   analyzeBytesPerSecond: 350e6,
   analyzeIndexEntriesPerSecond: 2.5e6,
-  probeReferenceSeconds: 0.3,
+  probeReferenceSeconds: 0.27,
 };
 
 export const MARIADB_BUILD_COST: BuildCost = {
@@ -60,5 +66,5 @@ export const MARIADB_BUILD_COST: BuildCost = {
   rowsPerSecond: 230e3,
   analyzeSampleRows: 2_000,
   analyzeBytesPerSecond: 44e6,
-  probeReferenceSeconds: 0.3,
+  probeReferenceSeconds: 0.67,
 };
