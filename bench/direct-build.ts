@@ -39,20 +39,23 @@ export async function dropDirect(db: Dialect, defs: readonly IndexDefinition[]):
       await db.execute(db.renderDropIndex(d.name, d.table));
 }
 
-/** The same statements the engine runs, one after another, with the ANALYZE it runs after each phase. */
+/**
+ * The same statements the engine runs, one after another, with the ANALYZE it runs after each phase (its
+ * tables in the engine's order, sorted by name).
+ */
 export async function buildDirect(db: Dialect, defs: readonly IndexDefinition[]): Promise<number> {
   const t0 = nowMs();
   let phase: string | undefined;
   let tables = new Set<string>();
   for (const d of defs) {
     if (phase !== undefined && d.phase !== phase) {
-      await db.analyze([...tables]);
+      await db.analyze([...tables].sort());
       tables = new Set();
     }
     phase = d.phase;
     tables.add(d.table);
     await db.execute(db.renderCreateIndex(d));
   }
-  if (tables.size) await db.analyze([...tables]);
+  if (tables.size) await db.analyze([...tables].sort());
   return (nowMs() - t0) / 1000;
 }

@@ -18,6 +18,8 @@ import { cpuUsage } from 'node:process';
 import type { Catalogue } from '../src/catalogue/catalogue.js';
 import { applyPhases, rollbackPhases, type EngineDeps, type RunReport } from '../src/engine/engine.js';
 import { buildDirect, dropDirect, pendingDefinitions } from './direct-build.js';
+import { startStatementClock, type StatementClock } from './statement-clock.js';
+import { byKey, splitAtStatements, type StatementSplit } from './statement-split.js';
 import { nowMs } from './timer.js';
 
 export interface FixedCostOptions {
@@ -28,6 +30,8 @@ export interface FixedCostOptions {
   readonly rounds: number;
   /** Called with each engine run's report (round from 0) before it is rolled back. */
   readonly onEngineRun?: (report: RunReport, round: number) => void;
+  /** Called as each timed side starts (its name) and ends (undefined), e.g. to label samples. */
+  readonly onSide?: (side: 'direct' | 'engine' | undefined, round: number) => void;
 }
 
 export interface FixedCostRound {
@@ -37,6 +41,11 @@ export interface FixedCostRound {
   /** This process's user + system CPU during each side. */
   readonly directCpuSeconds: number;
   readonly engineCpuSeconds: number;
+  /** PostgreSQL: each CREATE INDEX / ANALYZE statement's ms by key (statement-clock.ts), each side. */
+  readonly directStatements?: Readonly<Record<string, number>>;
+  readonly engineStatements?: Readonly<Record<string, number>>;
+  /** The engine's own record of each build (IndexReport.durationMs), by index. */
+  readonly engineRecordedMs?: Readonly<Record<string, number>>;
 }
 
 export interface FixedCostResult {
@@ -55,11 +64,14 @@ export interface FixedCostResult {
   readonly engineCpuSeconds: number;
   readonly cpuRatio: number;
   readonly cpuOverheadMsPerIndex: number;
+  /** Inside and outside the statements (PostgreSQL; absent where they are not timed). */
+  readonly statements?: StatementSplit;
 }
 
 interface Side {
   readonly seconds: number;
   readonly cpuSeconds: number;
+  readonly statements?: Record<string, number>;
 }
 
 export async function measureFixedCost(deps: EngineDeps, o: FixedCostOptions): Promise<FixedCostResult> {
@@ -67,38 +79,52 @@ export async function measureFixedCost(deps: EngineDeps, o: FixedCostOptions): P
   await mustSucceed(rollbackPhases(deps, o.catalogue, selection));
   const defs = await pendingDefinitions(deps, o.catalogue, selection);
   if (defs.length === 0) throw new Error('fixed cost: the selected phases have no index to build here');
-  const direct = async (): Promise<Side> => {
-    const side = await timed(() => buildDirect(deps.dialect, defs));
-    await dropDirect(deps.dialect, defs);
-    return side;
-  };
-  const engine = async (round: number): Promise<Side> => {
-    let report: RunReport | undefined;
-    const side = await timed(async () => {
-      report = await mustSucceed(applyPhases(deps, o.catalogue, { concurrency: 1, ...selection }));
-    });
-    if (report === undefined) throw new Error('fixed cost: the engine returned no report');
-    const built = report.phases.reduce((n, p) => n + p.indexesCreated, 0);
-    if (built !== defs.length) throw new Error(`fixed cost: the engine built ${built} of ${defs.length}`);
-    o.onEngineRun?.(report, round);
-    await mustSucceed(rollbackPhases(deps, o.catalogue, selection));
-    return side;
-  };
-  const rounds: FixedCostRound[] = [];
-  for (let i = 0; i < o.rounds; i++) {
-    const first = i % 2 === 0 ? 'direct' : 'engine';
-    const a = first === 'direct' ? await direct() : await engine(i);
-    const b = first === 'direct' ? await engine(i) : await direct();
-    const [d, e] = first === 'direct' ? [a, b] : [b, a];
-    rounds.push({
-      first,
-      directSeconds: d.seconds,
-      engineSeconds: e.seconds,
-      directCpuSeconds: d.cpuSeconds,
-      engineCpuSeconds: e.cpuSeconds,
-    });
+  const clock = startStatementClock(deps.dialect.name);
+  // The catalogue's builds and every ANALYZE; not the engine's own bookkeeping DDL (CREATE ... IF NOT EXISTS).
+  const counted = new Set(defs.map((d) => `create:${d.name}`));
+  const ours = (key: string): boolean => counted.has(key) || key.startsWith('analyze:');
+  try {
+    const side = (name: 'direct' | 'engine', round: number, fn: () => Promise<unknown>): Promise<Side> =>
+      timedSide(clock, ours, (on) => o.onSide?.(on ? name : undefined, round), fn);
+    const direct = async (round: number): Promise<Side> => {
+      const timed = await side('direct', round, () => buildDirect(deps.dialect, defs));
+      await dropDirect(deps.dialect, defs);
+      return timed;
+    };
+    const engine = async (round: number): Promise<Side & { recorded: Record<string, number> }> => {
+      let report: RunReport | undefined;
+      const timed = await side('engine', round, async () => {
+        report = await mustSucceed(applyPhases(deps, o.catalogue, { concurrency: 1, ...selection }));
+      });
+      if (report === undefined) throw new Error('fixed cost: the engine returned no report');
+      const built = report.phases.flatMap((p) => p.indexes).filter((i) => i.status === 'succeeded');
+      if (built.length !== defs.length)
+        throw new Error(`fixed cost: the engine built ${built.length} of ${defs.length}`);
+      o.onEngineRun?.(report, round);
+      await mustSucceed(rollbackPhases(deps, o.catalogue, selection));
+      return { ...timed, recorded: Object.fromEntries(built.map((i) => [i.name, i.durationMs])) };
+    };
+    const rounds: FixedCostRound[] = [];
+    for (let i = 0; i < o.rounds; i++) {
+      const first = i % 2 === 0 ? 'direct' : 'engine';
+      const directFirst = first === 'direct' ? await direct(i) : undefined;
+      const e = await engine(i);
+      const d = directFirst ?? (await direct(i));
+      rounds.push({
+        first,
+        directSeconds: d.seconds,
+        engineSeconds: e.seconds,
+        directCpuSeconds: d.cpuSeconds,
+        engineCpuSeconds: e.cpuSeconds,
+        ...(d.statements && e.statements
+          ? { directStatements: d.statements, engineStatements: e.statements, engineRecordedMs: e.recorded }
+          : {}),
+      });
+    }
+    return summarizeFixedCost(defs.length, rounds);
+  } finally {
+    clock?.stop();
   }
-  return summarizeFixedCost(defs.length, rounds);
 }
 
 export function summarizeFixedCost(indexes: number, rounds: readonly FixedCostRound[]): FixedCostResult {
@@ -120,17 +146,37 @@ export function summarizeFixedCost(indexes: number, rounds: readonly FixedCostRo
     engineCpuSeconds,
     cpuRatio: engineCpuSeconds / directCpuSeconds,
     cpuOverheadMsPerIndex: perIndexMs(engineCpuSeconds, directCpuSeconds),
+    ...optional('statements', splitAtStatements(indexes, rounds)),
   };
 }
 
-/** Wall and CPU seconds of fn (buildDirect's own clock is not used: both sides are timed alike). */
-async function timed(fn: () => Promise<unknown>): Promise<Side> {
+function optional<K extends string, V>(key: K, value: V | undefined): { [k in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [k in K]?: V };
+}
+
+/**
+ * Wall and CPU seconds of fn, and the statements it ran when a clock times them (buildDirect's own clock
+ * is not used: both sides are timed alike). `mark` is told when the timed part starts and ends.
+ */
+async function timedSide(
+  clock: StatementClock | undefined,
+  counted: (key: string) => boolean,
+  mark: (on: boolean) => void,
+  fn: () => Promise<unknown>,
+): Promise<Side> {
+  clock?.take(); // what ran before (the other side's rollback) is not this side's
+  mark(true);
   const cpu0 = cpuUsage();
   const t0 = nowMs();
-  await fn();
+  try {
+    await fn();
+  } finally {
+    mark(false);
+  }
   const seconds = (nowMs() - t0) / 1000;
   const cpu = cpuUsage(cpu0);
-  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  const statements = clock ? { statements: byKey(clock.take().filter((t) => counted(t.key))) } : {};
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, ...statements };
 }
 
 async function mustSucceed(run: Promise<RunReport>): Promise<RunReport> {

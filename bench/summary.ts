@@ -142,8 +142,13 @@ function engineCost(r: BenchResult): string {
   const f = engineCostFigure(r);
   if (!ran(f)) return 'not run';
   const spread = roundsStraddle(r.buildCost, f.aim);
-  const rounds = spread ? `; rounds ${fmt(spread.min)}x to ${fmt(spread.max)}x: unsettled` : '';
-  return `${f.met ? 'met' : 'not met'} (${fmt(f.ratio)}x, aim ${fmt(f.aim)}x${rounds})`;
+  const what = f.basis === 'parts' ? ' from the parts' : '';
+  const rounds = !spread
+    ? ''
+    : f.basis === 'parts'
+      ? `; whole calls ${fmt(f.wholeRatio)}x, rounds ${fmt(spread.min)}x to ${fmt(spread.max)}x`
+      : `; rounds ${fmt(spread.min)}x to ${fmt(spread.max)}x: unsettled`;
+  return `${f.met ? 'met' : 'not met'} (${fmt(f.ratio)}x${what}, aim ${fmt(f.aim)}x${rounds})`;
 }
 
 function estimate(r: BenchResult): string {

@@ -11,6 +11,7 @@ import { planRun } from '../../src/engine/engine.js';
 import { createLogger } from '../../src/log.js';
 import { seedDatabase } from '../../src/seed/seed.js';
 import { measureFixedCost } from '../../bench/measure-fixed-cost.js';
+import { ActivitySampler } from '../../bench/activity-sampler.js';
 import { DIALECTS_WITHOUT_MARIADB, freshDatabase } from '../helpers/databases.js';
 
 const catalogue = loadBuiltInCatalogue('contextforge');
@@ -23,7 +24,26 @@ for (const dialect of DIALECTS_WITHOUT_MARIADB) {
       await seedDatabase(db, { tools: 100, seed: 3, reset: true, schema: 'pre-epic' });
       const deps = { dialect: db, log: createLogger({ level: 'warn' }) };
       const phases = ['core', 'teams'];
-      const r = await measureFixedCost(deps, { catalogue, phases, rounds: 2 });
+      const monitor = dialect === 'postgresql' ? await openMonitor(fresh.url) : undefined;
+      const sampler = monitor && new ActivitySampler(monitor.db, monitor.database, 20);
+      const measured = measureFixedCost(deps, {
+        catalogue,
+        phases,
+        rounds: 2,
+        onSide: (side) => sampler?.label(side),
+      });
+      const r = await measured.finally(async () => {
+        await sampler?.stop().catch(() => undefined);
+        await monitor?.db.close();
+      });
+      const activity = await sampler?.stop();
+      if (activity) {
+        // The runner lock's session is the engine's alone; the direct side's statements ran on the pool.
+        const roles = (side: string): string[] =>
+          Object.keys(activity.sides[side]?.sessions ?? {}).map((k) => k.split(' | ')[0] ?? '');
+        assert.ok(roles('engine').includes('lock'), `engine roles ${roles('engine').join(', ')}`);
+        assert.ok(!roles('direct').includes('lock'), `direct roles ${roles('direct').join(', ')}`);
+      }
       assert.deepEqual(
         r.rounds.map((x) => x.first),
         ['direct', 'engine'],
@@ -47,6 +67,21 @@ for (const dialect of DIALECTS_WITHOUT_MARIADB) {
       const engineCpu = sum((x) => x.engineCpuSeconds);
       assert.equal(r.cpuRatio, engineCpu / directCpu);
       assert.equal(r.cpuOverheadMsPerIndex, ((engineCpu - directCpu) * 1000) / (r.indexes * 2));
+      const s = r.statements;
+      if (dialect === 'postgresql') {
+        assert.ok(s, 'statements timed on PostgreSQL');
+        assert.equal(s.buildPairs, r.indexes * 2, 'every index timed on both sides in both rounds');
+        for (const x of r.rounds) {
+          const engine = Object.keys(x.engineStatements ?? {}).sort();
+          assert.deepEqual(engine, Object.keys(x.directStatements ?? {}).sort(), 'the same statements');
+          assert.equal(engine.filter((k) => k.startsWith('create:')).length, r.indexes);
+          assert.equal(Object.keys(x.engineRecordedMs ?? {}).length, r.indexes);
+        }
+        assert.ok(s.engineOutsideSeconds > 0 && s.directOutsideSeconds >= 0);
+        assert.ok(s.directBuildSeconds + s.directAnalyzeSeconds + s.directOutsideSeconds <= direct + 1e-9);
+      } else {
+        assert.equal(s, undefined, 'statements are timed on PostgreSQL only');
+      }
       const after = await planRun(deps, catalogue, { phases });
       const created = after.phases.flatMap((p) => p.indexes).filter((i) => i.action === 'create');
       assert.equal(created.length, r.indexes, 'every index both sides built is gone again');
@@ -54,4 +89,12 @@ for (const dialect of DIALECTS_WITHOUT_MARIADB) {
       await db.close();
     }
   });
+}
+
+/** The sampler's session on the same server's `postgres` database (see activity-sampler.ts). */
+async function openMonitor(url: string) {
+  const u = new URL(url);
+  const database = u.pathname.slice(1);
+  u.pathname = '/postgres';
+  return { db: await openDialect(u.toString()), database };
 }
