@@ -105,10 +105,12 @@ function text(
           `(a) fixed cost outside the statements: ${f(s.outsideOverheadMsPerIndex)} ms per index ` +
             `(rounds ${s.outsideOverheadMsPerIndexByRound.map(f).join(', ')})`,
           `(b) CREATE INDEX engine / direct, paired by index and round (${s.buildPairs} pairs): ` +
-            `median ${f(s.buildRatioMedian)}x, geometric mean ${f(s.buildRatioGeomean)}x (rounds ` +
-            `${s.buildRatioByRound.map((x) => `${f(x.median)}x / ${f(x.geomean)}x`).join(', ')}); ` +
+            `median ${f(s.buildRatioMedian)}x, geometric mean ${f(s.buildRatioGeomean)}x, time-weighted ` +
+            `${f(s.buildRatioSum)}x (rounds, median / geometric / weighted: ` +
+            `${s.buildRatioByRound.map((x) => `${f(x.median)}x / ${f(x.geomean)}x / ${f(x.sum)}x`).join(', ')}); ` +
             `ANALYZE ${f(s.analyzeRatioGeomean)}x`,
-          `(c) whole call ${f(r.ratio)}x; rebuilt from the parts (direct + (a) + statements at (b)): ` +
+          `(c) whole call ${f(r.ratio)}x; rebuilt from the parts (direct + (a) + statements at (b) ` +
+            `when above 1): ` +
             `${f(s.partsRatio)}x`,
           ...(s.recordedOverStatementMs === undefined
             ? []

@@ -11,9 +11,14 @@
  *   machine's load moves both sides' builds (38 s to 111 s for the same 70 builds at 1m between rounds),
  *   but a statement the engine makes slower (CIC waiting for a snapshot of the engine's own) shows up as
  *   a ratio above 1 index after index, which the load does not fake in alternating rounds;
- * - the whole-call ratio rebuilt from those parts: the direct side's time, plus (a), plus the direct
- *   statements' time scaled by (b) (ANALYZE by its own ratio). It answers the aim's question (engine
- *   over direct) without letting one side's builds running 3x slower under the other work decide it.
+ * - the whole-call ratio rebuilt from those parts: the direct side's time, plus (a), plus what the
+ *   engine's statements took beyond the direct ones at (b)'s geometric mean (ANALYZE at its own), when
+ *   that is above 1; below 1 it counts nothing: the engine cannot make the server's build faster (the
+ *   same statement on a session with the same settings), so a ratio below 1 is the load, and the engine
+ *   is not credited with it. It answers the aim's question (engine over direct) without letting one
+ *   side's builds running 3x slower under the other work decide it.
+ * The time-weighted statement ratio (sum over sum) is given too: the large builds decide it, and with
+ *   them the load of the moment, but a slowdown of only the large builds would show there first.
  */
 export interface SplitRound {
   readonly directSeconds: number;
@@ -41,8 +46,14 @@ export interface StatementSplit {
   readonly buildPairs: number;
   readonly buildRatioMedian: number;
   readonly buildRatioGeomean: number;
-  /** (b) per round: median and geometric mean. */
-  readonly buildRatioByRound: readonly { readonly median: number; readonly geomean: number }[];
+  /** Sum of the engine's CREATE INDEX times over the direct ones' (time-weighted). */
+  readonly buildRatioSum: number;
+  /** (b) per round: median, geometric mean and the time-weighted ratio. */
+  readonly buildRatioByRound: readonly {
+    readonly median: number;
+    readonly geomean: number;
+    readonly sum: number;
+  }[];
   /** Paired ANALYZE ratios (one per phase and round), geometric mean. */
   readonly analyzeRatioGeomean: number;
   /** The whole-call ratio from the parts (see above). */
@@ -85,8 +96,8 @@ export function splitAtStatements(
   const rebuilt =
     directWhole +
     (engineOutside - directOutside) +
-    (buildRatioGeomean - 1) * directBuild +
-    (analyzeRatioGeomean - 1) * directAnalyze;
+    Math.max(0, buildRatioGeomean - 1) * directBuild +
+    Math.max(0, analyzeRatioGeomean - 1) * directAnalyze;
   const recorded = recordedOverStatement(timed);
   return {
     directBuildSeconds: directBuild,
@@ -102,7 +113,12 @@ export function splitAtStatements(
     buildPairs: all.length,
     buildRatioMedian: median(all),
     buildRatioGeomean,
-    buildRatioByRound: buildRatios.map((r) => ({ median: median(r), geomean: geomean(r) })),
+    buildRatioSum: sum((p) => p.e.build) / directBuild,
+    buildRatioByRound: buildRatios.map((r, i) => ({
+      median: median(r),
+      geomean: geomean(r),
+      sum: (parts[i]?.e.build ?? Number.NaN) / (parts[i]?.d.build ?? Number.NaN),
+    })),
     analyzeRatioGeomean,
     partsRatio: rebuilt / directWhole,
     ...(recorded === undefined ? {} : { recordedOverStatementMs: recorded }),

@@ -72,15 +72,31 @@ void test('splitAtStatements: outside time, paired ratios and the whole ratio re
   near(s.buildRatioMedian, 1.5, 'median of 2, 2, 1, 1');
   near(s.buildRatioGeomean, Math.SQRT2, 'geometric mean of 2, 2, 1, 1');
   assert.deepEqual(
-    s.buildRatioByRound.map((r) => [r.median, r.geomean]),
+    s.buildRatioByRound.map((r) => [r.median, r.geomean, r.sum]),
     [
-      [2, 2],
-      [1, 1],
+      [2, 2, 2],
+      [1, 1, 1],
     ],
   );
+  near(s.buildRatioSum, 1.5, 'time-weighted: 9 s over 6 s');
   near(s.analyzeRatioGeomean, 1, 'analyze');
   near(s.partsRatio, (6.1 + 0.3 + (Math.SQRT2 - 1) * 6) / 6.1, 'rebuilt');
   near(s.recordedOverStatementMs ?? NaN, 11, 'recorded over statement: 10 and 12 ms');
+});
+
+void test('splitAtStatements: engine statements faster than direct are not credited to the engine', () => {
+  const s = splitAtStatements(1, [
+    {
+      directSeconds: 2.1,
+      engineSeconds: 1.2,
+      directStatements: { 'create:a': 2000, 'analyze:t': 100 },
+      engineStatements: { 'create:a': 1000, 'analyze:t': 50 },
+    },
+  ]);
+  assert.ok(s);
+  assert.ok(Math.abs(s.buildRatioGeomean - 0.5) < 1e-9);
+  // direct 2.1 s + 0.15 s outside the engine's statements - 0 s outside the direct ones, statements at 1
+  assert.ok(Math.abs(s.partsRatio - 2.25 / 2.1) < 1e-9, `${s.partsRatio}`);
 });
 
 void test('splitAtStatements: nothing timed, nothing split', () => {
