@@ -348,13 +348,22 @@ export interface Dialect {
   /** DROP INDEX as this dialect would run it; MariaDB names indexes per table, so it needs `table`. */
   renderDropIndex(name: string, table?: string): string;
 
-  /** Builds one index on its own session with the timeouts set; never inside a transaction on PostgreSQL. */
-  createIndex(def: IndexDefinition, options: BuildOptions): Promise<void>;
+  /**
+   * Builds one index on its own session with the timeouts set; never inside a transaction on PostgreSQL.
+   * `beforeStatement` (the engine's build row) is awaited before the statement is sent, and its failure
+   * fails the build with nothing created; the dialect may do its own checks before the statement (opening
+   * the session, the wait for writers) while it runs.
+   */
+  createIndex(
+    def: IndexDefinition,
+    options: BuildOptions,
+    beforeStatement?: () => Promise<void>,
+  ): Promise<void>;
   /** Drops one index (PostgreSQL DROP INDEX CONCURRENTLY IF EXISTS). */
   dropIndex(name: string, options: BuildOptions): Promise<void>;
   /**
    * Ends the sessions builds and drops keep open between them (PostgreSQL keeps its dedicated build
-   * sessions for the next build); the engine calls it when a phase ends. Never throws.
+   * sessions for the next build); the engine calls it when a run ends. Never throws.
    */
   releaseSessions(): Promise<void>;
   /**

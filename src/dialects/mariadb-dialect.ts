@@ -265,7 +265,12 @@ export class MariadbDialect implements Dialect {
     return renderDropIndexOnline(name, table);
   }
 
-  async createIndex(def: IndexDefinition, options: BuildOptions): Promise<void> {
+  async createIndex(
+    def: IndexDefinition,
+    options: BuildOptions,
+    beforeStatement?: () => Promise<void>,
+  ): Promise<void> {
+    await beforeStatement?.();
     const sql = `${buildTag(this.lockSession)} ${this.renderCreateIndex(def)}`;
     await this.withSession(`create index ${def.name} on ${def.table}`, async (conn) => {
       for (const setting of mariadbBuildSettings(options)) await conn.query(setting);

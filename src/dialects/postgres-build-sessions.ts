@@ -1,11 +1,11 @@
 /**
  * The dedicated sessions index builds and drops run on, kept open between them instead of one new
  * connection per index: a session that finished its statement goes back to an idle list and the next
- * build of the phase takes it. Its settings (lock_timeout, statement_timeout, the connection check,
+ * build of the run takes it. Its settings (lock_timeout, statement_timeout, the connection check,
  * maintenance settings) are applied in one round trip when it is opened, and again, after RESET ALL, when
  * a build asks for other settings than the session has. A session is never shared by two builds at once,
  * is idle between builds (no transaction, so no snapshot or lock held), and is ended after any failure
- * (its state is not trusted then), when the engine ends a phase (`release`), and on close.
+ * (its state is not trusted then), when the engine ends a run (`release`), and on close.
  */
 import type pg from 'pg';
 
@@ -50,7 +50,7 @@ export class PostgresBuildSessions {
       throw wrap(e, session.lost);
     }
   }
-  /** Ends the idle sessions (a phase ended, or the dialect closes). */
+  /** Ends the idle sessions (a run ended, or the dialect closes). */
   async release(): Promise<void> {
     const ending = this.idle.splice(0);
     await Promise.all(ending.map((s) => s.client.end().catch(() => undefined)));

@@ -1,7 +1,7 @@
 /**
  * PostgreSQL through `pg` (the only file that imports it). Queries go through a small pool; every
  * index build or drop runs on a dedicated session (one build at a time on it, kept open between the
- * builds of a phase) with lock_timeout / statement_timeout (and an optional maintenance_work_mem) set,
+ * builds of a run) with lock_timeout / statement_timeout (and an optional maintenance_work_mem) set,
  * never inside a transaction.
  * Bulk loads stream through COPY FROM STDIN (postgres-copy.ts).
  */
@@ -235,7 +235,15 @@ export class PostgresDialect implements Dialect {
     return renderDropIndex(name, true);
   }
 
-  async createIndex(def: IndexDefinition, options: BuildOptions): Promise<void> {
+  /**
+   * The session's checks (its settings, the table's open writers, the snapshot holders) run while the
+   * caller's `beforeStatement` does; the statement waits for both.
+   */
+  async createIndex(
+    def: IndexDefinition,
+    options: BuildOptions,
+    beforeStatement?: () => Promise<void>,
+  ): Promise<void> {
     const sql = this.renderCreateIndex(def);
     await this.withSession(`create index ${def.name} on ${def.table}`, options, async (client) => {
       const waitMs = options.snapshotWaitMs ?? 0;
@@ -258,6 +266,7 @@ export class PostgresDialect implements Dialect {
       if (waited.still.length > 0) {
         throw stillBlocked('hold a snapshot the build would wait for', waited, waitMs, 'nothing was created');
       }
+      await beforeStatement?.();
       try {
         await client.query(sql);
       } catch (e) {
@@ -391,7 +400,7 @@ export class PostgresDialect implements Dialect {
 
   /**
    * Runs fn on a dedicated build session (postgres-build-sessions.ts: kept open between the builds of a
-   * phase) with the build's settings in force, wrapping any failure with context and its classification.
+   * run) with the build's settings in force, wrapping any failure with context and its classification.
    */
   private async withSession(
     what: string,
@@ -407,7 +416,7 @@ export class PostgresDialect implements Dialect {
     await this.buildSessions.use(settings, fn, (e, lost) => this.wrap(what, e, lost));
   }
 
-  /** Ends the build sessions kept open between builds (the engine calls it when a phase ends). */
+  /** Ends the build sessions kept open between builds (the engine calls it when a run ends). */
   releaseSessions(): Promise<void> {
     return this.buildSessions.release();
   }

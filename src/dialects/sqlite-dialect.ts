@@ -212,7 +212,12 @@ export class SqliteDialect implements Dialect {
     return renderDropIndex(name, false);
   }
 
-  createIndex(def: IndexDefinition, options: BuildOptions): Promise<void> {
+  async createIndex(
+    def: IndexDefinition,
+    options: BuildOptions,
+    beforeStatement?: () => Promise<void>,
+  ): Promise<void> {
+    await beforeStatement?.();
     return this.ddl(`create index ${def.name} on ${def.table}`, this.renderCreateIndex(def), options);
   }
 

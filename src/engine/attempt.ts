@@ -55,20 +55,35 @@ export type AttemptResult =
 /**
  * Runs `ddl` between a `running` build row and its outcome. `detail` may add to a failure's message
  * (e.g. the duplicate key). On success the row is owned when `ownOnSuccess`.
+ *
+ * The row is written before the statement starts. With `overlap`, `ddl` starts while the row is being
+ * written and is given the write (`rowWritten`) to await right before its statement, so that the
+ * dialect's own checks before it (a session, the wait for writers) take no round trip of their own;
+ * without, `ddl` starts once the row is written. A row that could not be written fails the attempt with
+ * its own error, as before the statement, whatever ddl did meanwhile.
  */
 export async function recordedAttempt(
   ctx: RunContext,
   t: AttemptTarget,
-  ddl: () => Promise<void>,
-  options: { readonly ownOnSuccess: boolean; readonly detail?: (c: ClassifiedDbError) => Promise<string> },
+  ddl: (rowWritten: Promise<void>) => Promise<void>,
+  options: {
+    readonly ownOnSuccess: boolean;
+    readonly overlap?: boolean;
+    readonly detail?: (c: ClassifiedDbError) => Promise<string>;
+  },
 ): Promise<AttemptResult> {
   const started = ctx.clock.now();
   const row = newBuildRow(ctx, t, new Date(started).toISOString());
   const id = row.id;
-  await ctx.store.insertBuild(row);
+  const rowWritten = ctx.store.insertBuild(row);
+  if (options.overlap === true)
+    rowWritten.catch(() => undefined); // awaited below
+  else await rowWritten;
   try {
-    await ddl();
+    await ddl(rowWritten);
+    await rowWritten;
   } catch (cause) {
+    await rowWritten;
     const durationMs = ctx.clock.now() - started;
     const classified = ctx.dialect.classifyError(cause);
     const extra = options.detail ? await options.detail(classified) : '';

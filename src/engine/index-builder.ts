@@ -100,20 +100,24 @@ async function attemptBuild(
   attempt: number,
 ): Promise<AttemptResult> {
   const target = { phase, name: def.name, table: def.table, action, attempt };
-  const ddl = async (): Promise<void> => {
+  // A create's session checks run while its build row is written (the statement waits for the row); a
+  // rebuild drops the INVALID index first, so it starts once its row is written.
+  const overlap = action === 'create';
+  const ddl = async (rowWritten: Promise<void>): Promise<void> => {
     ctx.notify('indexStarted', { phase, index: def, attempt });
     try {
-      await duringStatement(ctx.steps, 'during:build', async () => {
+      const statement = async (): Promise<void> => {
         if (action === 'rebuild') await ctx.dialect.dropIndex(def.name, ctx.options.build);
-        await ctx.dialect.createIndex(def, ctx.options.build);
-      });
+        await ctx.dialect.createIndex(def, ctx.options.build, () => rowWritten);
+      };
+      await duringStatement(ctx.steps, 'during:build', statement, rowWritten);
     } finally {
       ctx.pacer.buildEnded();
     }
   };
   const detail = async (c: { readonly reason: string }): Promise<string> =>
     c.reason === 'unique_violation' ? describeDuplicate(ctx, def) : '';
-  const result = await recordedAttempt(ctx, target, ddl, { ownOnSuccess: true, detail });
+  const result = await recordedAttempt(ctx, target, ddl, { ownOnSuccess: true, overlap, detail });
   if (!result.ok) ctx.invalidateSnapshot(); // a failed build may have left an INVALID index
   if (result.ok)
     ctx.notify('indexFinished', { phase, index: def, action, attempt, durationMs: result.durationMs });

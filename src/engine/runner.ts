@@ -125,7 +125,9 @@ async function withRunnerLock(ctx: RunContext, fn: () => Promise<RunReport>): Pr
     return await fn();
   } finally {
     unwatch();
-    await ctx.dialect.releaseSessions(); // what the INVALID repair or a thrown phase kept open
+    // The build sessions are kept from phase to phase (idle between builds: no transaction, snapshot or
+    // lock) and ended here, at the end of the run.
+    await ctx.dialect.releaseSessions();
     await lock.release().catch((e: unknown) => {
       // The run's result stands: the lock ends with this process (SQLite row of a dead pid is stale,
       // PostgreSQL's ends with its session).
@@ -203,9 +205,7 @@ async function runUmzug(
       name: phase.name,
       up: async () => {
         stopIfAborted(ctx, phase);
-        const result = await reportThrown(ctx, phase, () => runPhaseUp(ctx, phase));
-        await ctx.dialect.releaseSessions();
-        settle(results, phase, result);
+        settle(results, phase, await reportThrown(ctx, phase, () => runPhaseUp(ctx, phase)));
       },
       down: async () => {
         stopIfAborted(ctx, phase);
@@ -215,7 +215,6 @@ async function runUmzug(
           if (down.error) await recordDownFailure(ctx, phase, down);
           return down;
         });
-        await ctx.dialect.releaseSessions();
         settle(results, phase, result);
       },
     })),

@@ -53,16 +53,26 @@ function pick(store: BookkeepingStore): Omit<BookkeepingStore, BookkeepingWrite>
   };
 }
 
-/** Runs the statement and, while it is in flight, the hook; resolves/rejects as the statement does. */
+/**
+ * Runs the statement and, while it is in flight, the hook; resolves/rejects as the statement does.
+ * `after` (the build row's write, which the statement waits for) comes before the hook, so the step
+ * points keep their order; when it fails, the hook is not called.
+ */
 export async function duringStatement(
   step: StepHook | undefined,
   point: Extract<StepPoint, `during:${string}`>,
   statement: () => Promise<void>,
+  after?: Promise<void>,
 ): Promise<void> {
   const running = statement();
   if (step === undefined) return running;
   // The statement's failure is the caller's to handle, also while the hook runs.
   running.catch(() => undefined);
+  try {
+    await after;
+  } catch {
+    return running;
+  }
   await step(point);
   return running;
 }
