@@ -142,11 +142,15 @@ function renderSplit(s: StatementSplit | undefined): string[] {
       `${fmt(s.buildRatioMedian)}x / ${fmt(s.buildRatioGeomean)}x / ${fmt(s.buildRatioSum)}x`,
       s.buildRatioByRound.map((x) => `${fmt(x.median)}x / ${fmt(x.geomean)}x / ${fmt(x.sum)}x`).join(', '),
     ]),
-    row(['ANALYZE engine / direct, paired by phase (geometric mean)', `${fmt(s.analyzeRatioGeomean)}x`, '']),
+    row([
+      'ANALYZE engine / direct, paired by phase (geometric mean)',
+      `${fmt(s.analyzeRatioGeomean)}x`,
+      'all rounds',
+    ]),
     row([
       "whole call rebuilt from the parts: direct + (a) + statements at (b)'s geometric mean when above 1",
       `${fmt(s.partsRatio)}x`,
-      '',
+      'all rounds',
     ]),
     ...(s.recordedOverStatementMs === undefined
       ? []
@@ -154,7 +158,7 @@ function renderSplit(s: StatementSplit | undefined): string[] {
           row([
             "the engine's recorded build duration (build row) over its statement, ms per index",
             fmt(s.recordedOverStatementMs),
-            '',
+            'all rounds',
           ]),
         ]),
     '',
