@@ -1,4 +1,5 @@
 /** The shape of one bench run, written as JSON beside its Markdown report. */
+import type { ShapeLimit } from '../src/catalogue/catalogue.js';
 import type { DialectName } from '../src/dialects/dialect.js';
 import type { BuildModel } from '../src/engine/engine.js';
 import type { FixedCostResult } from './measure-fixed-cost.js';
@@ -35,6 +36,22 @@ export interface QueryMeasurement {
   readonly plan: string;
   readonly indexesUsed: readonly string[];
   readonly seqScans: readonly string[];
+  /** PostgreSQL only: the server's own time for the statement (absent elsewhere and in older results). */
+  readonly server?: ServerTime;
+}
+
+/**
+ * The server's own time for a statement, from EXPLAIN (ANALYZE, BUFFERS) run after the timed runs (so
+ * warm), the median of its runs: what the client-side p50 holds besides the round trip, the driver and
+ * the wait for a core.
+ */
+export interface ServerTime {
+  readonly runs: number;
+  readonly planningMs: number;
+  readonly executionMs: number;
+  /** Shared buffers found in PostgreSQL's cache and read from the OS (planning and execution), median. */
+  readonly sharedHit: number;
+  readonly sharedRead: number;
 }
 
 export interface QueryComparison {
@@ -44,6 +61,8 @@ export interface QueryComparison {
   readonly after: QueryMeasurement;
   /** before p50 / after p50 */
   readonly speedup: number;
+  /** Set when the catalogue says the query's own shape defeats an index; `verify` names the rewrite. */
+  readonly shapeLimit?: ShapeLimit;
 }
 
 export interface PhaseBuild {

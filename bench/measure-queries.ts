@@ -5,7 +5,7 @@ import { hotQuerySql } from '../src/verify/hot-query-sql.js';
 import { resolveParams } from '../src/verify/resolve-params.js';
 import { timeRolledBack } from '../src/verify/time-queries.js';
 import { queriesOnTables } from '../src/verify/verify.js';
-import type { QueryMeasurement } from './bench-result.js';
+import type { QueryMeasurement, ServerTime } from './bench-result.js';
 import { summarize } from './stats.js';
 
 export interface ResolvedQuery {
@@ -54,6 +54,10 @@ export async function measureQuery(
   }
   const plan = await db.explain(q.sql, q.params);
   const s = summarize(times);
+  const server =
+    db.name === 'postgresql'
+      ? await serverTime(db, q, s.p50 < SERVER_TIME_CHEAP_MS ? SERVER_TIME_RUNS : 1)
+      : undefined;
   return {
     runs: times.length,
     p50Ms: s.p50,
@@ -62,6 +66,63 @@ export async function measureQuery(
     plan: plan.summary,
     indexesUsed: plan.indexesUsed,
     seqScans: plan.seqScans,
+    ...(server ? { server } : {}),
+  };
+}
+
+/** EXPLAIN ANALYZE runs per query for the server's time: this many below SERVER_TIME_CHEAP_MS, else one. */
+export const SERVER_TIME_RUNS = 5;
+export const SERVER_TIME_CHEAP_MS = 10;
+
+/**
+ * PostgreSQL's own planning and execution time for the statement (EXPLAIN (ANALYZE, BUFFERS), each run
+ * rolled back like the timed ones), the median run by planning + execution: the part of the client-side
+ * p50 that is the server's work, and whether it read pages from outside shared_buffers.
+ */
+export async function serverTime(db: Dialect, q: ResolvedQuery, runs: number): Promise<ServerTime> {
+  const samples: Omit<ServerTime, 'runs'>[] = [];
+  for (let i = 0; i < runs; i++) {
+    try {
+      await db.transaction(async (tx) => {
+        const out = await tx.query<{ 'QUERY PLAN': unknown }>(
+          `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${q.sql}`,
+          q.params,
+        );
+        throw new Explained(explainedTime(out[0]?.['QUERY PLAN']));
+      });
+    } catch (e) {
+      if (!(e instanceof Explained)) throw e;
+      samples.push(e.time);
+    }
+  }
+  samples.sort((a, b) => a.planningMs + a.executionMs - (b.planningMs + b.executionMs));
+  const mid = samples[Math.floor((samples.length - 1) / 2)];
+  if (!mid) throw new Error(`bench: no EXPLAIN ANALYZE run of ${q.query.name}`);
+  return { runs: samples.length, ...mid };
+}
+
+class Explained extends Error {
+  constructor(readonly time: Omit<ServerTime, 'runs'>) {
+    super('roll back the explained run');
+  }
+}
+
+/** Reads the times and shared buffers out of EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)'s document. */
+export function explainedTime(doc: unknown): Omit<ServerTime, 'runs'> {
+  const top = (Array.isArray(doc) ? doc[0] : doc) as Record<string, unknown> | undefined;
+  const num = (o: unknown, key: string): number => {
+    const v = (o as Record<string, unknown> | undefined)?.[key];
+    return typeof v === 'number' ? v : 0;
+  };
+  const planning = top?.['Planning'];
+  const plan = top?.['Plan'];
+  if (top === undefined || typeof top['Execution Time'] !== 'number')
+    throw new Error('bench: EXPLAIN ANALYZE gave no execution time');
+  return {
+    planningMs: num(top, 'Planning Time'),
+    executionMs: num(top, 'Execution Time'),
+    sharedHit: num(planning, 'Shared Hit Blocks') + num(plan, 'Shared Hit Blocks'),
+    sharedRead: num(planning, 'Shared Read Blocks') + num(plan, 'Shared Read Blocks'),
   };
 }
 

@@ -109,6 +109,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
         before: b,
         after: a,
         speedup: b.p50Ms / a.p50Ms,
+        ...(query.shapeLimit ? { shapeLimit: query.shapeLimit } : {}),
       };
     });
 

@@ -26,6 +26,7 @@ const SECTIONS = [
   '## Machine',
   '## Load',
   '## Hot queries',
+  '## Hot queries short of an aim',
   '## Request mix',
   '## Build',
   '## Estimated build time',
@@ -240,6 +241,21 @@ for (const dialect of ALL_DIALECTS) {
         "report gives the rounds' ratio",
       );
       assert.match(md, /- Engine build time at most 1\.2x .*: (met|not met) \(.*, 2 alternating rounds\)\./);
+      // Every query short of either aim is in the list, and only those.
+      const list = md.slice(
+        md.indexOf('\n## Hot queries short of an aim\n'),
+        md.indexOf('\n## Request mix\n'),
+      );
+      for (const q of result.queries)
+        assert.equal(
+          list.includes(`\n| ${q.name} |`),
+          q.speedup < 10 || q.after.p50Ms >= 1,
+          `${q.name} is listed exactly when it misses an aim`,
+        );
+      // PostgreSQL: the server's own time of every query, on both sides.
+      for (const q of result.queries)
+        for (const side of [q.before, q.after])
+          assert.equal(side.server !== undefined && side.server.runs >= 1, dialect === 'postgresql', q.name);
       const cells = md
         .split('\n')
         .filter((l) => l.startsWith('| ') && !l.startsWith('| ---'))
