@@ -190,6 +190,8 @@ export interface BenchResult {
   readonly scale: string;
   readonly tools: number;
   readonly runs: number;
+  /** A query under 1 ms at p50 over its first `runs` was timed this many times (absent before 2026-12-03). */
+  readonly cheapRuns?: number;
   readonly seed: number;
   readonly startedAt: string;
   readonly finishedAt: string;

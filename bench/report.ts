@@ -106,7 +106,7 @@ export function renderMarkdown(r: BenchResult, chartFiles: readonly string[]): s
   const out: string[] = [];
   out.push(`# Bench: ${r.dialect}, scale ${r.scale} (${r.tools} tools), ${r.startedAt.slice(0, 10)}`, '');
   out.push(
-    `Runs per query: ${r.runs}. Seed: ${r.seed}. Started ${r.startedAt}, finished ${r.finishedAt}. ` +
+    `Runs per query: ${r.runs}${r.cheapRuns ? ` (${r.cheapRuns} for a query whose first ${r.runs} give a p50 under 1 ms: its p50 is mostly the round trip, steadier over more runs)` : ''}. Seed: ${r.seed}. Started ${r.startedAt}, finished ${r.finishedAt}. ` +
       'Every figure compared below was measured in this same run, on the same data.',
     '',
   );

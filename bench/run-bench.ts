@@ -32,7 +32,7 @@ import type {
 } from './bench-result.js';
 import { benchData } from './bench-seed.js';
 import { beforeWrites, POOL_SIZE, resolveMix, undoWrites, type ResolvedMix } from './load-statements.js';
-import { measureQueries, resolveQueries, type Repeats } from './measure-queries.js';
+import { CHEAP_QUERY_RUNS, measureQueries, resolveQueries, type Repeats } from './measure-queries.js';
 import { notRunReason, sectionBuilds, type SectionPlan } from './sections.js';
 import { pgbenchLoad, type LoadOptions } from './pgbench-load.js';
 import { clientProcessCpu, serverProcessCpu, workerLoad } from './worker-load.js';
@@ -127,6 +127,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       scale: o.scale,
       tools: o.tools,
       runs: o.runs,
+      cheapRuns: repeats(o).cheapRuns,
       ...(o.queryBudgetSeconds === undefined ? {} : { queryBudgetSeconds: o.queryBudgetSeconds }),
       seed: o.seed,
       startedAt,
@@ -150,10 +151,12 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
 
 const notRunMix: NotRun = { notRun: 'not measured' };
 
+/** The same rule on both sides: `runs` (within the budget), and CHEAP_QUERY_RUNS for a sub-ms query. */
 function repeats(o: BenchOptions): Repeats {
+  const cheapRuns = Math.max(o.runs, CHEAP_QUERY_RUNS);
   return o.queryBudgetSeconds === undefined
-    ? { runs: o.runs }
-    : { runs: o.runs, budgetMs: o.queryBudgetSeconds * 1000 };
+    ? { runs: o.runs, cheapRuns }
+    : { runs: o.runs, cheapRuns, budgetMs: o.queryBudgetSeconds * 1000 };
 }
 
 /** Why a build-heavy section is left out (--skip, or it would end past --deadline), else undefined. */

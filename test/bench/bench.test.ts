@@ -71,6 +71,12 @@ function assertHonest(r: BenchResult): void {
   for (const q of r.queries) {
     assert.equal(q.speedup, q.before.p50Ms / q.after.p50Ms, `${q.name}: speedup is before/after`);
     assert.equal(q.before.rows, q.after.rows, `${q.name}: same rows before and after`);
+    // The same repeat rule on both sides: the runs asked, or cheapRuns for a query under 1 ms over those.
+    for (const side of [q.before, q.after])
+      assert.ok(
+        side.runs === r.runs || (side.runs === r.cheapRuns && side.p50Ms < 1),
+        `${q.name}: ${side.runs} runs`,
+      );
   }
   const writeImpact = mustRun(r.writeImpact, 'write impact');
   const buildCost = mustRun(r.buildCost, 'engine cost');

@@ -1,12 +1,13 @@
 /**
- * The bench's list of hot queries short of an aim: every query that misses ≥10x or p50 < 1 ms after is
+ * The bench's repeat rule for sub-ms queries, and its list of hot queries short of an aim: every query that misses ≥10x or p50 < 1 ms after is
  * listed (none left out, none that meets both), and its reason class follows from its plans and times.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { QueryComparison, QueryMeasurement } from '../../bench/bench-result.js';
 import { classify, misses, renderMisses } from '../../bench/report-misses.js';
-import { explainedTime } from '../../bench/measure-queries.js';
+import { explainedTime, measureQuery, type ResolvedQuery } from '../../bench/measure-queries.js';
+import type { Dialect } from '../../src/dialects/dialect.js';
 import type { BenchResult } from '../../bench/bench-result.js';
 
 function m(
@@ -128,4 +129,30 @@ void test("EXPLAIN ANALYZE's JSON gives planning and execution time and the shar
     sharedRead: 3,
   });
   assert.throws(() => explainedTime([{ Plan: {} }]), /no execution time/);
+});
+
+void test('a query under 1 ms over its first runs is timed on to cheapRuns; a slower one is not', async () => {
+  const fake = (delayMs: number) => {
+    let calls = 0;
+    const db = {
+      name: 'sqlite',
+      transaction: async <T>(fn: (tx: { query: () => Promise<unknown[]> }) => Promise<T>) =>
+        fn({
+          query: async () => {
+            calls++;
+            if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+            return [{ x: 1 }];
+          },
+        }),
+      explain: async () => ({ summary: 'Seq Scan on t', indexesUsed: [], seqScans: ['t'] }),
+    } as unknown as Dialect;
+    return { db, calls: () => calls };
+  };
+  const query = { query: { name: 'q' }, sql: 'SELECT 1', params: [] } as unknown as ResolvedQuery;
+  const cheap = fake(0);
+  assert.equal((await measureQuery(cheap.db, query, { runs: 15, cheapRuns: 100 })).runs, 100);
+  assert.equal(cheap.calls(), 101, 'one warm-up run, then 100 timed');
+  const slow = fake(2);
+  assert.equal((await measureQuery(slow.db, query, { runs: 4, cheapRuns: 100 })).runs, 4);
+  assert.equal((await measureQuery(cheap.db, query, { runs: 15 })).runs, 15, 'without cheapRuns, runs');
 });
