@@ -144,7 +144,7 @@ void test('a query under 1 ms over its first runs is timed on to cheapRuns; a sl
             return [{ x: 1 }];
           },
         }),
-      explain: async () => ({ summary: 'Seq Scan on t', indexesUsed: [], seqScans: ['t'] }),
+      explain: () => Promise.resolve({ summary: 'Seq Scan on t', indexesUsed: [], seqScans: ['t'] }),
     } as unknown as Dialect;
     return { db, calls: () => calls };
   };
