@@ -10,6 +10,7 @@ import { round } from './stats.js';
 import { MIX_AIMS } from './report-mix.js';
 import { ESTIMATE_AIM_PCT, errorPct } from './report-estimate.js';
 import { describeEngineCost, engineCostFigure, roundsStraddle } from './report-cost.js';
+import { REASON_CLASSES, misses } from './report-misses.js';
 
 const results = process.argv
   .slice(2)
@@ -134,6 +135,19 @@ table(
       met(over === 0, `${over} of ${r.queries.length} at or above`),
       estimate(r),
       engineCost(r),
+    ];
+  }),
+);
+
+/** The hot queries short of either aim (report-misses.ts), counted by their reason class. */
+table(
+  ['hot queries short of an aim', 'in all', ...REASON_CLASSES],
+  results.map(({ r }) => {
+    const list = misses(r);
+    return [
+      name(r),
+      `${list.length} of ${r.queries.length}`,
+      ...REASON_CLASSES.map((c) => String(list.filter((m) => m.reasonClass === c).length)),
     ];
   }),
 );
