@@ -190,7 +190,7 @@ export interface BenchResult {
   readonly scale: string;
   readonly tools: number;
   readonly runs: number;
-  /** A query under 1 ms at p50 over its first `runs` was timed this many times (absent before 2026-12-03). */
+  /** After `runs`, a query was timed on to this many runs while they added up to under 250 ms (absent before 2026-12-03). */
   readonly cheapRuns?: number;
   readonly seed: number;
   readonly startedAt: string;

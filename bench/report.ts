@@ -13,6 +13,7 @@ import { costAims, renderBuildCost } from './report-cost.js';
 import { estimateAims, renderEstimates } from './report-estimate.js';
 import { mixAims, renderRequestMix } from './report-mix.js';
 import { misses, renderMisses } from './report-misses.js';
+import { CHEAP_QUERY_BUDGET_MS } from './measure-queries.js';
 import { fmt, header, row } from './markdown.js';
 import type { TopLevelSpec } from 'vega-lite';
 
@@ -106,7 +107,7 @@ export function renderMarkdown(r: BenchResult, chartFiles: readonly string[]): s
   const out: string[] = [];
   out.push(`# Bench: ${r.dialect}, scale ${r.scale} (${r.tools} tools), ${r.startedAt.slice(0, 10)}`, '');
   out.push(
-    `Runs per query: ${r.runs}${r.cheapRuns ? ` (${r.cheapRuns} for a query whose first ${r.runs} give a p50 under 1 ms: its p50 is mostly the round trip, steadier over more runs)` : ''}. Seed: ${r.seed}. Started ${r.startedAt}, finished ${r.finishedAt}. ` +
+    `Runs per query: ${r.runs}${r.cheapRuns ? `, then on to ${r.cheapRuns} while a query's timed runs add up to under ${CHEAP_QUERY_BUDGET_MS} ms, on both sides alike (a sub-ms p50 is mostly the round trip, steadier over more runs)` : ''}. Seed: ${r.seed}. Started ${r.startedAt}, finished ${r.finishedAt}. ` +
       'Every figure compared below was measured in this same run, on the same data.',
     '',
   );

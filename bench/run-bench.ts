@@ -151,7 +151,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
 
 const notRunMix: NotRun = { notRun: 'not measured' };
 
-/** The same rule on both sides: `runs` (within the budget), and CHEAP_QUERY_RUNS for a sub-ms query. */
+/** The same rule on both sides: `runs` (within the budget), then on to CHEAP_QUERY_RUNS while cheap. */
 function repeats(o: BenchOptions): Repeats {
   const cheapRuns = Math.max(o.runs, CHEAP_QUERY_RUNS);
   return o.queryBudgetSeconds === undefined
