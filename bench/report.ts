@@ -107,7 +107,7 @@ export function renderMarkdown(r: BenchResult, chartFiles: readonly string[]): s
   const out: string[] = [];
   out.push(`# Bench: ${r.dialect}, scale ${r.scale} (${r.tools} tools), ${r.startedAt.slice(0, 10)}`, '');
   out.push(
-    `Runs per query: ${r.runs}${r.cheapRuns ? `, then on to ${r.cheapRuns} while a query's timed runs add up to under ${CHEAP_QUERY_BUDGET_MS} ms, on both sides alike (a sub-ms p50 is mostly the round trip, steadier over more runs)` : ''}. Seed: ${r.seed}. Started ${r.startedAt}, finished ${r.finishedAt}. ` +
+    `Runs per query: ${r.runs}${r.cheapRuns ? `, then on to ${r.cheapRuns} while a query's timed runs add up to under ${CHEAP_QUERY_BUDGET_MS} ms, on both sides alike (a sub-ms p50 over 15 runs moves by up to 4x with nothing changed; over 100 it is steadier)` : ''}. Seed: ${r.seed}. Started ${r.startedAt}, finished ${r.finishedAt}. ` +
       'Every figure compared below was measured in this same run, on the same data.',
     '',
   );
