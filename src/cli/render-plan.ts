@@ -67,13 +67,14 @@ export function describeModel(m: BuildModel): string {
   }
 }
 
-/** `speed probe 0.42s (0.30s at the default rates' speed)`, or why there is none. */
+/** `speed probe 0.42s against 0.30s at the default rates' speed: 1.40x`, or why there is none. */
 function describeProbe(p: ProbeReading): string {
   switch (p.status) {
     case 'measured':
       return `speed probe ${seconds(p.seconds)} against ${seconds(p.referenceSeconds)} at the default rates' speed: ${p.factor.toFixed(2)}x`;
     case 'failed':
-      return `speed probe failed: ${p.reason}`;
+      // The reason names the probe: `speed probe failed (57014 statement_timeout): …`, `… ran out of time`.
+      return p.reason;
     case 'skipped':
       return `no speed probe: ${p.reason}`;
   }

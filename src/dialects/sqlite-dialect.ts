@@ -185,10 +185,9 @@ export class SqliteDialect implements Dialect {
    */
   speedProbe(timeoutMs: number): Promise<number> {
     return this.exclusive(() => {
-      const statement = this.prepared(SQLITE_PROBE_SQL);
       const start = performance.now();
       for (let i = 0; i < SQLITE_PROBE_REPEATS; i++) {
-        statement.get(SQLITE_PROBE_ROWS, SQLITE_PROBE_ROWS);
+        this.probePart();
         const ms = performance.now() - start;
         if (ms > timeoutMs)
           throw new TransientError(
@@ -198,6 +197,22 @@ export class SqliteDialect implements Dialect {
       }
       return (performance.now() - start) / 1000;
     });
+  }
+
+  /** One sort of the speed probe; a failure says it was the probe's. */
+  private probePart(): void {
+    try {
+      this.prepared(SQLITE_PROBE_SQL).get(SQLITE_PROBE_ROWS, SQLITE_PROBE_ROWS);
+    } catch (e) {
+      const classified = this.classifyError(e);
+      const detail = errorMessage(e);
+      throw wrapDbError(
+        `speed probe failed (${classified.code ?? classified.reason}): ${detail}`,
+        classified,
+        e,
+        detail,
+      );
+    }
   }
 
   quoteIdentifier(name: string): string {

@@ -40,7 +40,10 @@ export async function planRunImpl(
   );
   const probe = estimate.model.probe;
   if (probe?.status === 'failed')
-    deps.log.warn({ reason: probe.reason }, 'speed probe failed: the estimate uses the default rates');
+    deps.log.warn(
+      { reason: probe.reason },
+      'speed probe failed: the estimate goes on without it (the default rates, or the recorded builds)',
+    );
   return {
     catalogue: catalogue.name,
     dialect: deps.dialect.name,
