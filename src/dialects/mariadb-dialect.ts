@@ -1,9 +1,10 @@
 /**
  * MariaDB through the official `mariadb` connector (the only file that imports it). Queries go through
  * a small pool; `$n` placeholders become server-side bound `?` parameters. Every index build or drop
- * runs on its own dedicated session as one online statement, `ALTER TABLE ... ALGORITHM=INPLACE,
- * LOCK=NONE`, with lock_wait_timeout / max_statement_time set: writes go on during the build, and a
- * table that cannot be altered online fails the statement instead of being locked. MariaDB has no
+ * runs on a dedicated session (kept for the next build of the phase, never two at once) as one online
+ * statement, `ALTER TABLE ... ALGORITHM=INPLACE, LOCK=NONE`, with lock_wait_timeout / max_statement_time
+ * set: writes go on during the build, and a table that cannot be altered online fails the statement
+ * instead of being locked. MariaDB has no
  * transactional DDL: a failed or killed ALTER leaves nothing behind, which is what the engine relies on.
  */
 import { hostname } from 'node:os';
@@ -48,6 +49,7 @@ import { mariadbTableSizes } from './table-sizes.js';
 import { MARIADB_BUILD_COST } from './build-cost-defaults.js';
 import { PROBE_ROWS, mariadbProbeSql } from './speed-probe.js';
 import { holdGetLock } from './mariadb-runner-lock.js';
+import { MariadbBuildSessions } from './mariadb-build-sessions.js';
 import {
   LOCK_HOLDER_SQL,
   LOCK_TABLE_SQL,
@@ -101,6 +103,8 @@ export class MariadbDialect implements Dialect {
   /** Connection id of the runner lock's session while this dialect holds it (0: not held). */
   private lockSession = 0;
   private closed = false;
+  /** The sessions builds and drops run on, kept between them within a phase. */
+  private readonly buildSessions = new MariadbBuildSessions(() => this.connect());
   /** Each build's highest ratio so far in its phase (see ForwardProgress). */
   private readonly forwardProgress = new ForwardProgress();
 
@@ -272,8 +276,7 @@ export class MariadbDialect implements Dialect {
   ): Promise<void> {
     await beforeStatement?.();
     const sql = `${buildTag(this.lockSession)} ${this.renderCreateIndex(def)}`;
-    await this.withSession(`create index ${def.name} on ${def.table}`, async (conn) => {
-      for (const setting of mariadbBuildSettings(options)) await conn.query(setting);
+    await this.withBuildSession(`create index ${def.name} on ${def.table}`, options, async (conn) => {
       await this.settleOrphans(conn);
       try {
         await conn.query(sql);
@@ -283,9 +286,9 @@ export class MariadbDialect implements Dialect {
     });
   }
 
-  /** Builds and drops open no session of their own to keep. */
+  /** Ends the build sessions kept for the next build (the engine calls it when a phase ends). */
   releaseSessions(): Promise<void> {
-    return Promise.resolve();
+    return this.buildSessions.release();
   }
 
   async dropIndex(name: string, options: BuildOptions): Promise<void> {
@@ -301,8 +304,7 @@ export class MariadbDialect implements Dialect {
     }
     const table = tables[0] as string;
     const sql = renderDropIndexOnline(name, table, fkIndexesToRestore(name, table, snapshot));
-    await this.withSession(`drop index ${name} on ${table}`, async (conn) => {
-      for (const setting of mariadbBuildSettings(options)) await conn.query(setting);
+    await this.withBuildSession(`drop index ${name} on ${table}`, options, async (conn) => {
       await conn.query(sql);
     });
   }
@@ -427,6 +429,7 @@ export class MariadbDialect implements Dialect {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.buildSessions.close();
     await this.pool.end();
   }
 
@@ -440,16 +443,19 @@ export class MariadbDialect implements Dialect {
     return conn;
   }
 
-  /** Runs fn on a new dedicated session, wrapping any driver failure with context and classification. */
-  private async withSession(what: string, fn: (conn: Connection) => Promise<void>): Promise<void> {
-    let conn: Connection | undefined;
+  /**
+   * Runs fn on a build session (kept between builds, see MariadbBuildSessions) with the build's settings
+   * in force, wrapping any driver failure with context and classification.
+   */
+  private async withBuildSession(
+    what: string,
+    options: BuildOptions,
+    fn: (conn: Connection) => Promise<void>,
+  ): Promise<void> {
     try {
-      conn = await this.connect();
-      await fn(conn);
+      await this.buildSessions.use(mariadbBuildSettings(options), fn);
     } catch (e) {
       throw isAppError(e) ? e : this.wrap(what, e);
-    } finally {
-      await conn?.end().catch(() => conn?.destroy());
     }
   }
 

@@ -99,13 +99,14 @@ interface ForeignKeyRow extends Record<string, unknown> {
  */
 export async function introspectMariadb(query: Query, scope?: IntrospectScope): Promise<SchemaSnapshot> {
   const s = scoped(scope);
-  const tables = await query<{ name: string; table_rows: number | null; engine: string | null }>(
-    s.sql(TABLES_SQL),
-    s.params,
-  );
-  const columns = await query<ColumnRow>(s.sql(COLUMNS_SQL), s.params);
-  const indexRows = await query<IndexRow>(s.indexSql, s.indexParams);
-  const fkRows = await query<ForeignKeyRow>(s.sql(FOREIGN_KEYS_SQL), s.params);
+  // Four independent reads, sent at once (the pool's sessions): the re-check before each build waits for
+  // the slowest instead of their sum. information_schema is no snapshot either way.
+  const [tables, columns, indexRows, fkRows] = await Promise.all([
+    query<{ name: string; table_rows: number | null; engine: string | null }>(s.sql(TABLES_SQL), s.params),
+    query<ColumnRow>(s.sql(COLUMNS_SQL), s.params),
+    query<IndexRow>(s.indexSql, s.indexParams),
+    query<ForeignKeyRow>(s.sql(FOREIGN_KEYS_SQL), s.params),
+  ]);
   const byTable = groupBy(columns, (c) => c.table_name);
   const foreignKeys = [...groupBy(fkRows, (r) => `${r.table_name}\0${r.name}`).values()].map(toForeignKey);
   const indexes = [...groupBy(indexRows, (r) => `${r.table_name}\0${r.name}`).values()];

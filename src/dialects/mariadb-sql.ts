@@ -193,18 +193,19 @@ export function fkIndexName(f: Pick<ForeignKeyInfo, 'name' | 'columns'>): string
 export const MAX_LOCK_WAIT_SECONDS = 31_536_000;
 
 /**
- * The SET statements of a build or drop session: `lock_wait_timeout` bounds the metadata-lock waits at
- * the start and end of an online ALTER; `max_statement_time` (seconds, 0 = none) the whole statement.
+ * The SET statement of a build or drop session (one statement, one round trip): `lock_wait_timeout`
+ * bounds the metadata-lock waits at the start and end of an online ALTER, `innodb_lock_wait_timeout` its
+ * row-lock waits, `max_statement_time` (seconds, 0 = none) the whole statement. Every value is set each
+ * time, so a kept session never runs with an earlier build's.
  */
-export function mariadbBuildSettings(o: BuildOptions): string[] {
+export function mariadbBuildSettings(o: BuildOptions): string {
   const lockMs = nonNegativeMs(o.lockTimeoutMs, 'lock timeout');
   const lockSeconds = lockMs === 0 ? MAX_LOCK_WAIT_SECONDS : Math.max(1, Math.ceil(lockMs / 1000));
   const statementSeconds = nonNegativeMs(o.statementTimeoutMs, 'statement timeout') / 1000;
-  return [
-    `SET SESSION lock_wait_timeout = ${lockSeconds}`,
-    `SET SESSION innodb_lock_wait_timeout = ${lockSeconds}`,
-    `SET SESSION max_statement_time = ${statementSeconds}`,
-  ];
+  return (
+    `SET SESSION lock_wait_timeout = ${lockSeconds}, innodb_lock_wait_timeout = ${lockSeconds}, ` +
+    `max_statement_time = ${statementSeconds}`
+  );
 }
 
 function nonNegativeMs(ms: number, what: string): number {
