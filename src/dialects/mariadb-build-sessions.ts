@@ -2,11 +2,11 @@
  * The dedicated sessions MariaDB index builds and drops run on, kept open between them instead of one new
  * connection per index (a connection and its session set-up cost a build 3-6 ms of round trips on
  * 127.0.0.1, measured at 100k): a session that finished its statement goes back to an idle list and the
- * next build of the phase takes it. Its settings (lock_wait_timeout, innodb_lock_wait_timeout,
+ * next build of the run takes it. Its settings (lock_wait_timeout, innodb_lock_wait_timeout,
  * max_statement_time) are one SET statement, sent when the session is new and again only when a build
  * asks for other values. A session is never shared by two builds at once, holds no transaction between
  * builds (the ALTER commits on its own), and is ended after any failure (its state is not trusted then),
- * when the engine ends a phase (`release`), and on close.
+ * when the engine ends a run (`release`), and on close.
  */
 import type { Connection } from 'mariadb';
 
@@ -45,7 +45,7 @@ export class MariadbBuildSessions {
     }
   }
 
-  /** Ends the idle sessions (a phase ended, or the dialect closes). Never throws. */
+  /** Ends the idle sessions (a run ended, or the dialect closes). Never throws. */
   async release(): Promise<void> {
     await Promise.all(this.idle.splice(0).map(end));
   }

@@ -1,7 +1,7 @@
 /**
  * MariaDB through the official `mariadb` connector (the only file that imports it). Queries go through
  * a small pool; `$n` placeholders become server-side bound `?` parameters. Every index build or drop
- * runs on a dedicated session (kept for the next build of the phase, never two at once) as one online
+ * runs on a dedicated session (kept for the next build of the run, never two at once) as one online
  * statement, `ALTER TABLE ... ALGORITHM=INPLACE, LOCK=NONE`, with lock_wait_timeout / max_statement_time
  * set: writes go on during the build, and a table that cannot be altered online fails the statement
  * instead of being locked. MariaDB has no
@@ -103,7 +103,7 @@ export class MariadbDialect implements Dialect {
   /** Connection id of the runner lock's session while this dialect holds it (0: not held). */
   private lockSession = 0;
   private closed = false;
-  /** The sessions builds and drops run on, kept between them within a phase. */
+  /** The sessions builds and drops run on, kept between them within a run. */
   private readonly buildSessions = new MariadbBuildSessions(() => this.connect());
   /** Each build's highest ratio so far in its phase (see ForwardProgress). */
   private readonly forwardProgress = new ForwardProgress();
@@ -274,10 +274,12 @@ export class MariadbDialect implements Dialect {
     options: BuildOptions,
     beforeStatement?: () => Promise<void>,
   ): Promise<void> {
-    await beforeStatement?.();
     const sql = `${buildTag(this.lockSession)} ${this.renderCreateIndex(def)}`;
     await this.withBuildSession(`create index ${def.name} on ${def.table}`, options, async (conn) => {
+      // The session's set-up and the orphan check run while the engine writes the build row (its commit
+      // waits for InnoDB's log flush); the statement waits for the row.
       await this.settleOrphans(conn);
+      await beforeStatement?.();
       try {
         await conn.query(sql);
       } catch (e) {
@@ -286,7 +288,7 @@ export class MariadbDialect implements Dialect {
     });
   }
 
-  /** Ends the build sessions kept for the next build (the engine calls it when a phase ends). */
+  /** Ends the build sessions kept for the next build (the engine calls it when a run ends). */
   releaseSessions(): Promise<void> {
     return this.buildSessions.release();
   }

@@ -55,6 +55,8 @@ async function sessionExists(id: number): Promise<boolean> {
 /** Sessions made on `database`, counting connections and the SET statements sent. */
 function counting(database: string) {
   const counts = { connections: 0, sets: 0 };
+  /** Resolves when the connector sees the session end (its 'end' or 'error' event), by CONNECTION_ID. */
+  const ended = new Map<number, Promise<void>>();
   const sessions = new MariadbBuildSessions(async () => {
     counts.connections++;
     const conn = await mariadb.createConnection({
@@ -69,9 +71,16 @@ function counting(database: string) {
       if (sql.startsWith('SET SESSION')) counts.sets++;
       return query(sql, values);
     };
+    ended.set(
+      Number(conn.threadId),
+      new Promise((resolve) => {
+        conn.on('end', () => resolve());
+        conn.on('error', () => resolve());
+      }),
+    );
     return conn;
   });
-  return { sessions, counts };
+  return { sessions, counts, ended };
 }
 
 void describe('mariadb build sessions', () => {
@@ -106,7 +115,7 @@ void describe('mariadb build sessions', () => {
 
   void it('ends a session whose statement failed, and replaces one the server ended while idle', async () => {
     const db = await freshMariadb('iopbuildsess');
-    const { sessions, counts } = counting(db.name);
+    const { sessions, counts, ended } = counting(db.name);
     try {
       let failedOn = 0;
       await assert.rejects(
@@ -120,10 +129,8 @@ void describe('mariadb build sessions', () => {
       const next = await sessions.use(mariadbBuildSettings(BUILD), seen);
       assert.notEqual(next.id, failedOn);
       await mariadbAdmin((c) => c.query(`KILL ${next.id}`));
-      // The connector learns of the kill when the socket closes: wait for that, as an idle session would.
-      for (let i = 0; i < 200 && (await sessionExists(next.id)); i++)
-        await new Promise((r) => setTimeout(r, 10));
-      await new Promise((r) => setTimeout(r, 50));
+      // The connector learns of the kill when the socket closes, as it would for an idle session.
+      await ended.get(next.id);
       const replaced = await sessions.use(mariadbBuildSettings(BUILD), seen);
       assert.notEqual(replaced.id, next.id, 'a new session instead of the killed one');
       assert.equal(replaced.lockWait, 5, 'with its settings');
