@@ -6,7 +6,7 @@
  */
 import { after } from 'node:test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import mariadb from 'mariadb';
@@ -48,9 +48,20 @@ export async function startOwnMariadb(
 ): Promise<OwnMariadb> {
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
   const data = join(dir, 'data');
+  // A tmpdir of its own: a starting mariadbd deletes every `#sql*` file in its tmpdir as a previous run's
+  // leftovers, and in the shared /tmp those are the shared server's live temporary tables (its queries
+  // then fail: "Error on delete of '/tmp/#sql-temptable-….MAI' (Errcode: 2)", seen 2026-12-03).
+  const tmp = join(dir, 'tmp');
+  mkdirSync(tmp);
   const install = spawnSync(
     'mariadb-install-db',
-    ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db'],
+    [
+      '--no-defaults',
+      `--datadir=${data}`,
+      `--tmpdir=${tmp}`,
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+    ],
     { encoding: 'utf8' },
   );
   if (install.status !== 0) {
@@ -71,6 +82,7 @@ export async function startOwnMariadb(
     [
       '--no-defaults',
       `--datadir=${data}`,
+      `--tmpdir=${tmp}`,
       `--port=${port}`,
       '--bind-address=127.0.0.1',
       `--socket=${join(dir, 'mysqld.sock')}`,
