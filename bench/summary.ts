@@ -1,6 +1,8 @@
 /**
- * `npx tsx bench/summary.ts bench/results/*.json`: the README's performance tables, from bench results,
- * so the numbers in the README are copied by a program, not by hand.
+ * `npx tsx bench/summary.ts [--misses] bench/results/*.json`: the README's performance tables, from bench
+ * results, so the numbers in the README are copied by a program, not by hand. `--misses` adds each run's
+ * list of the hot queries short of an aim (report-misses.ts), as its report has it: a result file written
+ * before that list existed gets it from its own figures.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -10,10 +12,12 @@ import { round } from './stats.js';
 import { MIX_AIMS } from './report-mix.js';
 import { ESTIMATE_AIM_PCT, errorPct } from './report-estimate.js';
 import { describeEngineCost, engineCostFigure, roundsStraddle } from './report-cost.js';
-import { REASON_CLASSES, misses } from './report-misses.js';
+import { REASON_CLASSES, misses, renderMisses } from './report-misses.js';
 
-const results = process.argv
-  .slice(2)
+const args = process.argv.slice(2);
+const withMisses = args.includes('--misses');
+const results = args
+  .filter((a) => a !== '--misses')
   .map((f) => ({ file: basename(f, '.json'), r: JSON.parse(readFileSync(f, 'utf8')) as BenchResult }));
 
 const fmt = (n: number | undefined): string =>
@@ -198,3 +202,10 @@ for (const { r } of results) {
         ' (runs before/after).',
     );
 }
+
+if (withMisses)
+  for (const { r } of results) {
+    console.log(`### ${name(r)} (${r.startedAt.slice(0, 16).replace('T', ' ')} UTC)`);
+    console.log('');
+    console.log(renderMisses(r).slice(2).join('\n'));
+  }
