@@ -2,7 +2,8 @@
  * `npx tsx bench/summary.ts [--misses] bench/results/*.json`: the README's performance tables, from bench
  * results, so the numbers in the README are copied by a program, not by hand. `--misses` adds each run's
  * list of the hot queries short of an aim (report-misses.ts), as its report has it: a result file written
- * before that list existed gets it from its own figures.
+ * before that list existed gets it from its own figures. A result that did not record the query-shape
+ * notes yet gets them from the built-in catalogue's hot queries of the same name (in every table).
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -13,12 +14,29 @@ import { MIX_AIMS } from './report-mix.js';
 import { ESTIMATE_AIM_PCT, errorPct } from './report-estimate.js';
 import { describeEngineCost, engineCostFigure, roundsStraddle } from './report-cost.js';
 import { REASON_CLASSES, misses, renderMisses } from './report-misses.js';
+import { loadBuiltInCatalogue } from '../src/catalogue/registry.js';
 
 const args = process.argv.slice(2);
 const withMisses = args.includes('--misses');
+/** Hot queries with a query-shape note, for results written before they recorded it. */
+const shapes = new Map(
+  loadBuiltInCatalogue('contextforge').hotQueries.flatMap((q) =>
+    q.shapeLimit ? [[q.name, q.shapeLimit] as const] : [],
+  ),
+);
+const withShapes = (r: BenchResult): BenchResult => ({
+  ...r,
+  queries: r.queries.map((q) => {
+    const shapeLimit = q.shapeLimit ?? shapes.get(q.name);
+    return shapeLimit ? { ...q, shapeLimit } : q;
+  }),
+});
 const results = args
   .filter((a) => a !== '--misses')
-  .map((f) => ({ file: basename(f, '.json'), r: JSON.parse(readFileSync(f, 'utf8')) as BenchResult }));
+  .map((f) => ({
+    file: basename(f, '.json'),
+    r: withShapes(JSON.parse(readFileSync(f, 'utf8')) as BenchResult),
+  }));
 
 const fmt = (n: number | undefined): string =>
   n === undefined || !Number.isFinite(n) ? 'n/a' : String(round(n));
