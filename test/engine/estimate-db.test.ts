@@ -97,12 +97,15 @@ for (const kind of ALL_DIALECTS) {
       assert.ok(probe.seconds > 0);
       assert.equal(probe.referenceSeconds, f.dialect.capabilities.buildCost.probeReferenceSeconds);
       assert.equal(model.speedFactor, probe.seconds / probe.referenceSeconds);
-      const unscaled = await planRun(f.deps(), exampleCatalogue, { speedProbeTimeoutMs: 0 });
-      const expected = unscaled.estimate.totalSeconds * probe.factor;
-      assert.ok(
-        Math.abs(plan.estimate.totalSeconds - expected) < 1e-9 * expected,
-        `${plan.estimate.totalSeconds} = default ${unscaled.estimate.totalSeconds} x ${probe.factor}`,
-      );
+      // Every term is the default's scaled by the probe's factor. (Not checked against a second plan
+      // without the probe: MariaDB's TABLE_ROWS is an estimate InnoDB may refresh between two reads, so the
+      // sizes under the two plans can differ; CI 2026-12-03 saw 1.2%.)
+      const d = f.dialect.capabilities.buildCost;
+      assert.equal(model.fixedSeconds, d.fixedSeconds * probe.factor);
+      assert.equal(model.overheadSeconds, d.overheadSeconds * probe.factor);
+      assert.equal(model.rowsPerSecond, d.rowsPerSecond / probe.factor);
+      assert.equal(model.bytesPerSecond, d.bytesPerSecond / probe.factor);
+      assert.equal(model.analyzeBytesPerSecond, d.analyzeBytesPerSecond / probe.factor);
 
       const cli = await runCliProcess([
         'plan',
