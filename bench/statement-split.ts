@@ -20,6 +20,8 @@
  * The time-weighted statement ratio (sum over sum) is given too: the large builds decide it, and with
  *   them the load of the moment, but a slowdown of only the large builds would show there first.
  */
+import { median as medianOf } from '../src/median.js';
+
 export interface SplitRound {
   readonly directSeconds: number;
   readonly engineSeconds: number;
@@ -161,11 +163,9 @@ function recordedOverStatement(rounds: readonly SplitRound[]): number | undefine
   return diffs.length ? diffs.reduce((a, b) => a + b, 0) / diffs.length : undefined;
 }
 
+/** The median (src/median.ts), NaN for none: an empty set has no ratio to report. */
 export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+  return values.length === 0 ? Number.NaN : medianOf(values);
 }
 
 export function geomean(values: readonly number[]): number {

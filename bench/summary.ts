@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ran, type BenchResult, type WriteScenario } from './bench-result.js';
-import { median } from '../src/verify/time-queries.js';
+import { median } from '../src/median.js';
 import { round } from './stats.js';
 import { MIX_AIMS } from './report-mix.js';
 import { ESTIMATE_AIM_PCT, errorPct } from './report-estimate.js';

@@ -34,6 +34,7 @@
  */
 import type { BuildCost, TableSize } from '../dialects/dialect.js';
 import type { BuildRow } from './bookkeeping-store.js';
+import { median } from '../median.js';
 import type { PlannedPhase } from './engine.js';
 
 /** Seconds of default-estimated build time the measured speed must outweigh before it dominates. */
@@ -155,14 +156,6 @@ export function probeReading(
     referenceSeconds: cost.probeReferenceSeconds,
     factor: seconds / cost.probeReferenceSeconds,
   };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? NaN)
-    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
 
 /** Whether the recorded builds are too few to win alone: then `plan` runs the speed probe. */

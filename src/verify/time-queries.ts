@@ -6,6 +6,7 @@ import type { HotQuery } from '../catalogue/catalogue.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { hotQuerySql } from './hot-query-sql.js';
 import { resolveParams } from './resolve-params.js';
+import { median } from '../median.js';
 
 export interface QueryTiming {
   readonly name: string;
@@ -44,11 +45,7 @@ export async function timeRolledBack(
   return { ms: 0, rows: 0 };
 }
 
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
+export { median };
 
 /** Median of `runs` runs per query, after one warm-up run. */
 export async function timeQueries(
